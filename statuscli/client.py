@@ -1,0 +1,338 @@
+"""The HTTP layer: one requests Session per provider, with timeouts, retries and safe URLs.
+
+Turns every transport or HTTP failure into a `StatusCliError` subclass, so callers see either a decoded
+JSON payload or an error that carries its exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import __version__
+from .errors import ApiError, AuthError, NotFoundError, UsageError
+
+log = logging.getLogger("statuscli.http")
+
+USER_AGENT = f"statuscli/{__version__}"
+#: Retried by urllib3 on GET (and by the watch loop): the server may answer the same request later.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: The longest `Retry-After` we honour, in seconds; a larger value is capped to this.
+RETRY_AFTER_MAX = 60.0
+#: A status body larger than this is refused: these documents are a few hundred bytes.
+MAX_BODY = 1024 * 1024
+MAX_ID_LENGTH = 512
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry whose Retry-After wait is capped (older urllib3 has no `retry_after_max`)."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+
+
+def make_retry(retries: int) -> Retry:
+    return CappedRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        redirect=False,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.5,
+        backoff_jitter=0.25,
+        backoff_max=10.0,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def check_id(value: str, what: str) -> str:
+    """Reject ids that could change the endpoint even once percent-encoded."""
+    if value == "":
+        raise UsageError(f"{what} must not be empty")
+    if value in (".", ".."):
+        raise UsageError(f"{what} must not be '{value}'")
+    if len(value) > MAX_ID_LENGTH:
+        raise UsageError(f"{what} is longer than {MAX_ID_LENGTH} characters")
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value):
+        raise UsageError(f"{what} must not contain control characters")
+    return value
+
+
+def path_segment(value: str) -> str:
+    """One percent-encoded path segment: '/', '?', '#', '%' and spaces can never leave it."""
+    return quote(value, safe="")
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), RETRY_AFTER_MAX)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, min(when.timestamp() - now, RETRY_AFTER_MAX))
+
+
+def error_message(payload: Any) -> str | None:
+    """The message of an error body: `message`, then `error` as a string, then `error.message`."""
+    if not isinstance(payload, dict):
+        return None
+    if isinstance(payload.get("message"), str):
+        return str(payload["message"])
+    err = payload.get("error")
+    if isinstance(err, str):
+        return err
+    if isinstance(err, dict) and isinstance(err.get("message"), str):
+        return str(err["message"])
+    return None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach one provider: base URL, key header and key, timeouts."""
+
+    provider: str
+    base_url: str
+    key_header: str
+    api_key: str
+    connect_timeout: float
+    read_timeout: float
+    retries: int
+
+
+class HttpClient:
+    """One provider's Session. Thread-safe for GETs: the connection pool holds `pool_size` sockets."""
+
+    def __init__(self, endpoint: Endpoint, *, pool_size: int = 10) -> None:
+        self.endpoint = endpoint
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        # Status documents are tiny; an uncompressed body keeps the size limit honest.
+        self.session.headers["Accept-Encoding"] = "identity"
+        adapter = HTTPAdapter(
+            pool_connections=1,
+            pool_maxsize=max(1, pool_size),
+            max_retries=make_retry(endpoint.retries),
+        )
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        #: The overall time one request may take, reading the body included (a slow drip ends here).
+        self.deadline = endpoint.connect_timeout + endpoint.read_timeout * 2
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, segments: list[str]) -> str:
+        return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
+
+    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
+        """GET base_url/segments and return the decoded JSON body of a 200 answer."""
+        url = self.url(segments)
+        provider = self.endpoint.provider
+        started = time.monotonic()
+        try:
+            response = self.session.get(
+                url,
+                params=dict(params or {}),
+                headers={self.endpoint.key_header: self.endpoint.api_key},
+                timeout=(self.endpoint.connect_timeout, self.endpoint.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.RequestException as exc:
+            log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
+            raise _transport_error(provider, exc) from None
+        try:
+            body = self._read_body(response, started)
+        finally:
+            response.close()
+        retries = _retry_count(response)
+        log.debug(
+            "GET %s -> %s in %.0f ms (%d bytes, %d retries)",
+            response.url,
+            response.status_code,
+            _ms(started),
+            len(body),
+            retries,
+        )
+        return self._decode(response, body)
+
+    def _read_body(self, response: requests.Response, started: float) -> bytes:
+        provider = self.endpoint.provider
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise ApiError(
+                f"{provider}: response body of {declared} bytes is larger than the "
+                f"{MAX_BODY // 1024} KiB limit",
+                code="bad_response",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        raw = response.raw
+        try:
+            while True:
+                chunk = raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise ApiError(
+                        f"{provider}: response body is larger than the {MAX_BODY // 1024} KiB limit",
+                        code="bad_response",
+                    )
+                if time.monotonic() - started > self.deadline:
+                    raise ApiError(
+                        f"{provider}: response took longer than {self.deadline:.0f} s; gave up",
+                        code="timeout",
+                        transient=True,
+                    )
+                chunks.append(chunk)
+        except ApiError:
+            raise
+        except Exception as exc:  # urllib3 / socket errors while streaming the body
+            raise _transport_error(provider, exc) from None
+        return b"".join(chunks)
+
+    def _decode(self, response: requests.Response, body: bytes) -> Any:
+        provider = self.endpoint.provider
+        status = response.status_code
+        payload: Any = None
+        is_json = True
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            is_json = False
+        if status == 200:
+            if not is_json:
+                raise ApiError(
+                    f"{provider}: expected JSON, got {_describe_body(response, body)} (HTTP 200)",
+                    code="bad_response",
+                    transient=True,
+                    http_status=status,
+                )
+            return payload
+        message = error_message(payload) if is_json else None
+        suffix = f": {message}" if message else ""
+        if 300 <= status < 400:
+            target = response.headers.get("Location", "(no Location header)")
+            raise ApiError(
+                f"{provider}: server redirected (HTTP {status}) to {target}; not followed, "
+                "so the key stays with the configured host (check the base URL)",
+                code="redirect",
+                http_status=status,
+            )
+        if status in (401, 403):
+            raise AuthError(f"{provider}: API key rejected (HTTP {status}){suffix}", http_status=status)
+        if status == 404:
+            hint = "" if is_json else " (an HTML page: check the base URL)"
+            raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}{hint}", http_status=status)
+        if status in RETRY_STATUSES:
+            code = "rate_limited" if status == 429 else "http_error"
+            raise ApiError(
+                f"{provider}: HTTP {status} from the API{suffix}",
+                code=code,
+                transient=True,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                http_status=status,
+            )
+        raise ApiError(
+            f"{provider}: unexpected HTTP {status} from the API{suffix}",
+            code="http_error",
+            http_status=status,
+        )
+
+
+def _transport_error(provider: str, exc: BaseException) -> ApiError:
+    """A network failure as an ApiError, naming the cause but never the request headers."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ApiError(f"{provider}: connection timed out", code="timeout", transient=True)
+    if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
+        return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ApiError(f"{provider}: TLS error: {_reason(exc)}", code="network_error")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = _reason(exc)
+        if "timed out" in reason.lower():
+            return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+        return ApiError(f"{provider}: connection failed: {reason}", code="network_error", transient=True)
+    return ApiError(f"{provider}: network error: {_reason(exc)}", code="network_error", transient=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost, most specific cause of a requests/urllib3 exception, in a few words."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    best = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        best = current
+        nested = getattr(current, "reason", None)
+        if isinstance(nested, BaseException):
+            current = nested
+            continue
+        if current.args and isinstance(current.args[0], BaseException):
+            current = current.args[0]
+            continue
+        current = current.__cause__ or current.__context__
+    text = str(best)
+    lowered = text.lower()
+    for marker, words in (
+        ("name or service not known", "host name not found (DNS)"),
+        ("nodename nor servname", "host name not found (DNS)"),
+        ("temporary failure in name resolution", "host name not found (DNS)"),
+        ("failed to resolve", "host name not found (DNS)"),
+        ("connection refused", "connection refused"),
+        ("connection reset", "connection reset by the server"),
+        ("remotedisconnected", "server closed the connection without answering"),
+        ("remote end closed", "server closed the connection without answering"),
+        ("incompleteread", "response ended early"),
+        ("certificate verify failed", "certificate verify failed"),
+    ):
+        if marker in lowered or marker in type(best).__name__.lower():
+            return words
+    name = type(best).__name__
+    return f"{name}: {text}"[:200] if text else name
+
+
+def _describe_body(response: requests.Response, body: bytes) -> str:
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
+    start = body.lstrip()[:15].lower()
+    if start.startswith((b"<!doctype", b"<html")) or ctype == "text/html":
+        return "an HTML page"
+    if not body:
+        return "an empty body"
+    return f"a body that is not valid JSON ({ctype or 'no content type'}, {len(body)} bytes)"
+
+
+def _retry_count(response: requests.Response) -> int:
+    retries = getattr(response.raw, "retries", None)
+    history = getattr(retries, "history", ())
+    return len(history)
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

@@ -1,0 +1,311 @@
+"""Settings resolution: flags > environment > config file > defaults. Never prints a secret."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from .errors import AuthError, ConfigError, UsageError
+
+CONFIG_ENV = "STATUSCLI_CONFIG"
+CONFIG_FILENAME = "config.toml"
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class ProviderDefaults:
+    """Where a provider's settings come from when nobody sets them."""
+
+    name: str
+    key_env: tuple[str, ...]
+    base_url_env: str
+    default_base_url: str
+
+
+PROVIDER_DEFAULTS: dict[str, ProviderDefaults] = {
+    "anchor": ProviderDefaults(
+        name="anchor",
+        key_env=("ANCHORBROWSER_API_KEY", "ANCHOR_API_KEY"),
+        base_url_env="ANCHORBROWSER_BASE_URL",
+        default_base_url="https://api.anchorbrowser.io",
+    ),
+    "browserable": ProviderDefaults(
+        name="browserable",
+        key_env=("BROWSERABLE_API_KEY",),
+        base_url_env="BROWSERABLE_BASE_URL",
+        default_base_url="https://api.browserable.ai/api/v1",
+    ),
+}
+
+#: Keys a provider table in the config file may hold, with their types.
+FILE_KEYS: dict[str, tuple[type, ...]] = {
+    "api_key": (str,),
+    "base_url": (str,),
+    "connect_timeout": (int, float),
+    "read_timeout": (int, float),
+    "retries": (int,),
+    "allow_insecure_http": (bool,),
+}
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Resolved settings for one provider. `api_key` is excluded from repr so it never lands in a log."""
+
+    provider: str
+    base_url: str
+    base_url_source: str
+    api_key: str | None = field(repr=False)
+    key_source: str | None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    allow_insecure_http: bool = False
+
+    def require_key(self) -> str:
+        if self.api_key:
+            return self.api_key
+        defaults = PROVIDER_DEFAULTS[self.provider]
+        raise AuthError(
+            f"{self.provider}: no API key configured; set {defaults.key_env[0]} "
+            f"or run 'status auth {self.provider}' (config entry [{self.provider}] api_key)",
+            code="missing_key",
+        )
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The config file: $STATUSCLI_CONFIG, else the platform's user config directory."""
+    env = os.environ if env is None else env
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser()
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        base = Path(env.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "statuscli" / CONFIG_FILENAME
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where small caches live (recent task ids for completion): never keys."""
+    env = os.environ if env is None else env
+    if sys.platform == "win32":  # pragma: no cover
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":  # pragma: no cover
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "statuscli"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """The parsed config file: one table of settings per provider."""
+
+    path: Path
+    exists: bool
+    tables: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...] = ()
+
+
+def load_config_file(path: Path) -> ConfigFile:
+    """Read and validate the config file; a missing file is an empty config."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ConfigFile(path=path, exists=False, tables={})
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    tables: dict[str, dict[str, Any]] = {}
+    for name, table in data.items():
+        if name not in PROVIDER_DEFAULTS:
+            valid = ", ".join(f"[{p}]" for p in PROVIDER_DEFAULTS)
+            raise ConfigError(f"config file {path}: unknown table or key '{name}' (valid: {valid})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"config file {path}: '{name}' must be a table ([{name}])")
+        for key, item in table.items():
+            value: Any = item
+            if key not in FILE_KEYS:
+                valid = ", ".join(FILE_KEYS)
+                raise ConfigError(f"config file {path}: unknown key '{name}.{key}' (valid: {valid})")
+            types = FILE_KEYS[key]
+            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+                kind = " or ".join(t.__name__ for t in types)
+                raise ConfigError(f"config file {path}: '{name}.{key}' must be a {kind}")
+            number = cast(float, value)
+            if key.endswith("_timeout") and not 0 < number <= 600:
+                raise ConfigError(f"config file {path}: '{name}.{key}' must be between 0 and 600 seconds")
+            if key == "retries" and not 0 <= number <= 10:
+                raise ConfigError(f"config file {path}: '{name}.retries' must be from 0 to 10")
+        tables[name] = dict(table)
+    warnings: list[str] = []
+    if any("api_key" in t for t in tables.values()) and _readable_by_others(path):
+        warnings.append(
+            f"warning: config file {path} holds an API key and is readable by other users; "
+            f"run: chmod 600 {path}"
+        )
+    return ConfigFile(path=path, exists=True, tables=tables, warnings=tuple(warnings))
+
+
+def _readable_by_others(path: Path) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - POSIX modes only
+        return False
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+
+
+def resolve(
+    provider: str,
+    *,
+    config: ConfigFile,
+    env: Mapping[str, str] | None = None,
+    base_url: str | None = None,
+    allow_insecure_http: bool = False,
+) -> ProviderSettings:
+    """Settings for `provider`: flags (the arguments) > environment > config file > defaults."""
+    env = os.environ if env is None else env
+    defaults = PROVIDER_DEFAULTS[provider]
+    table = config.tables.get(provider, {})
+
+    if base_url:
+        url, url_source = base_url, "--base-url"
+    elif env.get(defaults.base_url_env):
+        url, url_source = env[defaults.base_url_env], f"env {defaults.base_url_env}"
+    elif table.get("base_url"):
+        url, url_source = table["base_url"], f"config {config.path} [{provider}] base_url"
+    else:
+        url, url_source = defaults.default_base_url, "default"
+
+    key: str | None = None
+    key_source: str | None = None
+    for var in defaults.key_env:
+        if env.get(var, "").strip():
+            key, key_source = env[var].strip(), f"env {var}"
+            break
+    else:
+        if isinstance(table.get("api_key"), str) and table["api_key"].strip():
+            key = table["api_key"].strip()
+            key_source = f"config {config.path} [{provider}] api_key"
+
+    settings = ProviderSettings(
+        provider=provider,
+        base_url=normalize_base_url(url, source=url_source),
+        base_url_source=url_source,
+        api_key=key,
+        key_source=key_source,
+        connect_timeout=float(table.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
+        read_timeout=float(table.get("read_timeout", DEFAULT_READ_TIMEOUT)),
+        retries=int(table.get("retries", DEFAULT_RETRIES)),
+        allow_insecure_http=allow_insecure_http or bool(table.get("allow_insecure_http", False)),
+    )
+    return settings
+
+
+def normalize_base_url(url: str, *, source: str) -> str:
+    """Check a base URL is http(s) with a host and no query; return it without a trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base URL from {source} must be an http:// or https:// URL with a host")
+    if parts.query or parts.fragment:
+        raise UsageError(f"base URL from {source} must not have a query or fragment")
+    if parts.username or parts.password:
+        raise UsageError(f"base URL from {source} must not hold credentials; keys go in the env")
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(settings: ProviderSettings) -> None:
+    """Refuse to send a key over plain http to a non-loopback host unless the user opted in."""
+    parts = urlsplit(settings.base_url)
+    insecure = parts.scheme == "http" and not is_loopback(parts.hostname or "")
+    if insecure and not settings.allow_insecure_http:
+        raise UsageError(
+            f"{settings.provider}: refusing to send the API key over plain http to "
+            f"{parts.hostname}; use https, or opt in with --allow-insecure-http "
+            f"(config: [{settings.provider}] allow_insecure_http = true)",
+            code="insecure_url",
+        )
+
+
+def mask_key(key: str | None) -> str:
+    """A key shown as its length and last two characters at most: enough to tell two keys apart."""
+    if not key:
+        return "(not set)"
+    if len(key) < 12:
+        return "*" * 8
+    return "*" * 8 + key[-2:]
+
+
+def write_key(path: Path, provider: str, key: str) -> None:
+    """Store `key` in the config file (created 0600, directory 0700), keeping the other settings."""
+    config = load_config_file(path)
+    tables = {name: dict(table) for name, table in config.tables.items()}
+    tables.setdefault(provider, {})["api_key"] = key
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = dump_toml(tables)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def dump_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
+    """Serialize the config schema (tables of scalars) back to TOML."""
+    lines: list[str] = []
+    for name, table in tables.items():
+        if lines:
+            lines.append("")
+        lines.append(f"[{name}]")
+        for key, value in table.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    escaped = "".join(
+        "\\\\"
+        if ch == "\\"
+        else '\\"'
+        if ch == '"'
+        else f"\\u{ord(ch):04x}"
+        if ord(ch) < 0x20 or ord(ch) == 0x7F
+        else ch
+        for ch in text
+    )
+    return f'"{escaped}"'

@@ -1,0 +1,114 @@
+"""Exit codes and the errors that carry them.
+
+Every failure a user can meet is one of these classes; `cli.main` is the one place that turns them into
+a one-line message and an exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes. A public contract: never renumber."""
+
+    SUCCESS = 0
+    FAILURE = 1
+    USAGE = 2
+    PENDING = 3
+    AUTH = 4
+    NOT_FOUND = 5
+    API = 6
+    INTERNAL = 70
+    DEADLINE = 124
+    INTERRUPTED = 130
+
+
+#: Most serious first: with several tasks the exit code is the first of these that any task produced.
+SEVERITY: tuple[ExitCode, ...] = (
+    ExitCode.AUTH,
+    ExitCode.NOT_FOUND,
+    ExitCode.API,
+    ExitCode.FAILURE,
+    ExitCode.DEADLINE,
+    ExitCode.PENDING,
+    ExitCode.SUCCESS,
+)
+
+
+def most_serious(codes: list[ExitCode]) -> ExitCode:
+    """The exit code for a run whose tasks ended with `codes` (success when there are none)."""
+    present = set(codes)
+    for code in SEVERITY:
+        if code in present:
+            return code
+    for code in codes:  # codes outside the ranking (usage, internal) win over everything
+        return code
+    return ExitCode.SUCCESS
+
+
+class StatusCliError(Exception):
+    """Base of every expected failure: a stable `code` string, a user message and an exit code.
+
+    `message` may hold text a server sent: renderers sanitize it before showing it.
+    """
+
+    exit_code: ExitCode = ExitCode.API
+    code: str = "error"
+    #: A transient error may go away when the same request is repeated later (watch retries it).
+    transient: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        transient: bool | None = None,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if transient is not None:
+            self.transient = transient
+        self.retry_after = retry_after
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(StatusCliError):
+    """Bad arguments, options or settings (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+    code = "usage_error"
+
+
+class ConfigError(UsageError):
+    """A config file that cannot be used (exit 2)."""
+
+    code = "config_error"
+
+
+class AuthError(StatusCliError):
+    """No key configured, or the key was rejected (exit 4)."""
+
+    exit_code = ExitCode.AUTH
+    code = "auth_failed"
+
+
+class NotFoundError(StatusCliError):
+    """The task or endpoint does not exist (exit 5)."""
+
+    exit_code = ExitCode.NOT_FOUND
+    code = "not_found"
+
+
+class ApiError(StatusCliError):
+    """The API or the network failed, or sent something that is not the documented JSON (exit 6)."""
+
+    exit_code = ExitCode.API
+    code = "api_error"

@@ -1,0 +1,60 @@
+"""Provider-neutral value objects: what a task is and where it stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Phase(StrEnum):
+    """Where a task stands, whatever the provider calls it."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One task to ask about: a provider name, a task id and, for Browserable, an optional run id."""
+
+    provider: str
+    task_id: str
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """The normalized status of one task, with the provider's payload kept as it came.
+
+    `state` is the provider's raw state (None for Browserable's "no run yet"); `label` is what a person
+    is shown. Text fields hold server data verbatim: renderers sanitize them.
+    """
+
+    provider: str
+    task_id: str
+    run_id: str | None
+    state: str | None
+    phase: Phase
+    label: str
+    detail: str | None = None
+    error: str | None = None
+    live_url: str | None = None
+    waiting_for_input: bool = False
+    raw: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "task_id": self.task_id,
+            "run_id": self.run_id,
+            "state": self.state,
+            "phase": self.phase.value,
+            "label": self.label,
+            "detail": self.detail,
+            "error": self.error,
+            "live_url": self.live_url,
+            "waiting_for_input": self.waiting_for_input,
+            "raw": self.raw,
+        }

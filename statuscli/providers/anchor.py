@@ -1,0 +1,46 @@
+"""AnchorBrowser: `GET /v2/tasks/{taskId}/generation-status` with the `anchor-api-key` header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statuscli.errors import ApiError
+from statuscli.models import Phase, Target, TaskStatus
+
+NAME = "anchor"
+KEY_HEADER = "anchor-api-key"
+
+_PHASES = {"ready": Phase.SUCCESS, "failed": Phase.FAILURE}
+
+
+def request(target: Target) -> tuple[list[str], dict[str, str]]:
+    """Path segments and query parameters for one task."""
+    return ["v2", "tasks", target.task_id, "generation-status"], {}
+
+
+def parse_generation_status(target: Target, payload: Any) -> TaskStatus:
+    """Normalize a 200 body `{id, status, project_state, error}`.
+
+    `ready` is success and `failed` failure; every other state (`generating`, `waiting-for-session`,
+    states that appear without notice) is pending and shown verbatim.
+    """
+    if not isinstance(payload, dict):
+        raise ApiError(f"anchor: expected a JSON object, got {type(payload).__name__}", code="bad_response")
+    state = payload.get("status")
+    if not isinstance(state, str) or not state:
+        raise ApiError("anchor: response has no 'status' string (wrong shape)", code="bad_response")
+    phase = _PHASES.get(state, Phase.PENDING)
+    error = payload.get("error")
+    project_state = payload.get("project_state")
+    detail = project_state if isinstance(project_state, str) and project_state != state else None
+    return TaskStatus(
+        provider=NAME,
+        task_id=target.task_id,
+        run_id=None,
+        state=state,
+        phase=phase,
+        label=state,
+        detail=detail or None,
+        error=error if isinstance(error, str) and error else None,
+        raw=payload,
+    )

@@ -1,0 +1,108 @@
+"""Browserable: `GET /task/{taskId}/run/status?runId=...` with the `x-api-key` header.
+
+The server reports errors as HTTP 200 with `{"success": false, "error": ...}`, and `data.status` may be
+null (no run yet, or a task this key cannot see).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statuscli.errors import ApiError, AuthError
+from statuscli.models import Phase, Target, TaskStatus
+from statuscli.text import safe_url
+
+NAME = "browserable"
+KEY_HEADER = "x-api-key"
+
+_PHASES = {"completed": Phase.SUCCESS, "error": Phase.FAILURE}
+_AUTH_MESSAGES = ("api key is required", "invalid api key")
+NO_RUN = "no run yet"
+
+
+def request(target: Target) -> tuple[list[str], dict[str, str]]:
+    """Path segments and query parameters; `runId` only when one was given."""
+    params = {"runId": target.run_id} if target.run_id is not None else {}
+    return ["task", target.task_id, "run", "status"], params
+
+
+def parse_run_status(target: Target, payload: Any) -> TaskStatus:
+    """Normalize `{"success": ..., "data": {status, detailedStatus, toolCall, liveStatus}}`."""
+    if not isinstance(payload, dict):
+        raise ApiError(
+            f"browserable: expected a JSON object, got {type(payload).__name__}",
+            code="bad_response",
+        )
+    if payload.get("success") is False:
+        message = payload.get("error")
+        text = message if isinstance(message, str) and message else "request failed"
+        if text.strip().lower().rstrip(".") in _AUTH_MESSAGES:
+            raise AuthError(f"browserable: {text}")
+        raise ApiError(f"browserable: API error: {text}", code="api_error")
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise ApiError("browserable: response has no 'data' object (wrong shape)", code="bad_response")
+    if "status" not in data:
+        raise ApiError("browserable: response has no 'data.status' (wrong shape)", code="bad_response")
+    state = data["status"]
+    if state is not None and (not isinstance(state, str) or not state):
+        raise ApiError(
+            "browserable: 'data.status' is not a string or null (wrong shape)", code="bad_response"
+        )
+    detailed = data.get("detailedStatus")
+    detailed = detailed if isinstance(detailed, str) and detailed else None
+    live_url, live_text = _live_status(data.get("liveStatus"))
+    waiting = detailed == "tool_call"
+
+    if state is None:
+        phase, label, detail = Phase.PENDING, NO_RUN, None
+    else:
+        phase = _PHASES.get(state, Phase.PENDING)
+        label = state
+        detail = detailed if detailed not in (None, state) else None
+    if waiting:
+        detail = "waiting for input" + _tool_name(data.get("toolCall"))
+    if live_text and not waiting:
+        detail = f"{detail}: {live_text}" if detail else live_text
+    elif live_text and waiting:
+        detail = f"{detail} ({live_text})"
+    error = None
+    if phase is Phase.FAILURE:
+        message = data.get("error")
+        error = message if isinstance(message, str) and message else None
+    return TaskStatus(
+        provider=NAME,
+        task_id=target.task_id,
+        run_id=target.run_id,
+        state=state,
+        phase=phase,
+        label=label,
+        detail=detail,
+        error=error,
+        live_url=live_url,
+        waiting_for_input=waiting,
+        raw=payload,
+    )
+
+
+def _live_status(value: Any) -> tuple[str | None, str | None]:
+    """`liveStatus` is documented as an object but sent as a string (a URL or a progress note)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None, None
+        url = safe_url(value.strip())
+        return (url, None) if url else (None, value)
+    if isinstance(value, dict):
+        for key in ("url", "liveUrl", "live_url", "liveViewUrl", "href"):
+            url = safe_url(value.get(key))
+            if url:
+                return url, None
+    return None, None
+
+
+def _tool_name(tool_call: Any) -> str:
+    if isinstance(tool_call, dict):
+        tool = tool_call.get("tool")
+        if isinstance(tool, dict) and isinstance(tool.get("name"), str) and tool["name"]:
+            return f": {tool['name']}"
+    return ""

@@ -1,0 +1,64 @@
+"""Parsing what the user typed: durations and watch files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .errors import UsageError
+from .models import Target
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_COMMENT = re.compile(r"(?:^|\s)#")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(text: str, *, what: str = "duration") -> float:
+    """Seconds from `90`, `90s`, `1.5s`, `500ms`, `5m`, `1h`, `1m30s`."""
+    value = text.strip().lower()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pos, seconds = 0, 0.0
+        for match in _PART.finditer(value):
+            if match.start() != pos:
+                break
+            seconds += float(match.group(1)) * _UNITS[match.group(2)]
+            pos = match.end()
+        if pos != len(value) or not value:
+            raise UsageError(
+                f"invalid {what} '{text}': use seconds or a number with a unit, "
+                "e.g. 90, 90s, 500ms, 5m, 1h, 1m30s"
+            ) from None
+    if seconds != seconds or seconds in (float("inf"), float("-inf")) or seconds < 0:
+        raise UsageError(f"invalid {what} '{text}': must be a positive number of seconds")
+    return seconds
+
+
+def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
+    """Targets from a watch file: `anchor TASK_ID` or `browserable TASK_ID [RUN_ID]` per line.
+
+    Blank lines and `#` comments are skipped; a bad line is a usage error naming its number. Returns
+    (provider, task id, run id) triples for the caller to check against the provider registry.
+    """
+    found: list[tuple[str, str, str | None]] = []
+    for number, line in enumerate(lines, start=1):
+        content = _COMMENT.split(line, maxsplit=1)[0].strip()
+        if not content:
+            continue
+        words = content.split()
+        provider = words[0].lower()
+        if provider == "anchor" and len(words) == 2:
+            found.append((provider, words[1], None))
+        elif provider == "browserable" and len(words) in (2, 3):
+            found.append((provider, words[1], words[2] if len(words) == 3 else None))
+        else:
+            raise UsageError(
+                f"{source}, line {number}: expected 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'"
+            )
+    return found
+
+
+def dedupe(targets: Iterable[Target]) -> list[Target]:
+    """The targets in order, each once."""
+    return list(dict.fromkeys(targets))

@@ -1,0 +1,33 @@
+"""Make untrusted server text inert before a terminal sees it."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (ESC included), DEL, C1 controls, and the bidi overrides that can reorder what a line says.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+MAX_TEXT = 300
+
+
+def clean(text: object, *, limit: int = MAX_TEXT) -> str:
+    """One line of printable text: control characters removed, whitespace folded, length capped.
+
+    Escape sequences lose their ESC byte, so `ESC]0;title BEL` shows as `]0;title`: visible, inert.
+    """
+    value = text if isinstance(text, str) else str(text)
+    value = _SPACES.sub(" ", value.replace("\x1b", "").replace("\x9b", ""))
+    value = _CONTROL.sub("", value).strip()
+    if len(value) > limit:
+        value = value[: limit - 1] + "\u2026"
+    return value
+
+
+def safe_url(url: object) -> str | None:
+    """`url` if it is a plain http(s) URL that is safe to put in a terminal hyperlink, else None."""
+    if not isinstance(url, str) or len(url) > 2048:
+        return None
+    if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"\\^`{|}]+", url, flags=re.IGNORECASE):
+        return None
+    return url
