@@ -1,0 +1,598 @@
+"""The Typer app: parses, resolves settings, calls the layers below, picks a renderer.
+
+`main()` is the one place where errors become exit codes and one-line messages. Heavy modules (requests,
+rich) are imported inside the commands, so `--help` and tab completion stay fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, StatusCliError, UsageError
+
+if TYPE_CHECKING:
+    from .config import ConfigFile, ProviderSettings
+    from .models import Target
+
+BUG_URL = "https://github.com/statuscli/statuscli/issues"
+PROVIDER_CHOICES = ("anchor", "browserable")
+
+
+@dataclass
+class RunState:
+    """What `main()` needs to know to report a failure the way the user asked."""
+
+    debug: bool = False
+    json_output: bool = False
+
+
+state = RunState()
+
+app = typer.Typer(
+    name="status",
+    help="Ask AnchorBrowser and Browserable where a task stands, once or until it is done.",
+    epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
+    "6 API/network, 124 watch deadline, 130 interrupted. See README.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"statuscli {__version__}")
+        raise typer.Exit(0)
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    return [p for p in PROVIDER_CHOICES if p.startswith(incomplete)]
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+        ),
+    ] = False,
+) -> None:
+    """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
+
+    Examples:
+      status anchor 3f6c...                  # one task, a table
+      status browserable TASK --run-id RUN   # one Browserable run
+      status watch anchor T1 T2 --timeout 10m && deploy
+    """
+    state.debug = debug
+    if debug:
+        _enable_debug_logging()
+
+
+# ---- shared options -----------------------------------------------------------------------------
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (errors too).")]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", metavar="URL", help="API base URL (overrides env and config)."),
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-insecure-http",
+        help="Allow sending the key over plain http:// to a non-loopback host.",
+    ),
+]
+TaskIds = Annotated[list[str], typer.Argument(metavar="TASK_ID...", help="One or more task ids.")]
+
+
+def _load_config() -> ConfigFile:
+    from .config import config_path, load_config_file
+    from .render import print_warning
+
+    config = load_config_file(config_path())
+    for warning in config.warnings:
+        print_warning(warning)
+    return config
+
+
+def _settings(
+    providers: list[str], *, base_url: str | None, allow_insecure_http: bool
+) -> dict[str, ProviderSettings]:
+    from .config import resolve
+
+    config = _load_config()
+    return {
+        name: resolve(name, config=config, base_url=base_url, allow_insecure_http=allow_insecure_http)
+        for name in providers
+    }
+
+
+def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
+    from .providers import make_target
+    from .targets import dedupe
+
+    if run_id is not None and len(task_ids) != 1:
+        raise UsageError("--run-id goes with a single task id")
+    return dedupe(make_target(provider, task_id, run_id) for task_id in task_ids)
+
+
+def _one_shot(
+    provider: str,
+    task_ids: list[str],
+    run_id: str | None,
+    *,
+    json_output: bool,
+    base_url: str | None,
+    allow_insecure_http: bool,
+) -> NoReturn:
+    state.json_output = json_output
+    targets = _targets(provider, task_ids, run_id)
+    settings = _settings([provider], base_url=base_url, allow_insecure_http=allow_insecure_http)
+
+    from .errors import most_serious
+    from .models import Phase, TaskStatus
+    from .providers import Fetcher
+    from .recent import remember
+    from .render import print_error, print_results, results_document, task_message, write_json
+
+    with Fetcher(settings, pool_size=min(8, len(targets))) as fetcher:
+        results = fetcher.fetch_many(targets)
+    PHASE_EXIT = {
+        Phase.SUCCESS: ExitCode.SUCCESS,
+        Phase.FAILURE: ExitCode.FAILURE,
+        Phase.PENDING: ExitCode.PENDING,
+    }
+    codes = [
+        PHASE_EXIT[item.phase] if isinstance(item, TaskStatus) else item.exit_code for _, item in results
+    ]
+    code = most_serious(codes)
+    remember(t for t, item in results if isinstance(item, TaskStatus))
+    if json_output:
+        write_json(results_document(results, code))
+    else:
+        print_results(results)
+    for target, item in results:
+        if isinstance(item, StatusCliError):
+            print_error(task_message(target, item))
+    raise typer.Exit(int(code))
+
+
+# ---- one-shot commands ----------------------------------------------------------------------------
+
+
+@app.command()
+def anchor(
+    task_ids: TaskIds,
+    json_output: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    allow_insecure_http: InsecureOption = False,
+) -> None:
+    """Show the generation status of AnchorBrowser tasks.
+
+    Calls GET /v2/tasks/{taskId}/generation-status with the anchor-api-key header, once per id.
+    Exit code: 0 all ready, 1 one failed, 3 one still generating (see README for the rest).
+
+    Examples:
+      status anchor 3f6c2a...
+      status anchor T1 T2 --json | jq '.tasks[].status.state'
+    """
+    _one_shot(
+        "anchor",
+        task_ids,
+        None,
+        json_output=json_output,
+        base_url=base_url,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+@app.command()
+def browserable(
+    task_ids: TaskIds,
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
+    ] = None,
+    json_output: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    allow_insecure_http: InsecureOption = False,
+) -> None:
+    """Show the run status of Browserable tasks (cloud or self-hosted).
+
+    Calls GET /task/{taskId}/run/status[?runId=...] with the x-api-key header, once per id.
+    Exit code: 0 all completed, 1 one errored, 3 one scheduled/running/no run yet.
+
+    Examples:
+      status browserable 0b7c... --run-id 9a1e...
+      BROWSERABLE_BASE_URL=http://localhost:2003/api/v1 status browserable 0b7c...
+    """
+    _one_shot(
+        "browserable",
+        task_ids,
+        run_id,
+        json_output=json_output,
+        base_url=base_url,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+# ---- watch ----------------------------------------------------------------------------------------
+
+
+@app.command()
+def watch(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[PROVIDER TASK_ID...]",
+            help="A provider (anchor or browserable) and its task ids.",
+            autocompletion=_complete_provider,
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            "-f",
+            metavar="FILE",
+            help="Targets, one per line: 'anchor ID' or 'browserable ID [RUN_ID]'; '-' is stdin.",
+        ),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run-id", metavar="RUN_ID", help="A Browserable run (single task only)."),
+    ] = None,
+    interval: Annotated[
+        str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
+    ] = "2s",
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            "-t",
+            metavar="DURATION",
+            help="Overall deadline: 90, 90s, 5m, 1h. Exit 124 when it passes.",
+        ),
+    ] = None,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failed or errored task.")
+    ] = False,
+    max_failures: Annotated[
+        int,
+        typer.Option(
+            "--max-failures",
+            min=1,
+            max=100,
+            help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",
+        ),
+    ] = 5,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="NDJSON on stdout: one object per change, then a summary."),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code speaks."),
+    ] = False,
+    bell: Annotated[bool, typer.Option("--bell", help="Ring the terminal bell at the end.")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Send a desktop notification at the end.")] = False,
+    base_url: BaseUrlOption = None,
+    allow_insecure_http: InsecureOption = False,
+) -> None:
+    """Poll tasks until each one is done, with a live table in a terminal.
+
+    Exit code: the most serious outcome (4 auth, 5 not found, 6 API, 1 failed, 124 deadline, 0 ok).
+
+    Examples:
+      status watch anchor T1 T2 --timeout 10m
+      status watch browserable TASK --run-id RUN --json
+      status watch --file targets.txt --fail-fast && ./deploy.sh
+    """
+    from .targets import parse_duration
+
+    state.json_output = json_output and not quiet
+    interval_s = parse_duration(interval, what="--interval")
+    if interval_s < 0.1:
+        raise UsageError("--interval must be at least 0.1 s")
+    timeout_s = parse_duration(timeout, what="--timeout") if timeout is not None else None
+    targets = _watch_targets(args or [], file, run_id, base_url)
+    providers = sorted({t.provider for t in targets})
+    settings = _settings(providers, base_url=base_url, allow_insecure_http=allow_insecure_http)
+
+    from .providers import Fetcher
+    from .watch import WatchOptions
+
+    options = WatchOptions(
+        interval=interval_s, timeout=timeout_s, fail_fast=fail_fast, max_failures=max_failures
+    )
+    pool = min(options.workers, len(targets))
+    with Fetcher(settings, retries=0, pool_size=pool) as fetcher:
+        code = _run_watch(targets, fetcher, options, json_output, quiet, bell, notify)
+    raise typer.Exit(int(code))
+
+
+def _watch_targets(
+    args: list[str], file: str | None, run_id: str | None, base_url: str | None
+) -> list[Target]:
+    from .providers import make_target
+    from .targets import dedupe, parse_target_lines
+
+    targets: list[Target] = []
+    if args:
+        provider, *task_ids = args
+        if provider not in PROVIDER_CHOICES:
+            raise UsageError(f"unknown provider '{provider}' (choose from: {', '.join(PROVIDER_CHOICES)})")
+        if not task_ids:
+            raise UsageError(f"give at least one task id after '{provider}'")
+        targets += _targets(provider, task_ids, run_id)
+    elif run_id is not None:
+        raise UsageError("--run-id goes with 'watch browserable TASK_ID'")
+    if file is not None:
+        if base_url is not None and not args:
+            raise UsageError(
+                "--base-url needs a provider argument; with --file, set ANCHORBROWSER_BASE_URL "
+                "or BROWSERABLE_BASE_URL"
+            )
+        lines = _read_lines(file)
+        source = "stdin" if file == "-" else file
+        targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+    if not targets:
+        raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
+    return dedupe(targets)
+
+
+def _read_lines(file: str) -> list[str]:
+    if file == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --file {file}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def _run_watch(
+    targets: list[Target],
+    fetcher: Any,
+    options: Any,
+    json_output: bool,
+    quiet: bool,
+    bell: bool,
+    notify: bool,
+) -> ExitCode:
+    from .recent import remember
+    from .render import (
+        JsonLinesRenderer,
+        LiveRenderer,
+        PlainRenderer,
+        QuietRenderer,
+        WatchRenderer,
+        interactive,
+        ring_bell,
+        summary_line,
+    )
+    from .render import (
+        notify as send_notification,
+    )
+    from .watch import Watcher
+
+    watcher = Watcher(targets, fetcher.fetch, options)
+    renderer: WatchRenderer
+    if quiet:
+        renderer = QuietRenderer()
+    elif json_output:
+        renderer = JsonLinesRenderer(started=watcher.started)
+    elif interactive():
+        renderer = LiveRenderer(watcher.views)
+    else:
+        renderer = PlainRenderer()
+    deadline = None if options.timeout is None else watcher.started + options.timeout
+    renderer.start(watcher.views(), deadline)
+    interrupted = False
+    try:
+        for _ in _updates(watcher, renderer):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+    summary = watcher.summary()
+    renderer.finish(summary, interrupted=interrupted)
+    remember(v.target for v in summary.views if v.status is not None)
+    _report_errors(summary)
+    if bell:
+        ring_bell()
+    if notify:
+        send_notification("statuscli watch finished", summary_line(summary))
+    return ExitCode.INTERRUPTED if interrupted else summary.exit_code
+
+
+def _updates(watcher: Any, renderer: Any) -> Any:
+    for update in watcher.run():
+        renderer.update(update)
+        yield update
+
+
+def _report_errors(summary: Any) -> None:
+    from .render import print_error, task_message
+
+    for view in summary.views:
+        if view.error is not None and view.done:
+            print_error(task_message(view.target, view.error))
+
+
+# ---- settings -------------------------------------------------------------------------------------
+
+
+@app.command("config")
+def show_config(json_output: JsonOption = False) -> None:
+    """Show the resolved settings for each provider, with the key masked.
+
+    Shows each provider's base URL and API key source (env, config file), so a set-up can be
+    debugged without ever printing a key.
+
+    Examples:
+      status config
+      status config --json
+    """
+    from .config import PROVIDER_DEFAULTS, mask_key, resolve
+    from .render import write_json
+
+    state.json_output = json_output
+    config = _load_config()
+    rows: list[dict[str, Any]] = []
+    for name in PROVIDER_DEFAULTS:
+        item = resolve(name, config=config)
+        rows.append(
+            {
+                "provider": name,
+                "base_url": item.base_url,
+                "base_url_source": item.base_url_source,
+                "api_key": mask_key(item.api_key),
+                "api_key_source": item.key_source,
+                "connect_timeout": item.connect_timeout,
+                "read_timeout": item.read_timeout,
+                "retries": item.retries,
+                "allow_insecure_http": item.allow_insecure_http,
+            }
+        )
+    if json_output:
+        write_json(
+            {
+                "statuscli_result_version": "1",
+                "config_file": str(config.path),
+                "config_file_exists": config.exists,
+                "providers": rows,
+            }
+        )
+        return
+    lines = [f"config file: {config.path}{'' if config.exists else ' (not found)'}"]
+    for row in rows:
+        source = row["api_key_source"] or (
+            "not set: " + " or ".join(PROVIDER_DEFAULTS[row["provider"]].key_env)
+        )
+        lines += [
+            "",
+            f"[{row['provider']}]",
+            f"  base_url     {row['base_url']}  ({row['base_url_source']})",
+            f"  api_key      {row['api_key']}  ({source})",
+            f"  timeouts     connect {row['connect_timeout']:g}s, read {row['read_timeout']:g}s",
+            f"  retries      {row['retries']}",
+            f"  insecure     {'allowed' if row['allow_insecure_http'] else 'refused'} "
+            "(plain http to non-loopback hosts)",
+        ]
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def auth(
+    provider: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROVIDER",
+            help="anchor or browserable.",
+            autocompletion=_complete_provider,
+        ),
+    ],
+) -> None:
+    """Store a provider's API key in the config file (mode 0600).
+
+    Reads the key from a hidden prompt, or from stdin when it is not a terminal. The key is never
+    echoed or printed.
+
+    Examples:
+      status auth anchor
+      printf '%s' "$KEY" | status auth browserable
+    """
+    from .config import config_path, write_key
+    from .render import print_warning
+
+    if provider not in PROVIDER_CHOICES:
+        raise UsageError(f"unknown provider '{provider}' (choose from: {', '.join(PROVIDER_CHOICES)})")
+    if sys.stdin.isatty():
+        key = typer.prompt(f"{provider} API key", hide_input=True, err=True)
+    else:
+        key = sys.stdin.readline()
+    key = key.strip()
+    if not key:
+        raise UsageError("no key given (empty input)")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
+        raise UsageError("the key must not contain spaces or control characters")
+    path = config_path()
+    write_key(path, provider, key)
+    typer.echo(f"Saved the {provider} API key to {path} (mode 0600).", err=True)
+    from .config import PROVIDER_DEFAULTS
+
+    for var in PROVIDER_DEFAULTS[provider].key_env:
+        if os.environ.get(var, "").strip():
+            print_warning(f"warning: {var} is set in the environment and takes precedence")
+            break
+
+
+# ---- entry point ----------------------------------------------------------------------------------
+
+
+def _enable_debug_logging() -> None:
+    from .text import clean
+
+    class _CleanFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return "debug: " + clean(super().format(record), limit=1000)
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_CleanFormatter("%(name)s: %(message)s"))
+    for name in ("statuscli", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the CLI; the one place where exceptions become exit codes and one-line messages."""
+    state.debug = False
+    state.json_output = False
+    prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
+    if prog in ("__main__.py", "-c", "-m") or not prog:
+        prog = "status"
+    try:
+        app(args=argv, prog_name=prog)
+    except StatusCliError as error:
+        _report(error)
+        sys.exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit:
+        raise
+    except Exception:
+        if state.debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            "status: internal error (a bug in statuscli); please report it at "
+            f"{BUG_URL}, with the output of the same command run with --debug\n"
+        )
+        sys.exit(int(ExitCode.INTERNAL))
+    sys.exit(0)
+
+
+def _report(error: StatusCliError) -> None:
+    from .render import error_document, print_error, write_json
+
+    if state.json_output:
+        write_json(error_document(error))
+    print_error(error.message)

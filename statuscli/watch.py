@@ -1,0 +1,316 @@
+"""The poll loop for many targets: a scheduler over a bounded worker pool.
+
+It takes a `fetch` callable, a clock and a sleep, and yields `WatchUpdate`s; it never renders. Tests run
+it with a fake clock and an inline executor, so no test waits for real time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from .errors import ExitCode, StatusCliError, most_serious
+from .models import Phase, Target, TaskStatus
+
+Fetch = Callable[[Target], TaskStatus]
+#: The longest pause between two polls of a failing target.
+MAX_BACKOFF = 60.0
+
+
+class Outcome(StrEnum):
+    """How a target's watch ended (or that it has not)."""
+
+    WATCHING = "watching"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ERROR = "error"
+    TIMED_OUT = "timed out"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A snapshot of one watched target, for renderers."""
+
+    target: Target
+    label: str
+    outcome: Outcome
+    status: TaskStatus | None
+    error: StatusCliError | None
+    since: float
+    polls: int
+    failures: int
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not Outcome.WATCHING
+
+    @property
+    def phase(self) -> Phase:
+        return self.status.phase if self.status else Phase.PENDING
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.outcome is Outcome.SUCCESS:
+            return ExitCode.SUCCESS
+        if self.outcome is Outcome.FAILURE:
+            return ExitCode.FAILURE
+        if self.outcome is Outcome.ERROR and self.error is not None:
+            return self.error.exit_code
+        if self.outcome is Outcome.TIMED_OUT:
+            return ExitCode.DEADLINE
+        return ExitCode.PENDING
+
+
+@dataclass(frozen=True)
+class WatchUpdate:
+    """One target's new snapshot; `previous` is its label before, when the label changed."""
+
+    view: TargetView
+    changed: bool
+    previous: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class WatchSummary:
+    views: tuple[TargetView, ...]
+    elapsed: float
+    exit_code: ExitCode
+
+    def count(self, *outcomes: Outcome) -> int:
+        return sum(1 for v in self.views if v.outcome in outcomes)
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    interval: float = 2.0
+    timeout: float | None = None
+    fail_fast: bool = False
+    max_failures: int = 5
+    jitter: float = 0.1
+    workers: int = 32
+
+
+class InlineExecutor:
+    """Runs each job at once in the caller's thread (tests, and a single target)."""
+
+    def __init__(self, results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]]) -> None:
+        self._results = results
+
+    def submit(self, index: int, job: Callable[[], TaskStatus]) -> None:
+        self._results.put((index, _run(job)))
+
+    def shutdown(self) -> None:
+        pass
+
+
+class ThreadExecutor:
+    """A fixed set of daemon worker threads: an interrupted watch exits without waiting on sockets."""
+
+    def __init__(
+        self, results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]], workers: int
+    ) -> None:
+        self._results = results
+        self._jobs: queue.SimpleQueue[tuple[int, Callable[[], TaskStatus]] | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"statuscli-poll-{n}", daemon=True)
+            for n in range(max(1, workers))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            index, job = item
+            self._results.put((index, _run(job)))
+
+    def submit(self, index: int, job: Callable[[], TaskStatus]) -> None:
+        self._jobs.put((index, job))
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
+def _run(job: Callable[[], TaskStatus]) -> TaskStatus | BaseException:
+    try:
+        return job()
+    except Exception as exc:  # handed to the scheduler, which classifies it
+        return exc
+
+
+class Watcher:
+    """Polls every target until it is terminal, the deadline passes, or fail-fast stops the watch."""
+
+    def __init__(
+        self,
+        targets: list[Target],
+        fetch: Fetch,
+        options: WatchOptions | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        threaded: bool = True,
+    ) -> None:
+        self.options = options or WatchOptions()
+        self._fetch = fetch
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._threaded = threaded
+        self.started = clock()
+        self._views = [
+            TargetView(t, "starting", Outcome.WATCHING, None, None, self.started, 0, 0) for t in targets
+        ]
+        self._lock = threading.Lock()
+
+    def views(self) -> list[TargetView]:
+        """The current snapshot of every target (safe to call from a render thread)."""
+        with self._lock:
+            return list(self._views)
+
+    def summary(self) -> WatchSummary:
+        views = tuple(self.views())
+        return WatchSummary(
+            views=views,
+            elapsed=self._clock() - self.started,
+            exit_code=most_serious([v.exit_code for v in views]),
+        )
+
+    def run(self) -> Iterator[WatchUpdate]:
+        """Poll until done, yielding an update after every poll and when the watch ends targets."""
+        results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]] = queue.SimpleQueue()
+        executor: InlineExecutor | ThreadExecutor
+        if self._threaded and len(self._views) > 1:
+            executor = ThreadExecutor(results, min(self.options.workers, len(self._views)))
+        else:
+            executor = InlineExecutor(results)
+        deadline = None if self.options.timeout is None else self.started + self.options.timeout
+        # (due time, index): targets waiting for their next poll; first polls are spread a little.
+        due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
+        heapq.heapify(due)
+        in_flight = 0
+        try:
+            while due or in_flight:
+                now = self._clock()
+                if deadline is not None and now >= deadline:
+                    yield from self._end_all(Outcome.TIMED_OUT, now)
+                    return
+                while due and due[0][0] <= now:
+                    _, index = heapq.heappop(due)
+                    target = self._views[index].target
+                    executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
+                    in_flight += 1
+                handled = False
+                while True:
+                    try:
+                        index, result = results.get_nowait()
+                    except queue.Empty:
+                        break
+                    in_flight -= 1
+                    handled = True
+                    update, next_poll = self._record(index, result, self._clock())
+                    yield update
+                    if next_poll is not None:
+                        heapq.heappush(due, (next_poll, index))
+                    elif self.options.fail_fast and update.view.outcome in (
+                        Outcome.FAILURE,
+                        Outcome.ERROR,
+                    ):
+                        yield from self._end_all(Outcome.STOPPED, self._clock())
+                        return
+                if handled:
+                    continue
+                wake = due[0][0] if due else None
+                if deadline is not None:
+                    wake = deadline if wake is None else min(wake, deadline)
+                wait = None if wake is None else max(0.0, wake - self._clock())
+                if in_flight:
+                    try:
+                        item = results.get(timeout=wait)
+                    except queue.Empty:
+                        continue
+                    results.put(item)  # handled at the top of the next turn, in order
+                elif wait:
+                    self._sleep(wait)
+        finally:
+            executor.shutdown()
+
+    def _spread(self, index: int) -> float:
+        if index == 0 or len(self._views) == 1:
+            return 0.0
+        return self._rng.uniform(0, min(self.options.interval, 0.05 * len(self._views)))
+
+    def _next_interval(self) -> float:
+        jitter = self.options.interval * self.options.jitter
+        return max(0.05, self.options.interval + self._rng.uniform(-jitter, jitter))
+
+    def _record(
+        self, index: int, result: TaskStatus | BaseException, now: float
+    ) -> tuple[WatchUpdate, float | None]:
+        """Fold one poll result into the target's view; returns the update and the next poll time."""
+        old = self._views[index]
+        polls = old.polls + 1
+        next_poll: float | None
+        if isinstance(result, TaskStatus):
+            outcome = {
+                Phase.SUCCESS: Outcome.SUCCESS,
+                Phase.FAILURE: Outcome.FAILURE,
+                Phase.PENDING: Outcome.WATCHING,
+            }[result.phase]
+            view = replace(
+                old,
+                label=result.label,
+                outcome=outcome,
+                status=result,
+                error=None,
+                polls=polls,
+                failures=0,
+            )
+            next_poll = now + self._next_interval() if outcome is Outcome.WATCHING else None
+        elif isinstance(result, StatusCliError):
+            failures = old.failures + 1
+            give_up = not result.transient or failures >= self.options.max_failures
+            view = replace(
+                old,
+                label="error" if give_up else "retrying",
+                outcome=Outcome.ERROR if give_up else Outcome.WATCHING,
+                error=result,
+                polls=polls,
+                failures=failures,
+            )
+            next_poll = None if give_up else now + self._backoff(failures, result.retry_after)
+        else:
+            raise result
+        changed = view.label != old.label or view.outcome != old.outcome
+        if view.label != old.label:
+            view = replace(view, since=now)
+        with self._lock:
+            self._views[index] = view
+        return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
+
+    def _backoff(self, failures: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter from the poll interval; a Retry-After wins when longer."""
+        base = min(MAX_BACKOFF, self.options.interval * (2 ** (failures - 1)))
+        wait: float = base * self._rng.uniform(0.8, 1.2)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, MAX_BACKOFF))
+        return wait
+
+    def _end_all(self, outcome: Outcome, now: float) -> Iterator[WatchUpdate]:
+        """Mark every unfinished target with `outcome` (deadline passed, or fail-fast)."""
+        for index, old in enumerate(self.views()):
+            if old.done:
+                continue
+            view = replace(old, label=outcome.value, outcome=outcome, since=now)
+            with self._lock:
+                self._views[index] = view
+            yield WatchUpdate(view, True, old.label, now)
