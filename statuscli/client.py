@@ -246,7 +246,8 @@ class HttpClient:
                 http_status=status,
             )
         if status in (401, 403):
-            raise AuthError(f"{provider}: API key rejected (HTTP {status}){suffix}", http_status=status)
+            what = "API key rejected" if status == 401 else "permission denied"
+            raise AuthError(f"{provider}: {what} (HTTP {status}){suffix}", http_status=status)
         if status == 404:
             hint = "" if is_json else " (an HTML page: check the base URL)"
             raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}{hint}", http_status=status)

@@ -1,0 +1,118 @@
+"""Shared fixtures: an isolated environment, an in-process CLI runner and loopback API servers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from statuscli.cli import main
+
+ANCHOR_KEY = "test-anchor-key-0123456789"
+BROWSERABLE_KEY = "test-browserable-key-0123456789"
+
+_ENV_VARS = (
+    "ANCHORBROWSER_API_KEY",
+    "ANCHOR_API_KEY",
+    "BROWSERABLE_API_KEY",
+    "ANCHORBROWSER_BASE_URL",
+    "BROWSERABLE_BASE_URL",
+    "STATUSCLI_CONFIG",
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "STATUSCLI_NO_HISTORY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Tests never see the developer's keys, config, state directory or terminal."""
+    for var in _ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".state"))
+    monkeypatch.setenv("STATUSCLI_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_PROXY", "*")
+    return tmp_path
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+CliRunner = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Run `status ARGS...` in-process through `main()`, as the console script does."""
+
+    def run(*args: str, stdin: str | None = None) -> Result:
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        else:  # pragma: no cover - main() always exits
+            code = 0
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def config_file(isolated_env: Path) -> Callable[[str], Path]:
+    """Write the config file the CLI reads (mode 0600)."""
+
+    def write(text: str) -> Path:
+        path = Path(os.environ["STATUSCLI_CONFIG"])
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def anchor_api(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """A loopback server standing in for AnchorBrowser, with the key and base URL configured."""
+    monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_KEY)
+    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", httpserver.url_for("/").rstrip("/"))
+    yield httpserver
+
+
+@pytest.fixture
+def browserable_api(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """A loopback server standing in for Browserable's /api/v1."""
+    monkeypatch.setenv("BROWSERABLE_API_KEY", BROWSERABLE_KEY)
+    monkeypatch.setenv("BROWSERABLE_BASE_URL", httpserver.url_for("/api/v1"))
+    yield httpserver
+
+
+@pytest.fixture
+def fast_retries(config_file: Callable[[str], Path]) -> Path:
+    """One immediate retry (urllib3 does not back off before its first retry): fast tests."""
+    return config_file("[anchor]\nretries = 1\n\n[browserable]\nretries = 1\n")

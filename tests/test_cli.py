@@ -1,0 +1,272 @@
+"""The exit-code matrix and output contract of the one-shot commands, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from statuscli import __version__
+
+from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner
+
+
+@dataclass(frozen=True)
+class Case:
+    provider: str
+    key_header: str
+    key: str
+
+    def path(self, task_id: str) -> str:
+        if self.provider == "anchor":
+            return f"/v2/tasks/{task_id}/generation-status"
+        return f"/api/v1/task/{task_id}/run/status"
+
+    def body(self, state: str | None) -> dict[str, Any]:
+        if self.provider == "anchor":
+            return {"id": "t1", "status": state, "project_state": "x", "error": ""}
+        data = {"status": state, "detailedStatus": state, "toolCall": None, "liveStatus": None}
+        return {"success": True, "data": data}
+
+
+ANCHOR = Case("anchor", "anchor-api-key", ANCHOR_KEY)
+BROWSERABLE = Case("browserable", "x-api-key", BROWSERABLE_KEY)
+CASES = [ANCHOR, BROWSERABLE]
+STATES = {
+    "anchor": {"success": "ready", "failure": "failed", "pending": "generating"},
+    "browserable": {"success": "completed", "failure": "error", "pending": "running"},
+}
+
+
+@pytest.fixture(params=CASES, ids=lambda c: c.provider)
+def case(request: pytest.FixtureRequest, anchor_api: HTTPServer, browserable_api: HTTPServer) -> Case:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("phase", "code"), [("success", 0), ("failure", 1), ("pending", 3)])
+def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Case, phase: str, code: int) -> None:
+    state = STATES[case.provider][phase]
+    httpserver.expect_request(case.path("t1"), headers={case.key_header: case.key}).respond_with_json(
+        case.body(state)
+    )
+    result = cli(case.provider, "t1")
+    assert result.exit_code == code, result.stderr
+    assert state in result.stdout
+    assert "t1" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "words"),
+    [
+        (401, 4, "API key rejected (HTTP 401)"),
+        (403, 4, "permission denied (HTTP 403)"),
+        (404, 5, "not found (HTTP 404)"),
+    ],
+)
+def test_http_error_exit_codes(
+    cli: CliRunner, httpserver: HTTPServer, case: Case, status: int, code: int, words: str
+) -> None:
+    httpserver.expect_request(case.path("t1")).respond_with_json(
+        {"error": "nope", "code": status}, status=status
+    )
+    result = cli(case.provider, "t1")
+    assert result.exit_code == code
+    assert result.stderr.count("\n") == 1
+    assert f"error: {case.provider} t1: {words}: nope" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_server_error_is_6_after_retries(
+    cli: CliRunner, httpserver: HTTPServer, case: Case, fast_retries: object
+) -> None:
+    httpserver.expect_request(case.path("t1")).respond_with_json({"error": "boom", "code": 500}, status=500)
+    result = cli(case.provider, "t1")
+    assert result.exit_code == 6
+    assert "HTTP 500" in result.stderr
+    assert len(httpserver.log) == 2  # the first try and one retry
+
+
+def test_missing_key_is_4_and_names_the_variable(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = cli("anchor", "t1")
+    assert result.exit_code == 4
+    assert "ANCHORBROWSER_API_KEY" in result.stderr
+    result = cli("browserable", "t1", "--json")
+    assert result.exit_code == 4
+    doc = json.loads(result.stdout)
+    assert doc["errors"][0]["code"] == "missing_key"
+    assert doc["exit_code"] == 4
+    assert "BROWSERABLE_API_KEY" in result.stderr
+
+
+def test_anchor_api_key_fallback(
+    cli: CliRunner, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANCHOR_API_KEY", "fallback-key-123456")
+    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", httpserver.url_for("/"))
+    httpserver.expect_request(
+        "/v2/tasks/t1/generation-status", headers={"anchor-api-key": "fallback-key-123456"}
+    ).respond_with_json(ANCHOR.body("ready"))
+    assert cli("anchor", "t1").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [("API key is required", 4), ("Invalid API key", 4), ('invalid input syntax for type uuid: "x"', 6)],
+)
+def test_browserable_success_false(
+    cli: CliRunner, browserable_api: HTTPServer, message: str, code: int
+) -> None:
+    browserable_api.expect_request(BROWSERABLE.path("x")).respond_with_json(
+        {"success": False, "error": message}
+    )
+    result = cli("browserable", "x", "--json")
+    assert result.exit_code == code
+    doc = json.loads(result.stdout)
+    assert doc["tasks"][0]["error"]["exit_code"] == code
+    assert message in doc["tasks"][0]["error"]["message"]
+    assert message.split(":")[0] in result.stderr
+
+
+def test_severity_order_across_tasks(cli: CliRunner, anchor_api: HTTPServer) -> None:
+    anchor_api.expect_request(ANCHOR.path("ok")).respond_with_json(ANCHOR.body("ready"))
+    anchor_api.expect_request(ANCHOR.path("bad")).respond_with_json(ANCHOR.body("failed"))
+    anchor_api.expect_request(ANCHOR.path("wait")).respond_with_json(ANCHOR.body("generating"))
+    assert cli("anchor", "ok", "wait").exit_code == 3
+    assert cli("anchor", "ok", "wait", "bad").exit_code == 1
+    anchor_api.expect_request(ANCHOR.path("gone")).respond_with_json({"error": "no"}, status=404)
+    assert cli("anchor", "ok", "bad", "gone").exit_code == 5
+
+
+def test_json_document(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    body = {
+        "success": True,
+        "data": {
+            "status": "running",
+            "detailedStatus": "tool_call",
+            "toolCall": {"toolCallId": "c1", "tool": {"name": "get_user_confirmation", "parameters": {}}},
+            "liveStatus": "https://live.example/abc",
+        },
+    }
+    browserable_api.expect_request(BROWSERABLE.path("t1"), query_string="runId=r1").respond_with_json(body)
+    result = cli("browserable", "t1", "--run-id", "r1", "--json")
+    assert result.exit_code == 3
+    doc = json.loads(result.stdout)
+    assert doc["statuscli_result_version"] == "1"
+    assert doc["exit_code"] == 3
+    task = doc["tasks"][0]
+    assert task["run_id"] == "r1"
+    assert task["status"]["phase"] == "pending"
+    assert task["status"]["waiting_for_input"] is True
+    assert task["status"]["live_url"] == "https://live.example/abc"
+    assert task["raw"] == body
+    assert result.stderr == ""
+
+
+def test_run_id_is_sent_only_when_given(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(BROWSERABLE.body("completed"))
+    assert cli("browserable", "t1").exit_code == 0
+    request, _ = browserable_api.log[0]
+    assert request.query_string == b""
+
+
+def test_no_run_yet(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(
+        {"success": True, "data": {"status": None, "toolCall": None, "liveStatus": None}}
+    )
+    result = cli("browserable", "t1")
+    assert result.exit_code == 3
+    assert "no run yet" in result.stdout
+
+
+def test_table_shows_live_url_text(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    body = BROWSERABLE.body("running")
+    body["data"]["liveStatus"] = "https://live.example/session/1"
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(body)
+    result = cli("browserable", "t1")
+    assert "https://live.example/session/1" in result.stdout
+
+
+def test_request_contract(cli: CliRunner, anchor_api: HTTPServer) -> None:
+    anchor_api.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
+    assert cli("anchor", "t1").exit_code == 0
+    request, _ = anchor_api.log[0]
+    assert request.method == "GET"
+    assert request.headers["anchor-api-key"] == ANCHOR_KEY
+    assert request.headers["User-Agent"] == f"statuscli/{__version__}"
+    assert "x-api-key" not in request.headers
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("anchor",),
+        ("browserable", "a", "b", "--run-id", "r"),
+        ("anchor", ""),
+        ("anchor", ".."),
+        ("anchor", "a\x1bb"),
+        ("anchor", "x" * 10_000),
+        ("nope", "t1"),
+        ("anchor", "t1", "--bogus"),
+        ("browserable", "t1", "--run-id", ""),
+    ],
+)
+def test_usage_errors_are_2(cli: CliRunner, args: tuple[str, ...], anchor_api: HTTPServer) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert anchor_api.log == []
+
+
+def test_version(cli: CliRunner) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"statuscli {__version__}"
+
+
+def test_insecure_http_refused_without_opt_in(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_KEY)
+    result = cli("anchor", "t1", "--base-url", "http://api.example.com")
+    assert result.exit_code == 2
+    assert "--allow-insecure-http" in result.stderr
+    assert ANCHOR_KEY not in result.stderr
+
+
+def test_redirect_is_not_followed(cli: CliRunner, anchor_api: HTTPServer) -> None:
+    anchor_api.expect_request(ANCHOR.path("t1")).respond_with_response(
+        Response(status=302, headers={"Location": "http://127.0.0.2:1/steal"})
+    )
+    result = cli("anchor", "t1")
+    assert result.exit_code == 6
+    assert "redirected (HTTP 302) to http://127.0.0.2:1/steal; not followed" in result.stderr
+
+
+def test_debug_logs_requests_without_the_key(cli: CliRunner, anchor_api: HTTPServer) -> None:
+    anchor_api.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
+    result = cli("--debug", "anchor", "t1")
+    assert result.exit_code == 0
+    assert "debug: statuscli.http: GET http://localhost" in result.stderr or "GET http://" in result.stderr
+    assert "-> 200 in" in result.stderr
+    assert ANCHOR_KEY not in result.stderr + result.stdout
+
+
+def test_internal_error_is_70(
+    cli: CliRunner, anchor_api: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("statuscli.providers.Fetcher.fetch", broken)
+    anchor_api.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
+    result = cli("anchor", "t1")
+    assert result.exit_code == 70
+    assert "internal error" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = cli("--debug", "anchor", "t1")
+    assert result.exit_code == 70
+    assert "Traceback" in result.stderr
