@@ -101,7 +101,7 @@ def anchor_api(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     """A loopback server standing in for AnchorBrowser, with the key and base URL configured."""
     monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_KEY)
     monkeypatch.setenv("ANCHORBROWSER_BASE_URL", httpserver.url_for("/").rstrip("/"))
-    yield httpserver
+    return httpserver
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def browserable_api(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> 
     """A loopback server standing in for Browserable's /api/v1."""
     monkeypatch.setenv("BROWSERABLE_API_KEY", BROWSERABLE_KEY)
     monkeypatch.setenv("BROWSERABLE_BASE_URL", httpserver.url_for("/api/v1"))
-    yield httpserver
+    return httpserver
 
 
 @pytest.fixture

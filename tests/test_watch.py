@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 
@@ -77,7 +78,7 @@ def changes(updates: list[WatchUpdate]) -> list[tuple[str, str | None, str]]:
 
 
 def test_success_polls_at_the_interval_until_terminal() -> None:
-    watcher, updates, clock, calls = run({"t1": ["generating", "generating", "ready"]})
+    watcher, updates, _clock, calls = run({"t1": ["generating", "generating", "ready"]})
     assert changes(updates) == [("t1", "starting", "generating"), ("t1", "generating", "ready")]
     assert [t for t, _ in calls] == [1000.0, 1002.0, 1004.0]
     summary = watcher.summary()
@@ -103,7 +104,7 @@ def test_mixed_targets_end_with_the_most_serious_code() -> None:
 
 
 def test_fail_fast_stops_the_others() -> None:
-    watcher, updates, _, calls = run(
+    watcher, _updates, _, calls = run(
         {"bad": ["generating", "failed"], "slow": ["generating"]},
         WatchOptions(jitter=0, fail_fast=True),
     )
@@ -115,7 +116,7 @@ def test_fail_fast_stops_the_others() -> None:
 
 
 def test_deadline_marks_unfinished_targets_timed_out() -> None:
-    watcher, updates, clock, calls = run(
+    watcher, updates, clock, _calls = run(
         {"done": ["ready"], "stuck": ["running"]}, WatchOptions(jitter=0, timeout=7)
     )
     views = {v.target.task_id: v for v in watcher.summary().views}
@@ -129,10 +130,10 @@ def test_deadline_marks_unfinished_targets_timed_out() -> None:
 def test_transient_errors_then_success_back_off_and_recover() -> None:
     err = ApiError("anchor: HTTP 503", transient=True)
     limited = ApiError("anchor: HTTP 429", transient=True, retry_after=30)
-    watcher, updates, clock, calls = run({"t1": [err, err, limited, "ready"]})
+    watcher, updates, _clock, calls = run({"t1": [err, err, limited, "ready"]})
     assert watcher.summary().exit_code == ExitCode.SUCCESS
     times = [t for t, _ in calls]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert 1.6 <= gaps[0] <= 2.4  # interval * 2**0, jittered
     assert 3.2 <= gaps[1] <= 4.8  # doubled
     assert gaps[2] >= 30  # Retry-After honoured

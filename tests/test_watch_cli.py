@@ -1,0 +1,173 @@
+"""`status watch` end to end over loopback HTTP: exit codes, NDJSON, plain lines, no escape codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from .conftest import CliRunner
+
+ESCAPE = re.compile(r"[\x1b\x9b]")
+
+
+def walker(states: dict[str, list[object]]) -> Callable[[Request], Response]:
+    """Answers each task with its next state per request; an int is an HTTP error status."""
+
+    def handle(request: Request) -> Response:
+        parts = request.path.strip("/").split("/")
+        anchor = parts[0] == "v2"
+        task_id = parts[2] if anchor else parts[3]
+        steps = states[task_id]
+        step = steps.pop(0) if len(steps) > 1 else steps[0]
+        if isinstance(step, int):
+            return Response("busy", status=step, headers={"Retry-After": "0"})
+        if anchor:
+            body: object = {"id": task_id, "status": step, "project_state": step}
+        else:
+            body = {
+                "success": True,
+                "data": {"status": step, "detailedStatus": step, "toolCall": None, "liveStatus": None},
+            }
+        return Response(json.dumps(body), content_type="application/json")
+
+    return handle
+
+
+@pytest.fixture
+def both(anchor_api: HTTPServer, browserable_api: HTTPServer) -> HTTPServer:
+    return anchor_api
+
+
+def serve(server: HTTPServer, states: dict[str, list[object]]) -> None:
+    handler = walker(states)
+    server.expect_request(re.compile(r"/v2/tasks/[^/]+/generation-status")).respond_with_handler(handler)
+    server.expect_request(re.compile(r"/api/v1/task/[^/]+/run/status")).respond_with_handler(handler)
+
+
+def test_watch_plain_lines_until_done(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": ["generating", "generating", "ready"]})
+    result = cli("watch", "anchor", "a1", "--interval", "0.1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 starting -> generating( generating)?", lines[0])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 generating -> ready.*", lines[1])
+    assert lines[-1].startswith("1 tasks in ")
+    assert "1 succeeded" in lines[-1]
+    assert "(exit 0)" in lines[-1]
+    assert not ESCAPE.search(result.stdout + result.stderr)
+
+
+def test_watch_file_mixes_providers_and_reports_the_most_serious(
+    cli: CliRunner, both: HTTPServer, tmp_path: Path
+) -> None:
+    serve(
+        both,
+        {
+            "a1": ["generating", "ready"],
+            "b1": [None, "scheduled", "running", "completed"],
+            "b2": ["running", "error"],
+        },
+    )
+    targets = tmp_path / "targets.txt"
+    targets.write_text("# nightly jobs\nanchor a1\n\nbrowserable b1 run-1  # with a run\nbrowserable b2\n")
+    result = cli("watch", "--file", str(targets), "--interval", "0.1", "--json")
+    assert result.exit_code == 1, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = events[-1]
+    assert summary["event"] == "summary"
+    assert summary["exit_code"] == 1
+    assert {(t["provider"], t["task_id"], t["outcome"]) for t in summary["tasks"]} == {
+        ("anchor", "a1", "success"),
+        ("browserable", "b1", "success"),
+        ("browserable", "b2", "failure"),
+    }
+    b1 = [(e["from"], e["to"]) for e in events[:-1] if e["task_id"] == "b1"]
+    assert b1 == [
+        ("starting", "no run yet"),
+        ("no run yet", "scheduled"),
+        ("scheduled", "running"),
+        ("running", "completed"),
+    ]
+    assert all(e["event"] == "change" for e in events[:-1])
+    assert next(e for e in events if e["task_id"] == "b1")["run_id"] == "run-1"
+
+
+def test_watch_from_stdin(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": ["ready"]})
+    result = cli("watch", "--file", "-", "--quiet", stdin="anchor a1\n")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_watch_bad_file_line_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
+    targets = tmp_path / "t.txt"
+    targets.write_text("anchor a1\nbrowserable\n")
+    result = cli("watch", "--file", str(targets))
+    assert result.exit_code == 2
+    assert "line 2" in result.stderr
+
+
+def test_watch_deadline_is_124(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": ["generating"]})
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--timeout", "0.5s")
+    assert result.exit_code == 124
+    assert "generating -> timed out" in result.stdout
+    assert "1 timed out" in result.stdout.splitlines()[-1]
+
+
+def test_watch_transient_errors_then_success(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": [503, 500, "generating", "ready"]})
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--json")
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["to"] == "retrying"
+    assert events[0]["error"]["code"] == "http_error"
+    assert events[-1]["exit_code"] == 0
+
+
+def test_watch_gives_up_after_max_failures(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": [502]})
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--max-failures", "2")
+    assert result.exit_code == 6
+    assert len(both.log) == 2
+    assert result.stderr.strip().splitlines() == ["error: anchor a1: HTTP 502 from the API"]
+
+
+def test_watch_permanent_error_ends_the_target_at_once(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": [404], "a2": ["ready"]})
+    result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1", "--quiet")
+    assert result.exit_code == 5
+    assert result.stdout == ""
+    assert "anchor a1: not found (HTTP 404)" in result.stderr
+
+
+def test_watch_fail_fast(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": ["failed"], "a2": ["generating"]})
+    result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1", "--fail-fast")
+    assert result.exit_code == 1
+    assert "stopped" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("watch",),
+        ("watch", "anchor"),
+        ("watch", "gitlab", "t1"),
+        ("watch", "anchor", "t1", "--timeout", "soon"),
+        ("watch", "anchor", "t1", "--interval", "0"),
+        ("watch", "browserable", "a", "b", "--run-id", "r"),
+        ("watch", "--file", "/nonexistent/targets.txt"),
+    ],
+)
+def test_watch_usage_errors(cli: CliRunner, args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") >= 1

@@ -1,0 +1,66 @@
+"""An interactive watch in a real pseudo-terminal: the table redraws in place and the final frame stays."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import pexpect
+import pytest
+from pytest_httpserver import HTTPServer
+
+from .conftest import ANCHOR_KEY
+from .test_watch_cli import serve
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+
+
+def spawn(args: list[str], server: HTTPServer) -> pexpect.spawn:
+    env = dict(os.environ)
+    env.update(
+        TERM="xterm-256color",
+        ANCHORBROWSER_API_KEY=ANCHOR_KEY,
+        ANCHORBROWSER_BASE_URL=server.url_for("/").rstrip("/"),
+        COLUMNS="160",
+        LINES="40",
+    )
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "statuscli", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 160),
+    )
+
+
+def test_live_table_redraws_and_final_frame_stays(httpserver: HTTPServer) -> None:
+    serve(httpserver, {"a1": ["generating", "generating", "generating", "ready"], "a2": ["ready"]})
+    child = spawn(["watch", "anchor", "a1", "a2", "--interval", "0.3"], httpserver)
+    child.expect(pexpect.EOF)
+    child.close()
+    output = child.before
+    assert child.exitstatus == 0
+    assert "\x1b[?25l" in output  # rich hides the cursor while live...
+    assert "\x1b[?25h" in output  # ...and restores it at the end
+    assert re.search(r"\x1b\[\d*A", output), "the table is redrawn in place (cursor up)"
+    frames = output.count("statuscli watch:")
+    assert frames >= 2
+    final = output[output.rindex("statuscli watch:") :]
+    assert "0 pending, 2 succeeded, 0 failed" in final
+    assert "ready" in final
+    assert "2 tasks in" in final
+    assert "(exit 0)" in final
+
+
+def test_ctrl_c_prints_the_summary_and_exits_130(httpserver: HTTPServer) -> None:
+    serve(httpserver, {"a1": ["generating"]})
+    child = spawn(["watch", "anchor", "a1", "--interval", "0.2"], httpserver)
+    child.expect("generating")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "interrupted: 1 tasks in" in child.before
+    assert "\x1b[?25h" in child.before
