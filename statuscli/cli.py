@@ -100,7 +100,41 @@ InsecureOption = Annotated[
         help="Allow sending the key over plain http:// to a non-loopback host.",
     ),
 ]
-TaskIds = Annotated[list[str], typer.Argument(metavar="TASK_ID...", help="One or more task ids.")]
+
+
+def _recent_ids(provider: str, incomplete: str) -> list[str]:
+    from .recent import complete
+
+    return complete(provider, incomplete)
+
+
+def _complete_anchor_id(incomplete: str) -> list[str]:
+    return _recent_ids("anchor", incomplete)
+
+
+def _complete_browserable_id(incomplete: str) -> list[str]:
+    return _recent_ids("browserable", incomplete)
+
+
+def _complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
+    """After `watch`: a provider name first, then that provider's recent task ids."""
+    words = ctx.params.get("args") or []
+    provider = words[0] if words and words[0] in PROVIDER_CHOICES else None
+    if provider is None:
+        return _complete_provider(incomplete)
+    return _recent_ids(provider, incomplete)
+
+
+AnchorIds = Annotated[
+    list[str],
+    typer.Argument(metavar="TASK_ID...", help="One or more task ids.", autocompletion=_complete_anchor_id),
+]
+BrowserableIds = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="TASK_ID...", help="One or more task ids.", autocompletion=_complete_browserable_id
+    ),
+]
 
 
 def _load_config() -> ConfigFile:
@@ -180,7 +214,7 @@ def _one_shot(
 
 @app.command()
 def anchor(
-    task_ids: TaskIds,
+    task_ids: AnchorIds,
     json_output: JsonOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
@@ -206,7 +240,7 @@ def anchor(
 
 @app.command()
 def browserable(
-    task_ids: TaskIds,
+    task_ids: BrowserableIds,
     run_id: Annotated[
         str | None,
         typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
@@ -244,7 +278,7 @@ def watch(
         typer.Argument(
             metavar="[PROVIDER TASK_ID...]",
             help="A provider (anchor or browserable) and its task ids.",
-            autocompletion=_complete_provider,
+            autocompletion=_complete_watch_args,
             show_default=False,
         ),
     ] = None,
@@ -377,8 +411,10 @@ def _run_watch(
     quiet: bool,
     bell: bool,
     notify: bool,
+    *,
+    remember: bool = True,
 ) -> ExitCode:
-    from .recent import remember
+    from .recent import remember as remember_ids
     from .render import (
         JsonLinesRenderer,
         LiveRenderer,
@@ -414,7 +450,8 @@ def _run_watch(
         interrupted = True
     summary = watcher.summary()
     renderer.finish(summary, interrupted=interrupted)
-    remember(v.target for v in summary.views if v.status is not None)
+    if remember:
+        remember_ids(v.target for v in summary.views if v.status is not None)
     _report_errors(summary)
     if bell:
         ring_bell()
@@ -435,6 +472,173 @@ def _report_errors(summary: Any) -> None:
     for view in summary.views:
         if view.error is not None and view.done:
             print_error(task_message(view.target, view.error))
+
+
+# ---- simulator --------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    interval: Annotated[
+        str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
+    ] = "1s",
+    json_output: Annotated[bool, typer.Option("--json", help="NDJSON instead of the table.")] = False,
+) -> None:
+    """Watch simulated tasks of both providers finish: no account, key or network needed.
+
+    Starts the built-in simulator on a free loopback port and watches its default scenario (7 tasks,
+    one failing, one flaky) for about 15 seconds. Ends with the exit code a real watch would give.
+
+    Examples:
+      status demo
+      status demo --json | jq -c '{task_id, to}'
+    """
+    from .config import ProviderSettings
+    from .providers import Fetcher, make_target
+    from .simulator import DEFAULT_KEYS, Simulator, default_scenario
+    from .targets import parse_duration
+    from .watch import WatchOptions
+
+    state.json_output = json_output
+    interval_s = parse_duration(interval, what="--interval")
+    with Simulator(default_scenario()) as sim:
+        urls = {"anchor": sim.anchor_base_url, "browserable": sim.browserable_base_url}
+        settings = {
+            name: ProviderSettings(
+                provider=name,
+                base_url=url,
+                base_url_source="demo simulator",
+                api_key=DEFAULT_KEYS[name],
+                key_source="demo simulator",
+            )
+            for name, url in urls.items()
+        }
+        targets = [make_target(provider, task_id) for provider, task_id in sim.targets()]
+        if not json_output:
+            typer.echo(f"Demo: watching {len(targets)} simulated tasks on {sim.base_url}", err=True)
+        options = WatchOptions(interval=max(0.1, interval_s), timeout=60.0)
+        with Fetcher(settings, retries=0, pool_size=len(targets)) as fetcher:
+            code = _run_watch(targets, fetcher, options, json_output, False, False, False, remember=False)
+    if not json_output:
+        typer.echo(
+            f"Demo: exit code {int(code)} ({_EXIT_MEANINGS.get(code, '')}); "
+            "in a script: status watch ... && next-step",
+            err=True,
+        )
+    raise typer.Exit(int(code))
+
+
+_EXIT_MEANINGS = {
+    ExitCode.SUCCESS: "every task succeeded",
+    ExitCode.FAILURE: "a task failed",
+    ExitCode.PENDING: "a task is still pending",
+    ExitCode.AUTH: "authentication problem",
+    ExitCode.NOT_FOUND: "not found",
+    ExitCode.API: "API or network failure",
+    ExitCode.DEADLINE: "the deadline passed",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
+@app.command()
+def simulate(
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")
+    ] = 0,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="A TOML or JSON scenario (default: the demo scenario).",
+            exists=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log every request to stderr.")] = False,
+) -> None:
+    """Serve both provider APIs on 127.0.0.1 for trying statuscli or testing scripts.
+
+    Prints the export lines to point statuscli at it, then serves until Ctrl-C (exit 0).
+
+    Examples:
+      status simulate --port 8787
+      status simulate --scenario my-scenario.toml
+    """
+    from .simulator import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
+
+    try:
+        loaded = load_scenario(scenario) if scenario is not None else default_scenario()
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        sim = Simulator(loaded, port=port, verbose=verbose)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+    keys = loaded.keys or DEFAULT_KEYS
+    lines = [
+        f"export ANCHORBROWSER_BASE_URL={sim.anchor_base_url}",
+        f"export BROWSERABLE_BASE_URL={sim.browserable_base_url}",
+        f"export ANCHORBROWSER_API_KEY={keys.get('anchor', DEFAULT_KEYS['anchor'])}",
+        f"export BROWSERABLE_API_KEY={keys.get('browserable', DEFAULT_KEYS['browserable'])}",
+        "# tasks (a watch file: save these lines and run 'status watch --file FILE'):",
+        *(f"# {provider} {task_id}" for provider, task_id in sim.targets()),
+    ]
+    typer.echo("\n".join(lines))
+    sys.stdout.flush()
+    typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
+    try:
+        sim.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+# ---- completion -------------------------------------------------------------------------------------
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+
+@app.command()
+def completion(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh, fish or powershell.",
+            autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
+        ),
+    ],
+    prog_name: Annotated[
+        str,
+        typer.Option("--prog-name", help="The command to complete: status or statuscli."),
+    ] = "status",
+) -> None:
+    """Print the shell completion script for SHELL.
+
+    Completes commands, options, provider names and recently queried task ids.
+
+    Examples:
+      status completion bash > ~/.local/share/bash-completion/completions/status
+      statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
+    """
+    if shell not in SHELLS:
+        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(SHELLS)})")
+    if prog_name not in ("status", "statuscli"):
+        raise UsageError("--prog-name must be status or statuscli")
+    typer.echo(completion_script(shell, prog_name))
+
+
+def completion_script(shell: str, prog_name: str) -> str:
+    """The completion script Typer generates for `prog_name` (its `_PROG_COMPLETE` protocol)."""
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
+
+
+def complete_var(prog_name: str) -> str:
+    return f"_{prog_name}_COMPLETE".replace("-", "_").upper()
 
 
 # ---- settings -------------------------------------------------------------------------------------
@@ -570,6 +774,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
     if prog in ("__main__.py", "-c", "-m") or not prog:
         prog = "status"
+    if os.environ.get(complete_var(prog)):
+        # Typer registers its shell classes only with add_completion=True; we print scripts ourselves.
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         app(args=argv, prog_name=prog)
     except StatusCliError as error:

@@ -18,6 +18,7 @@ KEY_HEADER = "x-api-key"
 _PHASES = {"completed": Phase.SUCCESS, "error": Phase.FAILURE}
 _AUTH_MESSAGES = ("api key is required", "invalid api key")
 NO_RUN = "no run yet"
+WAITING = "waiting for input"
 
 
 def request(target: Target) -> tuple[list[str], dict[str, str]]:
@@ -61,7 +62,8 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         label = state
         detail = detailed if detailed not in (None, state) else None
     if waiting:
-        detail = "waiting for input" + _tool_name(data.get("toolCall"))
+        label = WAITING
+        detail = "needs input" + _tool_name(data.get("toolCall"))
     if live_text and not waiting:
         detail = f"{detail}: {live_text}" if detail else live_text
     elif live_text and waiting:
