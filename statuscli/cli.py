@@ -761,10 +761,24 @@ def _enable_debug_logging() -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_CleanFormatter("%(name)s: %(message)s"))
-    for name in ("statuscli", "urllib3"):
+    _debug_handlers.append(handler)
+    for name in _DEBUG_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
+
+
+_DEBUG_LOGGERS = ("statuscli", "urllib3")
+_debug_handlers: list[logging.Handler] = []
+
+
+def _disable_debug_logging() -> None:
+    while _debug_handlers:
+        handler = _debug_handlers.pop()
+        for name in _DEBUG_LOGGERS:
+            logging.getLogger(name).removeHandler(handler)
+    for name in _DEBUG_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -796,6 +810,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             f"{BUG_URL}, with the output of the same command run with --debug\n"
         )
         sys.exit(int(ExitCode.INTERNAL))
+    finally:
+        _disable_debug_logging()
     sys.exit(0)
 
 
