@@ -144,20 +144,22 @@ def error_document(error: StatusCliError) -> dict[str, Any]:
 
 
 def print_results(results: Sequence[Result]) -> None:
-    table = _table(live=False)
+    runs = any(target.run_id for target, _ in results)
+    table = _table(live=False, runs=runs)
     for target, item in results:
         if isinstance(item, TaskStatus):
-            table.add_row(*_row(target, item.label, PHASE_STYLES[item.phase], item, None))
+            table.add_row(*_row(target, item.label, PHASE_STYLES[item.phase], item, None, runs=runs))
         else:
-            table.add_row(*_row(target, "error", "bold magenta", None, item))
+            table.add_row(*_row(target, "error", "bold magenta", None, item, runs=runs))
     stdout_console().print(table)
 
 
-def _table(*, live: bool) -> Table:
+def _table(*, live: bool, runs: bool) -> Table:
     table = Table(show_edge=True, header_style="bold", expand=False)
     table.add_column("Provider", no_wrap=True)
     table.add_column("Task", overflow="fold")
-    table.add_column("Run", overflow="fold")
+    if runs:
+        table.add_column("Run", overflow="fold")
     table.add_column("State", no_wrap=True)
     table.add_column("Detail / error", overflow="fold", ratio=1)
     if live:
@@ -174,16 +176,19 @@ def _row(
     style: str,
     status: TaskStatus | None,
     error: StatusCliError | None,
+    *,
+    runs: bool,
 ) -> list[Text]:
-    detail = _detail(target, status, error)
-    return [
-        Text(target.provider),
-        Text(clean(target.task_id, limit=80)),
-        Text(clean(target.run_id or "", limit=80)),
+    """Provider, task, [run,] state, detail, live URL: the cells every table shares."""
+    cells = [Text(target.provider), Text(clean(target.task_id, limit=80))]
+    if runs:
+        cells.append(Text(clean(target.run_id or "", limit=80)))
+    cells += [
         Text(clean(label, limit=40), style=style),
-        detail,
+        _detail(target, status, error),
         _link(status.live_url if status else None),
     ]
+    return cells
 
 
 def _detail(target: Target, status: TaskStatus | None, error: StatusCliError | None) -> Text:
@@ -401,16 +406,21 @@ class LiveRenderer(WatchRenderer):
     def _render(self) -> RenderableType:
         now = self._clock()
         views: list[TargetView] = self._views()
-        table = _table(live=True)
-        for view in views:
-            row = _row(view.target, view.label, _view_style(view), view.status, view.error)
+        runs = any(v.target.run_id for v in views)
+        table = _table(live=True, runs=runs)
+        shown = _rows_that_fit(views, max(3, self.console.height - 8))
+        for view in shown:
+            row = _row(view.target, view.label, _view_style(view), view.status, view.error, runs=runs)
             in_state = "" if view.done else _duration(now - view.since)
-            row[5:5] = [
+            row[-1:-1] = [
                 Text(in_state),
                 Text(_duration((view.since if view.done else now) - self._started)),
                 Text(str(view.polls)),
             ]
             table.add_row(*row)
+        if len(shown) < len(views):
+            hidden = len(views) - len(shown)
+            table.add_row(Text(f"... and {hidden} more", style="dim"))
         pending = sum(1 for v in views if not v.done)
         ok = sum(1 for v in views if v.outcome is Outcome.SUCCESS)
         bad = sum(1 for v in views if v.done and v.outcome is not Outcome.SUCCESS)
@@ -420,6 +430,14 @@ class LiveRenderer(WatchRenderer):
         if self._final is not None:
             return Group(header, table, Text(self._final, style="bold"))
         return Group(header, table)
+
+
+def _rows_that_fit(views: list[TargetView], limit: int) -> list[TargetView]:
+    """All views when they fit the terminal; else the pending ones first, in their order."""
+    if len(views) <= limit:
+        return views
+    ordered = [v for v in views if not v.done] + [v for v in views if v.done]
+    return ordered[: limit - 1]
 
 
 def ring_bell() -> None:
