@@ -1,0 +1,1 @@
+complete --command statuscli --no-files --arguments "(env _STATUSCLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) statuscli)" --condition "env _STATUSCLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) statuscli"

@@ -1,0 +1,135 @@
+"""Completion scripts stay generated from the app, work in a real bash, and stay off the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def test_committed_scripts_match_the_app() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "completions" / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + "\nrun: python completions/generate.py"
+
+
+def test_completion_command_prints_the_committed_script(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("completion", "bash")
+    assert result.exit_code == 0
+    assert result.stdout == (ROOT / "completions" / "status.bash").read_text()
+    result = cli("completion", "fish", "--prog-name", "statuscli")
+    assert result.stdout == (ROOT / "completions" / "statuscli.fish").read_text()
+    assert cli("completion", "tcsh").exit_code == 2
+
+
+def bash_complete(words: str, cword: int, env: dict[str, str], prog: str = "status") -> list[str]:
+    """Source the committed script in a real bash and run its completion function like bash does."""
+    script = ROOT / "completions" / f"{prog}.bash"
+    program = textwrap.dedent(
+        f"""
+        source {script}
+        COMP_WORDS=({words})
+        COMP_CWORD={cword}
+        _{prog}_completion {prog}
+        printf '%s\\n' "${{COMPREPLY[@]}}"
+        """
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", program],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line]
+
+
+@pytest.fixture
+def bash_env(isolated_env: Path) -> dict[str, str]:
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    if not (BIN / "status").exists():
+        pytest.fail("the status console script is not installed in this environment")
+    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def test_bash_completes_subcommands(bash_env: dict[str, str]) -> None:
+    assert bash_complete("status wa", 1, bash_env) == ["watch"]
+    assert set(bash_complete("status ''", 1, bash_env)) >= {"anchor", "browserable", "watch", "config"}
+    assert bash_complete("statuscli bro", 1, bash_env, prog="statuscli") == ["browserable"]
+
+
+def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) -> None:
+    state = Path(bash_env["XDG_STATE_HOME"]) / "statuscli"
+    state.mkdir(parents=True)
+    (state / "recent.json").write_text(json.dumps({"anchor": ["a-123", "a-456", "zz"], "browserable": ["b-1"]}))
+    assert bash_complete("status anchor a-", 2, bash_env) == ["a-123", "a-456"]
+    assert bash_complete("status watch ''", 2, bash_env) == ["anchor", "browserable"]
+    assert bash_complete("status watch browserable ''", 3, bash_env) == ["b-1"]
+
+
+def test_queried_ids_are_remembered_for_completion(cli, anchor_api, bash_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    anchor_api.expect_request("/v2/tasks/task-77/generation-status").respond_with_json(
+        {"id": "task-77", "status": "ready"}
+    )
+    assert cli("anchor", "task-77").exit_code == 0
+    assert bash_complete("status anchor task-", 2, bash_env) == ["task-77"]
+    recent = (Path(bash_env["XDG_STATE_HOME"]) / "statuscli" / "recent.json").read_text()
+    assert "key" not in recent.lower()
+
+
+PROBE = textwrap.dedent(
+    """
+    import os, sys
+    sys.argv = ["status", *sys.argv[1:]]
+    from statuscli.cli import main
+    try:
+        main()
+    except SystemExit:
+        pass
+    heavy = sorted(m for m in ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render") if m in sys.modules)
+    print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--help"], {}),
+        (["watch", "--help"], {}),
+        ([], {"_STATUS_COMPLETE": "complete_bash", "COMP_WORDS": "status anchor ", "COMP_CWORD": "2"}),
+        ([], {"_STATUS_COMPLETE": "complete_bash", "COMP_WORDS": "status watch ", "COMP_CWORD": "2"}),
+    ],
+)
+def test_help_and_completion_do_not_import_requests_or_rich_tables(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=30,
+        check=False,
+    )
+    assert "HEAVY=\n" in done.stderr + "\n", done.stderr
+
+
+def test_importing_the_cli_does_not_import_requests() -> None:
+    code = "import sys, statuscli.cli; print(sorted(m for m in ('requests', 'rich') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
