@@ -77,7 +77,9 @@ def test_bash_completes_subcommands(bash_env: dict[str, str]) -> None:
 def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) -> None:
     state = Path(bash_env["XDG_STATE_HOME"]) / "statuscli"
     state.mkdir(parents=True)
-    (state / "recent.json").write_text(json.dumps({"anchor": ["a-123", "a-456", "zz"], "browserable": ["b-1"]}))
+    (state / "recent.json").write_text(
+        json.dumps({"anchor": ["a-123", "a-456", "zz"], "browserable": ["b-1"]})
+    )
     assert bash_complete("status anchor a-", 2, bash_env) == ["a-123", "a-456"]
     assert bash_complete("status watch ''", 2, bash_env) == ["anchor", "browserable"]
     assert bash_complete("status watch browserable ''", 3, bash_env) == ["b-1"]
@@ -102,7 +104,8 @@ PROBE = textwrap.dedent(
         main()
     except SystemExit:
         pass
-    heavy = sorted(m for m in ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render") if m in sys.modules)
+    watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")
+    heavy = sorted(m for m in watched if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
     """
 )
@@ -117,7 +120,9 @@ PROBE = textwrap.dedent(
         ([], {"_STATUS_COMPLETE": "complete_bash", "COMP_WORDS": "status watch ", "COMP_CWORD": "2"}),
     ],
 )
-def test_help_and_completion_do_not_import_requests_or_rich_tables(args: list[str], env: dict[str, str]) -> None:
+def test_help_and_completion_do_not_import_requests_or_rich_tables(
+    args: list[str], env: dict[str, str]
+) -> None:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True,

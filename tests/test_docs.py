@@ -22,8 +22,9 @@ def options(command: object) -> list[str]:
 
 
 def test_every_command_is_in_the_readme() -> None:
-    assert COMMANDS == sorted(
-        ["anchor", "auth", "browserable", "completion", "config", "demo", "simulate", "watch"]
+    assert (
+        sorted(["anchor", "auth", "browserable", "completion", "config", "demo", "simulate", "watch"])
+        == COMMANDS
     )
     for name in COMMANDS:
         assert f"status {name}" in README, f"README does not show `status {name}`"

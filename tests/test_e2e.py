@@ -85,7 +85,8 @@ def test_one_shot_states_and_exit_codes(sim: Simulator) -> None:
     assert json.loads(done.stdout)["tasks"][0]["status"]["state"] == "generating"
     done = status(sim, "browserable", "11111111-1111-4111-8111-000000000003")
     assert done.returncode == 3
-    assert "waiting for input" in done.stdout and "get_user_confirmation" in done.stdout
+    assert "waiting for input" in done.stdout
+    assert "get_user_confirmation" in done.stdout
     done = status(sim, "browserable", "11111111-1111-4111-8111-0000000000ff")
     assert done.returncode == 3
     assert "no run yet" in done.stdout
@@ -175,7 +176,8 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr  # the demo scenario has failing tasks
     lines = done.stdout.splitlines()
-    assert lines[-1].startswith("7 tasks in ") and "5 succeeded, 2 failed (exit 1)" in lines[-1]
+    assert lines[-1].startswith("7 tasks in ")
+    assert "5 succeeded, 2 failed (exit 1)" in lines[-1]
     assert any("demo-flaky starting -> retrying" in line for line in lines)
     assert any("-> waiting for input" in line for line in lines)
     assert "\x1b" not in done.stdout
