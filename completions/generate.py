@@ -1,7 +1,7 @@
 """Regenerate the shell completion scripts in this folder from the Typer app.
 
-    python completions/generate.py          # write them
-    python completions/generate.py --check  # exit 1 if any is out of date (the tests run this)
+python completions/generate.py          # write them
+python completions/generate.py --check  # exit 1 if any is out of date (the tests run this)
 """
 
 from __future__ import annotations
