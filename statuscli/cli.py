@@ -199,10 +199,13 @@ def _one_shot(
     ]
     code = most_serious(codes)
     remember(t for t, item in results if isinstance(item, TaskStatus))
-    if json_output:
-        write_json(results_document(results, code))
-    else:
-        print_results(results)
+    try:
+        if json_output:
+            write_json(results_document(results, code))
+        else:
+            print_results(results)
+    except BrokenPipeError:
+        _silence_stdout()
     for target, item in results:
         if isinstance(item, StatusCliError):
             print_error(task_message(target, item))
@@ -448,6 +451,9 @@ def _run_watch(
             pass
     except KeyboardInterrupt:
         interrupted = True
+    except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
+        _silence_stdout()
+        interrupted = True
     summary = watcher.summary()
     renderer.finish(summary, interrupted=interrupted)
     if remember:
@@ -458,6 +464,17 @@ def _run_watch(
     if notify:
         send_notification("statuscli watch finished", summary_line(summary))
     return ExitCode.INTERRUPTED if interrupted else summary.exit_code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone, so later writes and the exit flush are quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _updates(watcher: Any, renderer: Any) -> Any:

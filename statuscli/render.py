@@ -51,8 +51,15 @@ def interactive(stream: IO[str] | None = None) -> bool:
     return is_tty and os.environ.get("TERM", "") != "dumb"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Let the command decide what a closed stdout means (rich would exit 1: "task failed")."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return _Console(highlight=False, soft_wrap=False)
 
 
 def stderr_console() -> Console:

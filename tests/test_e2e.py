@@ -215,3 +215,26 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
         proc.send_signal(2)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("fmt", [["--json"], []])
+def test_watch_into_a_closed_pipe_exits_130_quietly(sim: Simulator, fmt: list[str]) -> None:
+    env = dict(
+        os.environ,
+        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+    )
+    proc = subprocess.Popen(
+        [str(BIN / "status"), "watch", "anchor", "forever", "quick", "--interval", "0.1", *fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    assert proc.stdout.readline()  # like `| head -1`
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 130
+    assert "Traceback" not in stderr
+    assert "BrokenPipe" not in stderr
