@@ -448,8 +448,12 @@ def _rows_that_fit(views: list[TargetView], limit: int) -> list[TargetView]:
 
 
 def ring_bell() -> None:
-    sys.stdout.write("\a")
-    sys.stdout.flush()
+    """BEL on whichever of stderr and stdout is a terminal (never into a pipe, a file or NDJSON)."""
+    for stream in (sys.stderr, sys.stdout):
+        if interactive(stream):
+            stream.write("\a")
+            stream.flush()
+            return
 
 
 def notify(title: str, body: str) -> None:

@@ -171,3 +171,32 @@ def test_watch_usage_errors(cli: CliRunner, args: tuple[str, ...]) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") >= 1
+
+
+def test_notify_sends_a_desktop_notification(
+    cli: CliRunner, both: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(both, {"a1": ["ready"]})
+    record = tmp_path / "notified.txt"
+    fake = tmp_path / "bin" / "notify-send"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--notify", "--quiet")
+    assert result.exit_code == 0
+    args = record.read_text().splitlines()
+    assert "statuscli watch finished" in args
+    assert any("1 succeeded" in a and "(exit 0)" in a for a in args)
+
+
+def test_notify_without_notify_send_warns_once(
+    cli: CliRunner, both: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(both, {"a1": ["ready"]})
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--notify", "--bell", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.strip() == "warning: --notify needs notify-send, which is not installed; skipped"
+    assert "\a" not in result.stdout  # no bell into a pipe or NDJSON
+    assert all(line.startswith("{") for line in result.stdout.splitlines())
