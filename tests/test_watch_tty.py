@@ -37,7 +37,7 @@ def spawn(args: list[str], server: HTTPServer) -> pexpect.spawn:
 
 def test_live_table_redraws_and_final_frame_stays(httpserver: HTTPServer) -> None:
     serve(httpserver, {"a1": ["generating", "generating", "generating", "ready"], "a2": ["ready"]})
-    child = spawn(["watch", "anchor", "a1", "a2", "--interval", "0.3"], httpserver)
+    child = spawn(["watch", "anchor", "a1", "a2", "--interval", "0.3", "--bell"], httpserver)
     child.expect(pexpect.EOF)
     child.close()
     output = child.before
@@ -51,6 +51,7 @@ def test_live_table_redraws_and_final_frame_stays(httpserver: HTTPServer) -> Non
     assert "0 pending, 2 succeeded, 0 failed" in final
     assert "ready" in final
     assert "2 tasks in" in final
+    assert output.count("\a") == 1  # --bell rings once, at the end
     assert "(exit 0)" in final
 
 
