@@ -200,3 +200,16 @@ def test_notify_without_notify_send_warns_once(
     assert result.stderr.strip() == "warning: --notify needs notify-send, which is not installed; skipped"
     assert "\a" not in result.stdout  # no bell into a pipe or NDJSON
     assert all(line.startswith("{") for line in result.stdout.splitlines())
+
+
+def test_force_color_adds_colour_but_never_cursor_movement(
+    cli: CliRunner, both: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(both, {"a1": ["generating", "ready"], "a2": ["failed"]})
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1")
+    assert result.exit_code == 1
+    assert "\x1b[" in result.stdout  # colour, as FORCE_COLOR asks
+    assert not re.search(r"\x1b\[(\?25[lh]|\d*[ABJK])", result.stdout)  # no live redraws
+    assert len(result.stdout.splitlines()) == 4  # three changes and a summary line
