@@ -63,8 +63,15 @@ def sim(tmp_path: Path) -> Iterator[Simulator]:
         yield simulator
 
 
+def run_status(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a shell runs it."""
+    return subprocess.run(
+        [str(BIN / "status"), *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
 def status(
-    sim: Simulator, *args: str, keys: dict[str, str] | None = None, timeout: float = 60
+    sim: Simulator, *args: str, keys: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     keys = DEFAULT_KEYS if keys is None else keys
     env = dict(
@@ -74,9 +81,7 @@ def status(
         ANCHORBROWSER_API_KEY=keys["anchor"],
         BROWSERABLE_API_KEY=keys["browserable"],
     )
-    return subprocess.run(
-        [str(BIN / "status"), *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-    )
+    return run_status(list(args), env)
 
 
 def test_one_shot_states_and_exit_codes(sim: Simulator) -> None:
@@ -165,14 +170,7 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if "API_KEY" not in k and "BASE_URL" not in k}
     env["STATUSCLI_CONFIG"] = str(tmp_path / "absent.toml")
     started = time.monotonic()
-    done = subprocess.run(
-        [str(BIN / "status"), "demo", "--interval", "0.5"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=90,
-        check=False,
-    )
+    done = run_status(["demo", "--interval", "0.5"], env, timeout=90)
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr  # the demo scenario has failing tasks
     lines = done.stdout.splitlines()
@@ -200,15 +198,7 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
         )
         assert exports["ANCHORBROWSER_API_KEY"] == DEFAULT_KEYS["anchor"]
         assert exports["ANCHORBROWSER_BASE_URL"].startswith("http://127.0.0.1:")
-        env = dict(os.environ, **exports)
-        done = subprocess.run(
-            [str(BIN / "status"), "anchor", "demo-ready", "--json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=30,
-            check=False,
-        )
+        done = run_status(["anchor", "demo-ready", "--json"], dict(os.environ, **exports))
         assert done.returncode == 3
         assert json.loads(done.stdout)["tasks"][0]["status"]["state"] == "generating"
     finally:
