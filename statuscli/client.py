@@ -167,7 +167,8 @@ class HttpClient:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
             raise _transport_error(provider, exc) from None
         try:
-            body = self._read_body(response, started)
+            # The body deadline starts once the headers are in: urllib3's retry waits do not count.
+            body = self._read_body(response, time.monotonic())
         finally:
             response.close()
         retries = _retry_count(response)
