@@ -6,10 +6,15 @@ JSON payload or an error that carries its exit code.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import json
 import logging
+import socket
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -18,6 +23,9 @@ from urllib.parse import quote
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
@@ -110,6 +118,141 @@ def error_message(payload: Any) -> str | None:
     return None
 
 
+class _Deadline:
+    """The time one attempt may take to get its status line and headers; `expired` once it ran out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+
+
+#: The deadline of the request this thread is making (set by `HttpClient.get_json`).
+_current = threading.local()
+
+
+class _Watchdog:
+    """One daemon thread that calls back when a registered deadline passes.
+
+    Shared by every connection: a thread per request (threading.Timer) would cost a thread start for
+    each of the hundreds of polls a second a large watch makes.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, list[Callable[[], None] | None]]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, seconds: float, callback: Callable[[], None]) -> list[Callable[[], None] | None]:
+        """Call `callback` in `seconds` unless the returned handle is cancelled first."""
+        handle: list[Callable[[], None] | None] = [callback]
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._seq), handle))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="statuscli-deadline", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is handle:
+                self._cond.notify()
+        return handle
+
+    @staticmethod
+    def cancel(handle: list[Callable[[], None] | None]) -> None:
+        handle[0] = None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2][0] is None:
+                    heapq.heappop(self._heap)  # cancelled: drop without waiting for its time
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                when, _, handle = self._heap[0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                callback = handle[0]
+            if callback is not None:
+                with contextlib.suppress(Exception):
+                    callback()
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _DeadlineConnection(HTTPConnection):
+    """Shuts its socket down when connecting, sending and reading the headers outlast the deadline.
+
+    A socket timeout bounds only the wait for the next byte, so a server dripping its status line or
+    headers would otherwise hold a request forever (the body has its own check in `_read_body`).
+    """
+
+    _handle: list[Callable[[], None] | None] | None = None
+
+    def _arm(self) -> None:
+        deadline: _Deadline | None = getattr(_current, "deadline", None)
+        if deadline is None or self._handle is not None:
+            return
+        deadline.expired = False
+        self._handle = _WATCHDOG.watch(deadline.seconds, lambda: self._expire(deadline))
+
+    def _disarm(self) -> None:
+        if self._handle is not None:
+            _WATCHDOG.cancel(self._handle)
+            self._handle = None
+
+    def _expire(self, deadline: _Deadline) -> None:
+        deadline.expired = True
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def connect(self) -> None:
+        self._arm()
+        try:
+            super().connect()
+        except BaseException:
+            self._disarm()
+            raise
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._arm()
+        try:
+            super().request(*args, **kwargs)
+        except BaseException:
+            self._disarm()
+            raise
+
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]
+        try:
+            return super().getresponse()
+        finally:
+            self._disarm()
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    pass
+
+
+class _DeadlinePool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with connections that honour the per-request deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _DeadlinePool, "https": _DeadlineHTTPSPool}
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where and how to reach one provider: base URL, key header and key, timeouts."""
@@ -133,7 +276,7 @@ class HttpClient:
         self.session.headers["Accept"] = "application/json"
         # Status documents are tiny; an uncompressed body keeps the size limit honest.
         self.session.headers["Accept-Encoding"] = "identity"
-        adapter = HTTPAdapter(
+        adapter = _Adapter(
             pool_connections=1,
             pool_maxsize=max(1, pool_size),
             max_retries=make_retry(endpoint.retries),
@@ -154,6 +297,7 @@ class HttpClient:
         url = self.url(segments)
         provider = self.endpoint.provider
         started = time.monotonic()
+        deadline = _current.deadline = _Deadline(self.deadline)
         try:
             response = self.session.get(
                 url,
@@ -165,7 +309,17 @@ class HttpClient:
             )
         except requests.exceptions.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
-            raise _transport_error(provider, exc) from None
+            raise (self._too_slow() if deadline.expired else _transport_error(provider, exc)) from None
+        except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
+            raise ApiError(
+                f"{provider}: server redirected to an address that is not valid UTF-8; not followed",
+                code="redirect",
+            ) from None
+        finally:
+            _current.deadline = None
+        if deadline.expired:  # the headers ended only because the deadline shut the socket
+            response.close()
+            raise self._too_slow()
         try:
             # The body deadline starts once the headers are in: urllib3's retry waits do not count.
             body = self._read_body(response, time.monotonic())
@@ -206,17 +360,20 @@ class HttpClient:
                         code="bad_response",
                     )
                 if time.monotonic() - started > self.deadline:
-                    raise ApiError(
-                        f"{provider}: response took longer than {self.deadline:.0f} s; gave up",
-                        code="timeout",
-                        transient=True,
-                    )
+                    raise self._too_slow()
                 chunks.append(chunk)
         except ApiError:
             raise
         except Exception as exc:  # urllib3 / socket errors while streaming the body
             raise _transport_error(provider, exc) from None
         return b"".join(chunks)
+
+    def _too_slow(self) -> ApiError:
+        return ApiError(
+            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up",
+            code="timeout",
+            transient=True,
+        )
 
     def _decode(self, response: requests.Response, body: bytes) -> Any:
         provider = self.endpoint.provider

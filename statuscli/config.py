@@ -74,6 +74,13 @@ class ProviderSettings:
     allow_insecure_http: bool = False
 
     def require_key(self) -> str:
+        if self.api_key and any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in self.api_key):
+            # requests would refuse the header with an error that quotes the key: never show it.
+            raise AuthError(
+                f"{self.provider}: the API key from {self.key_source} contains control characters "
+                "(a line break?); it cannot be sent",
+                code="bad_key",
+            )
         if self.api_key:
             return self.api_key
         defaults = PROVIDER_DEFAULTS[self.provider]

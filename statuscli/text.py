@@ -18,7 +18,7 @@ def clean(text: object, *, limit: int = MAX_TEXT) -> str:
     """
     value = text if isinstance(text, str) else str(text)
     value = _SPACES.sub(" ", value.replace("\x1b", "").replace("\x9b", ""))
-    value = _CONTROL.sub("", value).strip()
+    value = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()  # a control between two spaces left two
     if len(value) > limit:
         value = value[: limit - 1] + "\u2026"
     return value
