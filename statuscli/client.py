@@ -29,7 +29,7 @@ from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
-from .errors import ApiError, AuthError, NotFoundError, UsageError
+from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
 
 log = logging.getLogger("statuscli.http")
 
@@ -124,6 +124,13 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        #: When the current attempt started (connecting or sending); its body must end by `ends`.
+        self.armed_at: float | None = None
+
+    def ends(self) -> float:
+        """The time the current attempt must be over by, body included."""
+        start = time.monotonic() if self.armed_at is None else self.armed_at
+        return start + self.seconds
 
 
 #: The deadline of the request this thread is making (set by `HttpClient.get_json`).
@@ -180,6 +187,9 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+#: Guards arming, disarming and expiring, so an expiry that lost the race to `getresponse` cannot shut
+#: the socket of the next request that reuses the connection.
+_ARM_LOCK = threading.Lock()
 
 
 class _DeadlineConnection(HTTPConnection):
@@ -192,30 +202,45 @@ class _DeadlineConnection(HTTPConnection):
     _handle: list[Callable[[], None] | None] | None = None
 
     def _arm(self) -> None:
+        """Start the attempt's clock (connecting, or sending on a reused connection)."""
         deadline: _Deadline | None = getattr(_current, "deadline", None)
         if deadline is None or self._handle is not None:
             return
         deadline.expired = False
-        self._handle = _WATCHDOG.watch(deadline.seconds, lambda: self._expire(deadline))
+        deadline.armed_at = time.monotonic()
+        self.arm_until(deadline, deadline.ends())
 
-    def _disarm(self) -> None:
-        if self._handle is not None:
-            _WATCHDOG.cancel(self._handle)
-            self._handle = None
+    def arm_until(self, deadline: _Deadline, ends: float) -> None:
+        """Shut the socket down at `ends` (monotonic) unless disarmed first."""
+        with _ARM_LOCK:
+            if self._handle is not None:
+                return
+            # The lambda reads `handle` when it fires, after the assignment.
+            handle = _WATCHDOG.watch(ends - time.monotonic(), lambda: self._expire(deadline, handle))
+            self._handle = handle
 
-    def _expire(self, deadline: _Deadline) -> None:
-        deadline.expired = True
-        sock = self.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+    def disarm(self) -> None:
+        with _ARM_LOCK:
+            if self._handle is not None:
+                _WATCHDOG.cancel(self._handle)
+                self._handle = None
+
+    def _expire(self, deadline: _Deadline, handle: list[Callable[[], None] | None]) -> None:
+        with _ARM_LOCK:
+            if self._handle is not handle:  # disarmed (the headers came in time), maybe reused since
+                return
+            deadline.expired = True
+            sock = self.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def connect(self) -> None:
         self._arm()
         try:
             super().connect()
         except BaseException:
-            self._disarm()
+            self.disarm()
             raise
 
     def request(self, *args: Any, **kwargs: Any) -> None:
@@ -223,14 +248,14 @@ class _DeadlineConnection(HTTPConnection):
         try:
             super().request(*args, **kwargs)
         except BaseException:
-            self._disarm()
+            self.disarm()
             raise
 
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         try:
             return super().getresponse()
         finally:
-            self._disarm()
+            self.disarm()
 
 
 class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
@@ -320,10 +345,17 @@ class HttpClient:
         if deadline.expired:  # the headers ended only because the deadline shut the socket
             response.close()
             raise self._too_slow()
+        # The body must arrive within what is left of the last attempt's budget: one attempt takes at
+        # most `self.deadline` in all, while urllib3's waits between attempts do not count.
+        connection = response.raw.connection
+        guard = connection if isinstance(connection, _DeadlineConnection) else None
+        if guard is not None:
+            guard.arm_until(deadline, deadline.ends())
         try:
-            # The body deadline starts once the headers are in: urllib3's retry waits do not count.
-            body = self._read_body(response, time.monotonic())
+            body = self._read_body(response, deadline)
         finally:
+            if guard is not None:
+                guard.disarm()
             response.close()
         retries = _retry_count(response)
         log.debug(
@@ -336,14 +368,13 @@ class HttpClient:
         )
         return self._decode(response, body)
 
-    def _read_body(self, response: requests.Response, started: float) -> bytes:
+    def _read_body(self, response: requests.Response, deadline: _Deadline) -> bytes:
         provider = self.endpoint.provider
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
-            raise ApiError(
+            raise BadResponseError(
                 f"{provider}: response body of {declared} bytes is larger than the "
                 f"{MAX_BODY // 1024} KiB limit",
-                code="bad_response",
             )
         chunks: list[bytes] = []
         size = 0
@@ -355,17 +386,16 @@ class HttpClient:
                     break
                 size += len(chunk)
                 if size > MAX_BODY:
-                    raise ApiError(
+                    raise BadResponseError(
                         f"{provider}: response body is larger than the {MAX_BODY // 1024} KiB limit",
-                        code="bad_response",
                     )
-                if time.monotonic() - started > self.deadline:
+                if deadline.expired:
                     raise self._too_slow()
                 chunks.append(chunk)
         except ApiError:
             raise
         except Exception as exc:  # urllib3 / socket errors while streaming the body
-            raise _transport_error(provider, exc) from None
+            raise (self._too_slow() if deadline.expired else _transport_error(provider, exc)) from None
         return b"".join(chunks)
 
     def _too_slow(self) -> ApiError:
@@ -386,10 +416,8 @@ class HttpClient:
             is_json = False
         if status == 200:
             if not is_json:
-                raise ApiError(
+                raise BadResponseError(
                     f"{provider}: expected JSON, got {_describe_body(response, body)} (HTTP 200)",
-                    code="bad_response",
-                    transient=True,
                     http_status=status,
                 )
             return payload

@@ -42,7 +42,7 @@ def most_serious(codes: list[ExitCode]) -> ExitCode:
     for code in SEVERITY:
         if code in present:
             return code
-    for code in codes:  # codes outside the ranking (usage, internal) win over everything
+    for code in codes:  # not in the ranking (usage, internal; never a task's outcome): the first one
         return code
     return ExitCode.SUCCESS
 
@@ -112,3 +112,13 @@ class ApiError(StatusCliError):
 
     exit_code = ExitCode.API
     code = "api_error"
+
+
+class BadResponseError(ApiError):
+    """The answer is not the documented JSON: HTML, truncated, the wrong shape or too large (exit 6).
+
+    Transient: a server mid-deploy sends such pages for a while, so a watch polls again.
+    """
+
+    code = "bad_response"
+    transient = True

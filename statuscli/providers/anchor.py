@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import ApiError
+from statuscli.errors import BadResponseError
 from statuscli.models import Phase, Target, TaskStatus
 
 NAME = "anchor"
@@ -25,10 +25,10 @@ def parse_generation_status(target: Target, payload: Any) -> TaskStatus:
     states that appear without notice) is pending and shown verbatim.
     """
     if not isinstance(payload, dict):
-        raise ApiError(f"anchor: expected a JSON object, got {type(payload).__name__}", code="bad_response")
+        raise BadResponseError(f"anchor: expected a JSON object, got {type(payload).__name__}")
     state = payload.get("status")
     if not isinstance(state, str) or not state:
-        raise ApiError("anchor: response has no 'status' string (wrong shape)", code="bad_response")
+        raise BadResponseError("anchor: response has no 'status' string (wrong shape)")
     phase = _PHASES.get(state, Phase.PENDING)
     error = payload.get("error")
     project_state = payload.get("project_state")

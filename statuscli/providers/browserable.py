@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import ApiError, AuthError
+from statuscli.errors import ApiError, AuthError, BadResponseError
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.text import safe_url
 
@@ -30,9 +30,8 @@ def request(target: Target) -> tuple[list[str], dict[str, str]]:
 def parse_run_status(target: Target, payload: Any) -> TaskStatus:
     """Normalize `{"success": ..., "data": {status, detailedStatus, toolCall, liveStatus}}`."""
     if not isinstance(payload, dict):
-        raise ApiError(
+        raise BadResponseError(
             f"browserable: expected a JSON object, got {type(payload).__name__}",
-            code="bad_response",
         )
     if payload.get("success") is False:
         message = payload.get("error")
@@ -42,14 +41,12 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         raise ApiError(f"browserable: API error: {text}", code="api_error")
     data = payload.get("data")
     if not isinstance(data, dict):
-        raise ApiError("browserable: response has no 'data' object (wrong shape)", code="bad_response")
+        raise BadResponseError("browserable: response has no 'data' object (wrong shape)")
     if "status" not in data:
-        raise ApiError("browserable: response has no 'data.status' (wrong shape)", code="bad_response")
+        raise BadResponseError("browserable: response has no 'data.status' (wrong shape)")
     state = data["status"]
     if state is not None and (not isinstance(state, str) or not state):
-        raise ApiError(
-            "browserable: 'data.status' is not a string or null (wrong shape)", code="bad_response"
-        )
+        raise BadResponseError("browserable: 'data.status' is not a string or null (wrong shape)")
     detailed = data.get("detailedStatus")
     detailed = detailed if isinstance(detailed, str) and detailed else None
     live_url, live_text = _live_status(data.get("liveStatus"))
