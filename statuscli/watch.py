@@ -6,6 +6,7 @@ it with a fake clock and an inline executor, so no test waits for real time.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import queue
 import random
@@ -50,10 +51,6 @@ class TargetView:
     @property
     def done(self) -> bool:
         return self.outcome is not Outcome.WATCHING
-
-    @property
-    def phase(self) -> Phase:
-        return self.status.phase if self.status else Phase.PENDING
 
     @property
     def exit_code(self) -> ExitCode:
@@ -119,6 +116,7 @@ class ThreadExecutor:
     ) -> None:
         self._results = results
         self._jobs: queue.SimpleQueue[tuple[int, Callable[[], TaskStatus]] | None] = queue.SimpleQueue()
+        self._stopped = threading.Event()
         self._threads = [
             threading.Thread(target=self._work, name=f"statuscli-poll-{n}", daemon=True)
             for n in range(max(1, workers))
@@ -127,7 +125,7 @@ class ThreadExecutor:
             thread.start()
 
     def _work(self) -> None:
-        while (item := self._jobs.get()) is not None:
+        while (item := self._jobs.get()) is not None and not self._stopped.is_set():
             index, job = item
             self._results.put((index, _run(job)))
 
@@ -135,6 +133,8 @@ class ThreadExecutor:
         self._jobs.put((index, job))
 
     def shutdown(self) -> None:
+        """Workers finish the request in hand (if any) and take no further job."""
+        self._stopped.set()
         for _ in self._threads:
             self._jobs.put(None)
 
@@ -189,7 +189,8 @@ class Watcher:
         """Poll until done, yielding an update after every poll and when the watch ends targets."""
         results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]] = queue.SimpleQueue()
         executor: InlineExecutor | ThreadExecutor
-        if self._threaded and len(self._views) > 1:
+        if self._threaded:
+            # Even one target gets a worker, so a hung request cannot hold the deadline up.
             executor = ThreadExecutor(results, min(self.options.workers, len(self._views)))
         else:
             executor = InlineExecutor(results)
@@ -198,8 +199,22 @@ class Watcher:
         due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
         heapq.heapify(due)
         in_flight = 0
+        arrived: list[tuple[int, TaskStatus | BaseException]] = []
         try:
             while due or in_flight:
+                # Results first: one that came in before the deadline counts, even if we look late.
+                while arrived or not results.empty():
+                    index, result = arrived.pop(0) if arrived else results.get_nowait()
+                    in_flight -= 1
+                    update, next_poll = self._record(index, result, self._clock())
+                    yield update
+                    if next_poll is not None:
+                        heapq.heappush(due, (next_poll, index))
+                    elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                        yield from self._end_all(Outcome.STOPPED, self._clock())
+                        return
+                if not (due or in_flight):
+                    break
                 now = self._clock()
                 if deadline is not None and now >= deadline:
                     yield from self._end_all(Outcome.TIMED_OUT, now)
@@ -209,36 +224,15 @@ class Watcher:
                     target = self._views[index].target
                     executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
                     in_flight += 1
-                handled = False
-                while True:
-                    try:
-                        index, result = results.get_nowait()
-                    except queue.Empty:
-                        break
-                    in_flight -= 1
-                    handled = True
-                    update, next_poll = self._record(index, result, self._clock())
-                    yield update
-                    if next_poll is not None:
-                        heapq.heappush(due, (next_poll, index))
-                    elif self.options.fail_fast and update.view.outcome in (
-                        Outcome.FAILURE,
-                        Outcome.ERROR,
-                    ):
-                        yield from self._end_all(Outcome.STOPPED, self._clock())
-                        return
-                if handled:
+                if not results.empty():
                     continue
                 wake = due[0][0] if due else None
                 if deadline is not None:
                     wake = deadline if wake is None else min(wake, deadline)
                 wait = None if wake is None else max(0.0, wake - self._clock())
                 if in_flight:
-                    try:
-                        item = results.get(timeout=wait)
-                    except queue.Empty:
-                        continue
-                    results.put(item)  # handled at the top of the next turn, in order
+                    with contextlib.suppress(queue.Empty):
+                        arrived.append(results.get(timeout=wait))
                 elif wait:
                     self._sleep(wait)
         finally:

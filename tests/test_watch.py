@@ -1,9 +1,10 @@
-"""The poll loop, driven by a fake clock and sleep: no test here waits for real time."""
+"""The poll loop, driven by a fake clock and sleep: no test here depends on how long anything takes."""
 
 from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections.abc import Callable
 
 from statuscli.errors import ApiError, AuthError, ExitCode, NotFoundError
@@ -202,4 +203,31 @@ def test_threaded_executor_polls_many_targets() -> None:
     updates = list(watcher.run())
     assert fetch_count == 50
     assert len(updates) == 50
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+
+
+def test_an_answer_that_arrived_before_the_deadline_counts() -> None:
+    """The poll answers `ready` just as the deadline passes: the task succeeded, it did not time out."""
+    clock = FakeClock()
+    fetch, _calls = scripted({"t1": ["generating", "ready"], "t2": ["ready"]}, clock)
+
+    def slow_fetch(target: Target) -> TaskStatus:
+        status = fetch(target)
+        if target.task_id == "t2":
+            return status
+        time.sleep(0.05)  # real time, so the loop is surely waiting for the worker (never a timing check)
+        clock.now += 1.5  # polls at 1000 and 1002.5 answer at 1001.5 and 1004; the deadline is 1003
+        return status
+
+    watcher = Watcher(
+        [Target("anchor", "t1"), Target("anchor", "t2")],
+        slow_fetch,
+        WatchOptions(interval=1, jitter=0, timeout=3),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=True,  # the answer comes from a worker while the loop waits for it
+    )
+    updates = list(watcher.run())
+    assert clock.now == 1004.0  # the second answer came in at 1004, after the deadline
+    assert ("t1", "generating", "ready") in changes(updates)
     assert watcher.summary().exit_code == ExitCode.SUCCESS
