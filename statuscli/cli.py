@@ -6,10 +6,13 @@ rich) are imported inside the commands, so `--help` and tab completion stay fast
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -18,13 +21,15 @@ import typer
 
 from . import __version__
 from .errors import ExitCode, StatusCliError, UsageError
+from .models import PROVIDER_NAMES, check_provider
 
 if TYPE_CHECKING:
     from .config import ConfigFile, ProviderSettings
     from .models import Target
+    from .providers import Fetcher
+    from .watch import WatchOptions, WatchSummary
 
 BUG_URL = "https://github.com/statuscli/statuscli/issues"
-PROVIDER_CHOICES = ("anchor", "browserable")
 
 
 @dataclass
@@ -39,9 +44,8 @@ state = RunState()
 
 app = typer.Typer(
     name="status",
-    help="Ask AnchorBrowser and Browserable where a task stands, once or until it is done.",
     epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
-    "6 API/network, 124 watch deadline, 130 interrupted. See README.",
+    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted. See README.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -52,12 +56,12 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"statuscli {__version__}")
+        _echo(f"statuscli {__version__}")
         raise typer.Exit(0)
 
 
 def _complete_provider(incomplete: str) -> list[str]:
-    return [p for p in PROVIDER_CHOICES if p.startswith(incomplete)]
+    return [p for p in PROVIDER_NAMES if p.startswith(incomplete)]
 
 
 @app.callback()
@@ -76,6 +80,7 @@ def root(
 ) -> None:
     """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
 
+    \b
     Examples:
       status anchor 3f6c...                  # one task, a table
       status browserable TASK --run-id RUN   # one Browserable run
@@ -119,7 +124,7 @@ def _complete_browserable_id(incomplete: str) -> list[str]:
 def _complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
     """After `watch`: a provider name first, then that provider's recent task ids."""
     words = ctx.params.get("args") or []
-    provider = words[0] if words and words[0] in PROVIDER_CHOICES else None
+    provider = words[0] if words and words[0] in PROVIDER_NAMES else None
     if provider is None:
         return _complete_provider(incomplete)
     return _recent_ids(provider, incomplete)
@@ -127,13 +132,11 @@ def _complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
 
 AnchorIds = Annotated[
     list[str],
-    typer.Argument(metavar="TASK_ID...", help="One or more task ids.", autocompletion=_complete_anchor_id),
+    typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=_complete_anchor_id),
 ]
 BrowserableIds = Annotated[
     list[str],
-    typer.Argument(
-        metavar="TASK_ID...", help="One or more task ids.", autocompletion=_complete_browserable_id
-    ),
+    typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=_complete_browserable_id),
 ]
 
 
@@ -148,13 +151,19 @@ def _load_config() -> ConfigFile:
 
 
 def _settings(
-    providers: list[str], *, base_url: str | None, allow_insecure_http: bool
+    providers: list[str], *, base_url: tuple[str, str] | None, allow_insecure_http: bool
 ) -> dict[str, ProviderSettings]:
+    """Each provider's settings; `base_url` is (provider, URL) from --base-url, for that provider only."""
     from .config import resolve
 
     config = _load_config()
     return {
-        name: resolve(name, config=config, base_url=base_url, allow_insecure_http=allow_insecure_http)
+        name: resolve(
+            name,
+            config=config,
+            base_url=base_url[1] if base_url and base_url[0] == name else None,
+            allow_insecure_http=allow_insecure_http,
+        )
         for name in providers
     }
 
@@ -179,25 +188,21 @@ def _one_shot(
 ) -> NoReturn:
     state.json_output = json_output
     targets = _targets(provider, task_ids, run_id)
-    settings = _settings([provider], base_url=base_url, allow_insecure_http=allow_insecure_http)
+    settings = _settings(
+        [provider],
+        base_url=(provider, base_url) if base_url else None,
+        allow_insecure_http=allow_insecure_http,
+    )
 
     from .errors import most_serious
-    from .models import Phase, TaskStatus
-    from .providers import Fetcher
+    from .models import TaskStatus
+    from .providers import ONE_SHOT_PARALLEL, Fetcher
     from .recent import remember
     from .render import print_error, print_results, results_document, task_message, write_json
 
-    with Fetcher(settings, pool_size=min(8, len(targets))) as fetcher:
+    with Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
         results = fetcher.fetch_many(targets)
-    PHASE_EXIT = {
-        Phase.SUCCESS: ExitCode.SUCCESS,
-        Phase.FAILURE: ExitCode.FAILURE,
-        Phase.PENDING: ExitCode.PENDING,
-    }
-    codes = [
-        PHASE_EXIT[item.phase] if isinstance(item, TaskStatus) else item.exit_code for _, item in results
-    ]
-    code = most_serious(codes)
+    code = most_serious([item.exit_code for _, item in results])
     remember(t for t, item in results if isinstance(item, TaskStatus))
     try:
         if json_output:
@@ -227,6 +232,7 @@ def anchor(
     Calls GET /v2/tasks/{taskId}/generation-status with the anchor-api-key header, once per id.
     Exit code: 0 all ready, 1 one failed, 3 one still generating (see README for the rest).
 
+    \b
     Examples:
       status anchor 3f6c2a...
       status anchor T1 T2 --json | jq '.tasks[].status.state'
@@ -257,6 +263,7 @@ def browserable(
     Calls GET /task/{taskId}/run/status[?runId=...] with the x-api-key header, once per id.
     Exit code: 0 all completed, 1 one errored, 3 one scheduled/running/no run yet.
 
+    \b
     Examples:
       status browserable 0b7c... --run-id 9a1e...
       BROWSERABLE_BASE_URL=http://localhost:2003/api/v1 status browserable 0b7c...
@@ -279,7 +286,7 @@ def watch(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[PROVIDER TASK_ID...]",
+            metavar="PROVIDER TASK_ID",
             help="A provider (anchor or browserable) and its task ids.",
             autocompletion=_complete_watch_args,
             show_default=False,
@@ -339,6 +346,7 @@ def watch(
 
     Exit code: the most serious outcome (4 auth, 5 not found, 6 API, 1 failed, 124 deadline, 0 ok).
 
+    \b
     Examples:
       status watch anchor T1 T2 --timeout 10m
       status watch browserable TASK --run-id RUN --json
@@ -351,9 +359,17 @@ def watch(
     if interval_s < 0.1:
         raise UsageError("--interval must be at least 0.1 s")
     timeout_s = parse_duration(timeout, what="--timeout") if timeout is not None else None
+    if timeout_s == 0:
+        raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
     targets = _watch_targets(args or [], file, run_id, base_url)
     providers = sorted({t.provider for t in targets})
-    settings = _settings(providers, base_url=base_url, allow_insecure_http=allow_insecure_http)
+    # --base-url belongs to the provider named on the command line, never to --file's other targets:
+    # their keys must not travel to that host.
+    settings = _settings(
+        providers,
+        base_url=(args[0], base_url) if args and base_url else None,
+        allow_insecure_http=allow_insecure_http,
+    )
 
     from .providers import Fetcher
     from .watch import WatchOptions
@@ -376,8 +392,7 @@ def _watch_targets(
     targets: list[Target] = []
     if args:
         provider, *task_ids = args
-        if provider not in PROVIDER_CHOICES:
-            raise UsageError(f"unknown provider '{provider}' (choose from: {', '.join(PROVIDER_CHOICES)})")
+        check_provider(provider)
         if not task_ids:
             raise UsageError(f"give at least one task id after '{provider}'")
         targets += _targets(provider, task_ids, run_id)
@@ -398,18 +413,25 @@ def _watch_targets(
 
 
 def _read_lines(file: str) -> list[str]:
-    if file == "-":
-        return sys.stdin.read().splitlines()
     try:
-        return Path(file).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read --file {file}: {getattr(exc, 'strerror', None) or exc}") from exc
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --file {file}: {exc.strerror or exc}") from exc
+    return _decode_input(data, "stdin" if file == "-" else file).splitlines()
+
+
+def _decode_input(data: bytes, source: str) -> str:
+    """UTF-8 text from a file or stdin (a leading BOM, as Windows editors write, is dropped)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def _run_watch(
     targets: list[Target],
-    fetcher: Any,
-    options: Any,
+    fetcher: Fetcher,
+    options: WatchOptions,
     json_output: bool,
     quiet: bool,
     bell: bool,
@@ -444,18 +466,26 @@ def _run_watch(
     else:
         renderer = PlainRenderer()
     deadline = None if options.timeout is None else watcher.started + options.timeout
-    renderer.start(watcher.views(), deadline)
     interrupted = False
     try:
-        for _ in _updates(watcher, renderer):
-            pass
+        renderer.start(deadline)
+        for update in watcher.run():
+            renderer.update(update)
     except KeyboardInterrupt:
         interrupted = True
     except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
         _silence_stdout()
         interrupted = True
+    except BaseException:
+        renderer.close()  # an internal error: give the terminal back (cursor shown) before the report
+        raise
     summary = watcher.summary()
-    renderer.finish(summary, interrupted=interrupted)
+    if interrupted:
+        summary = dataclasses.replace(summary, exit_code=ExitCode.INTERRUPTED)
+    try:
+        renderer.finish(summary, interrupted=interrupted)
+    except BrokenPipeError:
+        _silence_stdout()
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
     _report_errors(summary)
@@ -463,7 +493,26 @@ def _run_watch(
         ring_bell()
     if notify:
         send_notification("statuscli watch finished", summary_line(summary))
-    return ExitCode.INTERRUPTED if interrupted else summary.exit_code
+    return summary.exit_code
+
+
+class _StdoutClosed(Exception):
+    """stdout's reader went away. Not an OSError, so Click does not turn it into exit 1."""
+
+
+@contextlib.contextmanager
+def _stdout_guard() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise _StdoutClosed from None
+
+
+def _echo(text: str) -> None:
+    """A line on stdout, flushed; a closed stdout ends the command quietly (see `main`)."""
+    with _stdout_guard():
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def _silence_stdout() -> None:
@@ -477,13 +526,7 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-def _updates(watcher: Any, renderer: Any) -> Any:
-    for update in watcher.run():
-        renderer.update(update)
-        yield update
-
-
-def _report_errors(summary: Any) -> None:
+def _report_errors(summary: WatchSummary) -> None:
     from .render import print_error, task_message
 
     for view in summary.views:
@@ -506,6 +549,7 @@ def demo(
     Starts the built-in simulator on a free loopback port and watches its default scenario (7 tasks,
     one failing, one flaky) for about 15 seconds. Ends with the exit code a real watch would give.
 
+    \b
     Examples:
       status demo
       status demo --json | jq -c '{task_id, to}'
@@ -578,6 +622,7 @@ def simulate(
 
     Prints the export lines to point statuscli at it, then serves until Ctrl-C (exit 0).
 
+    \b
     Examples:
       status simulate --port 8787
       status simulate --scenario my-scenario.toml
@@ -601,8 +646,7 @@ def simulate(
         "# tasks (a watch file: save these lines and run 'status watch --file FILE'):",
         *(f"# {provider} {task_id}" for provider, task_id in sim.targets()),
     ]
-    typer.echo("\n".join(lines))
-    sys.stdout.flush()
+    _echo("\n".join(lines))
     typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
     try:
         sim.serve_forever()
@@ -636,6 +680,7 @@ def completion(
 
     Completes commands, options, provider names and recently queried task ids.
 
+    \b
     Examples:
       status completion bash > ~/.local/share/bash-completion/completions/status
       statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
@@ -644,7 +689,7 @@ def completion(
         raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(SHELLS)})")
     if prog_name not in ("status", "statuscli"):
         raise UsageError("--prog-name must be status or statuscli")
-    typer.echo(completion_script(shell, prog_name))
+    _echo(completion_script(shell, prog_name))
 
 
 def completion_script(shell: str, prog_name: str) -> str:
@@ -668,18 +713,24 @@ def show_config(json_output: JsonOption = False) -> None:
     Shows each provider's base URL and API key source (env, config file), so a set-up can be
     debugged without ever printing a key.
 
+    \b
     Examples:
       status config
       status config --json
     """
-    from .config import PROVIDER_DEFAULTS, mask_key, resolve
+    from .config import PROVIDER_DEFAULTS, key_problem, mask_key, resolve
     from .render import write_json
+    from .text import clean
 
     state.json_output = json_output
     config = _load_config()
     rows: list[dict[str, Any]] = []
     for name in PROVIDER_DEFAULTS:
-        item = resolve(name, config=config)
+        try:
+            item = resolve(name, config=config)
+        except UsageError as exc:  # one bad setting must not hide the other provider's
+            rows.append({"provider": name, "error": exc.message})
+            continue
         rows.append(
             {
                 "provider": name,
@@ -687,38 +738,48 @@ def show_config(json_output: JsonOption = False) -> None:
                 "base_url_source": item.base_url_source,
                 "api_key": mask_key(item.api_key),
                 "api_key_source": item.key_source,
+                "api_key_problem": key_problem(item.api_key) if item.api_key else None,
                 "connect_timeout": item.connect_timeout,
                 "read_timeout": item.read_timeout,
                 "retries": item.retries,
                 "allow_insecure_http": item.allow_insecure_http,
+                "error": None,
             }
         )
+    failed = any(row["error"] for row in rows)
     if json_output:
-        write_json(
-            {
-                "statuscli_result_version": "1",
-                "config_file": str(config.path),
-                "config_file_exists": config.exists,
-                "providers": rows,
-            }
-        )
-        return
-    lines = [f"config file: {config.path}{'' if config.exists else ' (not found)'}"]
-    for row in rows:
-        source = row["api_key_source"] or (
-            "not set: " + " or ".join(PROVIDER_DEFAULTS[row["provider"]].key_env)
-        )
-        lines += [
-            "",
-            f"[{row['provider']}]",
-            f"  base_url     {row['base_url']}  ({row['base_url_source']})",
-            f"  api_key      {row['api_key']}  ({source})",
-            f"  timeouts     connect {row['connect_timeout']:g}s, read {row['read_timeout']:g}s",
-            f"  retries      {row['retries']}",
-            f"  insecure     {'allowed' if row['allow_insecure_http'] else 'refused'} "
-            "(plain http to non-loopback hosts)",
-        ]
-    typer.echo("\n".join(lines))
+        with _stdout_guard():
+            write_json(
+                {
+                    "statuscli_result_version": "1",
+                    "exit_code": int(ExitCode.USAGE if failed else ExitCode.SUCCESS),
+                    "config_file": str(config.path),
+                    "config_file_exists": config.exists,
+                    "providers": rows,
+                }
+            )
+    else:
+        lines = [f"config file: {config.path}{'' if config.exists else ' (not found)'}"]
+        for row in rows:
+            lines += ["", f"[{row['provider']}]"]
+            if row["error"]:
+                lines.append(f"  error        {clean(row['error'])}")
+                continue
+            source = row["api_key_source"] or (
+                "not set: " + " or ".join(PROVIDER_DEFAULTS[row["provider"]].key_env)
+            )
+            problem = f"; unusable: contains {row['api_key_problem']}" if row["api_key_problem"] else ""
+            lines += [
+                f"  base_url     {clean(row['base_url'])}  ({clean(row['base_url_source'])})",
+                f"  api_key      {row['api_key']}  ({clean(source)}{problem})",
+                f"  timeouts     connect {row['connect_timeout']:g}s, read {row['read_timeout']:g}s",
+                f"  retries      {row['retries']}",
+                f"  insecure     {'allowed' if row['allow_insecure_http'] else 'refused'} "
+                "(plain http to non-loopback hosts)",
+            ]
+        _echo("\n".join(lines))
+    if failed:
+        raise typer.Exit(int(ExitCode.USAGE))
 
 
 @app.command()
@@ -737,24 +798,25 @@ def auth(
     Reads the key from a hidden prompt, or from stdin when it is not a terminal. The key is never
     echoed or printed.
 
+    \b
     Examples:
       status auth anchor
       printf '%s' "$KEY" | status auth browserable
     """
-    from .config import config_path, write_key
+    from .config import config_path, key_problem, write_key
     from .render import print_warning
 
-    if provider not in PROVIDER_CHOICES:
-        raise UsageError(f"unknown provider '{provider}' (choose from: {', '.join(PROVIDER_CHOICES)})")
+    check_provider(provider)
     if sys.stdin.isatty():
         key = typer.prompt(f"{provider} API key", hide_input=True, err=True)
     else:
-        key = sys.stdin.readline()
+        key = _decode_input(sys.stdin.buffer.readline(), "stdin")
     key = key.strip()
     if not key:
         raise UsageError("no key given (empty input)")
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
-        raise UsageError("the key must not contain spaces or control characters")
+    problem = key_problem(key)
+    if problem:
+        raise UsageError(f"the key contains {problem}; it was not saved")
     path = config_path()
     write_key(path, provider, key)
     typer.echo(f"Saved the {provider} API key to {path} (mode 0600).", err=True)
@@ -815,6 +877,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except StatusCliError as error:
         _report(error)
         sys.exit(int(error.exit_code))
+    except (_StdoutClosed, BrokenPipeError):
+        # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
+        _silence_stdout()
+        sys.exit(int(ExitCode.INTERRUPTED))
     except KeyboardInterrupt:
         sys.exit(int(ExitCode.INTERRUPTED))
     except SystemExit:
@@ -836,5 +902,8 @@ def _report(error: StatusCliError) -> None:
     from .render import error_document, print_error, write_json
 
     if state.json_output:
-        write_json(error_document(error))
+        try:
+            write_json(error_document(error))
+        except BrokenPipeError:
+            _silence_stdout()
     print_error(error.message)

@@ -27,7 +27,6 @@ DEFAULT_RETRIES = 3
 class ProviderDefaults:
     """Where a provider's settings come from when nobody sets them."""
 
-    name: str
     key_env: tuple[str, ...]
     base_url_env: str
     default_base_url: str
@@ -35,13 +34,11 @@ class ProviderDefaults:
 
 PROVIDER_DEFAULTS: dict[str, ProviderDefaults] = {
     "anchor": ProviderDefaults(
-        name="anchor",
         key_env=("ANCHORBROWSER_API_KEY", "ANCHOR_API_KEY"),
         base_url_env="ANCHORBROWSER_BASE_URL",
         default_base_url="https://api.anchorbrowser.io",
     ),
     "browserable": ProviderDefaults(
-        name="browserable",
         key_env=("BROWSERABLE_API_KEY",),
         base_url_env="BROWSERABLE_BASE_URL",
         default_base_url="https://api.browserable.ai/api/v1",
@@ -74,11 +71,11 @@ class ProviderSettings:
     allow_insecure_http: bool = False
 
     def require_key(self) -> str:
-        if self.api_key and any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in self.api_key):
+        problem = key_problem(self.api_key or "x")
+        if problem:
             # requests would refuse the header with an error that quotes the key: never show it.
             raise AuthError(
-                f"{self.provider}: the API key from {self.key_source} contains control characters "
-                "(a line break?); it cannot be sent",
+                f"{self.provider}: the API key from {self.key_source} contains {problem}; it cannot be sent",
                 code="bad_key",
             )
         if self.api_key:
@@ -89,6 +86,17 @@ class ProviderSettings:
             f"or run 'status auth {self.provider}' (config entry [{self.provider}] api_key)",
             code="missing_key",
         )
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot travel in an HTTP header, or None. Keys are printable ASCII without spaces."""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in key):
+        return "control characters (a line break?)"
+    if " " in key:
+        return "a space"
+    if not key.isascii():
+        return "non-ASCII characters (a copy-paste of curly quotes or a non-breaking space?)"
+    return None
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:

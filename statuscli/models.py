@@ -6,6 +6,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .errors import ExitCode, UsageError
+
+#: The providers statuscli knows, in the order they are listed (the registry in `providers` and the
+#: settings in `config` are keyed by these names; a test checks they agree).
+PROVIDER_NAMES: tuple[str, ...] = ("anchor", "browserable")
+
+
+def check_provider(name: str) -> str:
+    """`name` if it is a known provider, else a usage error that lists the known ones."""
+    if name not in PROVIDER_NAMES:
+        raise UsageError(f"unknown provider '{name}' (choose from: {', '.join(PROVIDER_NAMES)})")
+    return name
+
 
 class Phase(StrEnum):
     """Where a task stands, whatever the provider calls it."""
@@ -43,6 +56,15 @@ class TaskStatus:
     live_url: str | None = None
     waiting_for_input: bool = False
     raw: Any = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """What this status means for a one-shot command: 0 success, 1 failure, 3 still pending."""
+        return {
+            Phase.SUCCESS: ExitCode.SUCCESS,
+            Phase.FAILURE: ExitCode.FAILURE,
+            Phase.PENDING: ExitCode.PENDING,
+        }[self.phase]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -39,7 +39,7 @@ def load() -> dict[str, list[str]]:
 def remember(targets: Iterable[Target]) -> None:
     """Put these task ids first in their provider's list."""
     targets = list(targets)
-    if not targets or os.environ.get("STATUSCLI_NO_HISTORY"):
+    if not targets or os.environ.get("STATUSCLI_NO_HISTORY", "").strip() not in ("", "0"):
         return
     data = load()
     for target in reversed(targets):

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -219,10 +219,11 @@ def _detail(target: Target, status: TaskStatus | None, error: StatusCliError | N
 
 
 def _link(url: str | None) -> Text:
-    """The URL as visible text that is also a terminal hyperlink (only for plain http(s) URLs)."""
+    """The URL as visible text that is also a terminal hyperlink (only for plain ASCII http(s) URLs;
+    anything else is shown as cleaned text, not clickable)."""
     safe = safe_url(url)
     if not safe:
-        return Text("")
+        return Text(clean(url, limit=200) if isinstance(url, str) else "")
     return Text(safe, style=Style(link=safe, underline=True))
 
 
@@ -268,7 +269,7 @@ def summary_line(summary: WatchSummary) -> str:
 class WatchRenderer:
     """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C)."""
 
-    def start(self, views: Sequence[TargetView], deadline: float | None) -> None:
+    def start(self, deadline: float | None) -> None:
         pass
 
     def update(self, update: WatchUpdate) -> None:
@@ -276,6 +277,9 @@ class WatchRenderer:
 
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         pass
+
+    def close(self) -> None:
+        """Give the terminal back without a final frame (the watch failed unexpectedly)."""
 
 
 class QuietRenderer(WatchRenderer):
@@ -370,24 +374,32 @@ class JsonLinesRenderer(WatchRenderer):
 
 
 class LiveRenderer(WatchRenderer):
-    """An interactive terminal: a rich Live table redrawn in place; the final frame stays."""
+    """An interactive terminal: a rich Live table redrawn in place; the final frame stays.
+
+    Rich redraws once a second from its own thread (the time columns tick); a state change asks for a
+    redraw sooner, but never more than `MAX_FPS` times a second, so a thousand targets changing at once
+    cost a few frames, not a thousand.
+    """
+
+    MAX_FPS = 4
 
     def __init__(
         self,
-        views: Any,
+        views: Callable[[], list[TargetView]],
         *,
-        clock: Any = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
         console: Console | None = None,
     ) -> None:
-        self._views = views  # callable returning the current TargetViews
+        self._views = views
         self._clock = clock
         self.console = console or stdout_console()
         self._deadline: float | None = None
         self._started = clock()
         self._live: Live | None = None
         self._final: str | None = None
+        self._drawn_at = float("-inf")
 
-    def start(self, views: Sequence[TargetView], deadline: float | None) -> None:
+    def start(self, deadline: float | None) -> None:
         self._deadline = deadline
         self._live = Live(
             get_renderable=self._render,
@@ -401,17 +413,23 @@ class LiveRenderer(WatchRenderer):
 
     def update(self, update: WatchUpdate) -> None:
         if update.changed and self._live is not None:
-            self._live.refresh()
+            now = self._clock()
+            if now - self._drawn_at >= 1 / self.MAX_FPS:
+                self._live.refresh()
 
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         self._final = ("interrupted: " if interrupted else "") + summary_line(summary)
         if self._live is not None:
             self._live.refresh()
-            self._live.stop()
-            self._live = None
+        self.close()
+
+    def close(self) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()
 
     def _render(self) -> RenderableType:
-        now = self._clock()
+        now = self._drawn_at = self._clock()
         views: list[TargetView] = self._views()
         runs = any(v.target.run_id for v in views)
         table = _table(live=True, runs=runs)

@@ -9,6 +9,8 @@ from .errors import UsageError
 from .models import Target
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: The longest duration accepted (a week): beyond it, waits would overflow the clock's arithmetic.
+MAX_DURATION = 7 * 24 * 3600.0
 _COMMENT = re.compile(r"(?:^|\s)#")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
@@ -30,8 +32,10 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
                 f"invalid {what} '{text}': use seconds or a number with a unit, "
                 "e.g. 90, 90s, 500ms, 5m, 1h, 1m30s"
             ) from None
-    if seconds != seconds or seconds in (float("inf"), float("-inf")) or seconds < 0:
+    if seconds != seconds or seconds < 0:
         raise UsageError(f"invalid {what} '{text}': must be a positive number of seconds")
+    if seconds > MAX_DURATION:
+        raise UsageError(f"invalid {what} '{text}': at most 168h (a week)")
     return seconds
 
 

@@ -28,6 +28,9 @@ def safe_url(url: object) -> str | None:
     """`url` if it is a plain http(s) URL that is safe to put in a terminal hyperlink, else None."""
     if not isinstance(url, str) or len(url) > 2048:
         return None
-    if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"\\^`{|}]+", url, flags=re.IGNORECASE):
+    # Printable ASCII only: no controls, no bidi overrides, no look-alike letters in a link's text.
+    if not re.fullmatch(r"https?://[\x21-\x7e]+", url, flags=re.IGNORECASE) or re.search(
+        r"[<>\"\\^`{|}]", url
+    ):
         return None
     return url

@@ -65,11 +65,12 @@ CliRunner = Callable[..., Result]
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """Run `status ARGS...` in-process through `main()`, as the console script does."""
 
-    def run(*args: str, stdin: str | None = None) -> Result:
+    def run(*args: str, stdin: str | bytes | None = None) -> Result:
         if stdin is not None:
             import io
 
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+            data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
         capsys.readouterr()
         try:
             main(list(args))

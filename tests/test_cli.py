@@ -270,3 +270,19 @@ def test_internal_error_is_70(
     result = cli("--debug", "anchor", "t1")
     assert result.exit_code == 70
     assert "Traceback" in result.stderr
+
+
+def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROWSERABLE_BASE_URL", "ftp://example.com")
+    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", "https://anchor.example")
+    result = cli("config")
+    assert result.exit_code == 2
+    assert "https://anchor.example  (env ANCHORBROWSER_BASE_URL)" in result.stdout
+    assert "error        base URL from env BROWSERABLE_BASE_URL must be an http:// or https:// URL" in (
+        result.stdout
+    )
+    doc = json.loads(cli("config", "--json").stdout)
+    assert doc["exit_code"] == 2
+    assert [row["error"] is None for row in doc["providers"]] == [True, False]

@@ -371,3 +371,59 @@ def test_config_errors_do_not_quote_the_key(cli: CliRunner, isolated_env: Path) 
             result = cli(*args)
             assert result.exit_code == 2
             assert_no_secret(result)
+
+
+def test_base_url_flag_goes_only_to_the_provider_named_on_the_command_line(
+    cli: CliRunner, keys: HTTPServer, other_origin: HTTPServer, tmp_path: Path
+) -> None:
+    """`watch anchor A --file F --base-url URL`: F's Browserable key must not travel to URL."""
+    other_origin.clear()
+    other_origin.expect_request(path("anchor", "a1")).respond_with_json(body("anchor", "ready"))
+    keys.expect_request(path("browserable", "b1")).respond_with_json(body("browserable", "completed"))
+    targets = tmp_path / "targets"
+    targets.write_text("browserable b1\n")
+    base = other_origin.url_for("/").rstrip("/")
+    result = cli("watch", "anchor", "a1", "--file", str(targets), "--base-url", base, "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert [r.path for r, _ in other_origin.log] == [path("anchor", "a1")]
+    assert all(HEADERS["browserable"] not in r.headers for r, _ in other_origin.log)
+    assert [r.path for r, _ in keys.log] == [path("browserable", "b1")]
+    assert_no_secret(result)
+
+
+@pytest.mark.parametrize(
+    "key", ["sk-anchor-\u201cquoted\u201d-0123456789", "sk-anchor\u00a00123456789abcdef"]
+)
+def test_a_key_that_is_not_ascii_is_refused_without_showing_it(
+    cli: CliRunner, keys: HTTPServer, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """HTTP headers are Latin-1 at best; a pasted curly quote or no-break space must not crash (exit 70)."""
+    monkeypatch.setenv("ANCHORBROWSER_API_KEY", key)
+    for args in (("anchor", "t1"), ("anchor", "t1", "--json"), ("watch", "anchor", "t1")):
+        result = cli(*args)
+        assert result.exit_code == 4, result.stderr
+        assert "non-ASCII characters" in result.stderr
+        assert key not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+    doc = json.loads(cli("anchor", "t1", "--json").stdout)
+    assert doc["errors"][0]["code"] == "bad_key"
+    assert keys.log == []
+    shown = cli("config")
+    assert shown.exit_code == 0
+    assert "unusable: contains non-ASCII characters" in shown.stdout
+    assert key not in shown.stdout
+
+
+def test_auth_refuses_a_key_that_is_not_ascii(cli: CliRunner, isolated_env: Path) -> None:
+    result = cli("auth", "anchor", stdin="sk-\u00e9t\u00e9-0123456789abcdef\n")
+    assert result.exit_code == 2
+    assert "non-ASCII" in result.stderr
+    assert "\u00e9t\u00e9" not in result.stderr
+    assert not Path(os.environ["STATUSCLI_CONFIG"]).exists()
+
+
+def test_auth_refuses_stdin_that_is_not_utf8(cli: CliRunner, isolated_env: Path) -> None:
+    result = cli("auth", "anchor", stdin=b"sk-\xff\xfe-0123456789abcdef\n")
+    assert result.exit_code == 2
+    assert "stdin is not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr

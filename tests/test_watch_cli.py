@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from . import rawhttp
 from .conftest import CliRunner
 
 ESCAPE = re.compile(r"[\x1b\x9b]")
@@ -164,13 +166,53 @@ def test_watch_fail_fast(cli: CliRunner, both: HTTPServer) -> None:
         ("watch", "anchor", "t1", "--interval", "0"),
         ("watch", "browserable", "a", "b", "--run-id", "r"),
         ("watch", "--file", "/nonexistent/targets.txt"),
+        ("watch", "anchor", "t1", "--timeout", "0"),
+        ("watch", "anchor", "t1", "--timeout", "999999999999999999999h"),
+        ("watch", "anchor", "t1", "--timeout", "1e400"),
+        ("watch", "anchor", "t1", "--interval", "169h"),
     ],
 )
 def test_watch_usage_errors(cli: CliRunner, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.count("\n") >= 1
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("stdin", [True, False], ids=["stdin", "file"])
+def test_watch_file_that_is_not_utf8_is_a_usage_error(cli: CliRunner, tmp_path: Path, stdin: bool) -> None:
+    data = b"anchor caf\xe9\n"  # Latin-1
+    targets = tmp_path / "t.txt"
+    targets.write_bytes(data)
+    result = cli("watch", "--file", "-", stdin=data) if stdin else cli("watch", "--file", str(targets))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {'stdin' if stdin else targets} is not UTF-8 text (byte 11)\n"
+
+
+def test_watch_file_with_a_byte_order_mark(cli: CliRunner, both: HTTPServer, tmp_path: Path) -> None:
+    """Windows editors start UTF-8 files with a BOM; the first line must still be `anchor a1`."""
+    serve(both, {"a1": ["ready"]})
+    targets = tmp_path / "t.txt"
+    targets.write_bytes("\ufeffanchor a1\r\n".encode())
+    result = cli("watch", "--file", str(targets), "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert [r.path for r, _ in both.log] == ["/v2/tasks/a1/generation-status"]
+
+
+def test_one_target_with_a_hung_server_still_meets_the_deadline(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request is in a worker thread, so the watch ends at --timeout, not at the read timeout."""
+    with rawhttp.RawServer(rawhttp.stall) as server:
+        monkeypatch.setenv("ANCHORBROWSER_API_KEY", "k" * 20)
+        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", server.url)
+        started = time.monotonic()
+        result = cli("watch", "anchor", "a1", "--timeout", "0.3", "--json")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 124
+    assert json.loads(result.stdout.splitlines()[-1])["counts"]["timed out"] == 1
+    assert elapsed < 10  # the default read timeout is 20 s
 
 
 def test_notify_sends_a_desktop_notification(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from statuscli.client import Endpoint, HttpClient, check_id
 from statuscli.config import ProviderSettings, check_transport
 from statuscli.errors import StatusCliError, UsageError
-from statuscli.models import Target, TaskStatus
+from statuscli.models import Target, TaskStatus, check_provider
 
 from . import anchor, browserable
 
@@ -20,7 +21,6 @@ class Provider:
     """What differs between providers: the request shape, the key header and the parser."""
 
     name: str
-    title: str
     key_header: str
     supports_run_id: bool
     request: Callable[[Target], tuple[list[str], dict[str, str]]]
@@ -30,7 +30,6 @@ class Provider:
 PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name=anchor.NAME,
-        title="AnchorBrowser",
         key_header=anchor.KEY_HEADER,
         supports_run_id=False,
         request=anchor.request,
@@ -38,21 +37,21 @@ PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name=browserable.NAME,
-        title="Browserable",
         key_header=browserable.KEY_HEADER,
         supports_run_id=True,
         request=browserable.request,
         parse=browserable.parse_run_status,
     ),
 )
-PROVIDER_NAMES: tuple[str, ...] = tuple(p.name for p in PROVIDERS)
+
+
+#: How many requests a one-shot command makes at once (and so its connection pool size).
+ONE_SHOT_PARALLEL = 8
 
 
 def get_provider(name: str) -> Provider:
-    for provider in PROVIDERS:
-        if provider.name == name:
-            return provider
-    raise UsageError(f"unknown provider '{name}' (choose from: {', '.join(PROVIDER_NAMES)})")
+    check_provider(name)
+    return next(p for p in PROVIDERS if p.name == name)
 
 
 def make_target(provider: str, task_id: str, run_id: str | None = None) -> Target:
@@ -109,8 +108,30 @@ class Fetcher:
 
         if len(targets) <= 1:
             return [(t, one(t)) for t in targets]
-        with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
-            return list(zip(targets, pool.map(one, targets), strict=True))
+        answers: list[TaskStatus | StatusCliError | None] = [None] * len(targets)
+        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(targets)):
+            todo.put(index)
+
+        def work() -> None:
+            while True:
+                try:
+                    index = todo.get_nowait()
+                except queue.Empty:
+                    return
+                answers[index] = one(targets[index])
+
+        # Daemon threads, unlike ThreadPoolExecutor's: Ctrl-C ends the command at once instead of
+        # waiting at exit for requests in flight.
+        threads = [
+            threading.Thread(target=work, name=f"statuscli-fetch-{n}", daemon=True)
+            for n in range(min(ONE_SHOT_PARALLEL, len(targets)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [(t, a) for t, a in zip(targets, answers, strict=True) if a is not None]
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -1,0 +1,199 @@
+"""Every documented exit code, from the installed `status`, as a shell script sees it.
+
+One place that walks the README's table (0, 1, 2, 3, 4, 5, 6, 70, 124, 130) against the project's
+simulator, plus the two ways a run can end early: Ctrl-C and a reader that closed stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from statuscli.errors import ExitCode
+from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
+
+BIN = Path(sys.executable).parent
+
+SCENARIO = """
+[[task]]
+provider = "anchor"
+id = "done"
+timeline = "ready"
+
+[[task]]
+provider = "anchor"
+id = "broken"
+timeline = "failed"
+error = "login required"
+
+[[task]]
+provider = "anchor"
+id = "forever"
+timeline = "generating"
+
+[[task]]
+provider = "browserable"
+id = "11111111-1111-4111-8111-000000000001"
+timeline = "running 0.3s -> completed"
+"""
+BROWSERABLE_DONE = "11111111-1111-4111-8111-000000000001"
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
+    path.write_text(SCENARIO)
+    with Simulator(load_scenario(path)) as simulator:
+        yield simulator
+
+
+def environment(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env.update(
+        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        BROWSERABLE_BASE_URL=sim.browserable_base_url,
+        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
+        STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        TERM="dumb",
+    )
+    env.update(extra)
+    return env
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+CASES = [
+    ("success", ["anchor", "done"], {}, ExitCode.SUCCESS),
+    ("failure", ["anchor", "broken"], {}, ExitCode.FAILURE),
+    ("usage", ["anchor"], {}, ExitCode.USAGE),
+    ("pending", ["anchor", "forever"], {}, ExitCode.PENDING),
+    ("auth", ["anchor", "done"], {"ANCHORBROWSER_API_KEY": "wrong-key-0123456789"}, ExitCode.AUTH),
+    ("not-found", ["anchor", "no-such-task"], {}, ExitCode.NOT_FOUND),
+    ("api", ["anchor", "done"], {"ANCHORBROWSER_BASE_URL": "http://127.0.0.1:{port}"}, ExitCode.API),
+    (
+        "deadline",
+        ["watch", "anchor", "forever", "--interval", "0.1", "--timeout", "0.4"],
+        {},
+        ExitCode.DEADLINE,
+    ),
+    ("watch-success", ["watch", "browserable", BROWSERABLE_DONE, "--interval", "0.1"], {}, ExitCode.SUCCESS),
+    # The most serious outcome wins: not found (5) over failed (1) over pending (3).
+    ("severity", ["anchor", "done", "broken", "forever", "no-such-task"], {}, ExitCode.NOT_FOUND),
+]
+
+
+@pytest.mark.parametrize(("args", "extra", "code"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_documented_exit_codes(
+    sim: Simulator, tmp_path: Path, args: list[str], extra: dict[str, str], code: ExitCode
+) -> None:
+    extra = {k: v.format(port=closed_port()) for k, v in extra.items()}
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=environment(sim, tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if code not in (ExitCode.SUCCESS, ExitCode.FAILURE, ExitCode.PENDING, ExitCode.DEADLINE):
+        assert proc.stderr.strip(), "a failure always says why on stderr"
+
+
+def test_readme_documents_every_exit_code() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for code in ExitCode:
+        assert f"\n| {int(code)} |" in readme, f"exit code {int(code)} is not in the README's table"
+
+
+def test_ctrl_c_in_a_one_shot_exits_130_at_once(sim: Simulator, tmp_path: Path) -> None:
+    """A server that never answers: SIGINT ends the command without waiting for the request."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        env = environment(sim, tmp_path, ANCHORBROWSER_BASE_URL=f"http://127.0.0.1:{port}")
+        proc = subprocess.Popen(
+            [str(BIN / "status"), "anchor", "t1", "t2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        conn, _ = listener.accept()  # the request is in flight
+        with conn:
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["config"], ["completion", "bash"], ["anchor", "done", "--json"]])
+def test_a_closed_stdout_is_quiet(sim: Simulator, tmp_path: Path, args: list[str]) -> None:
+    """`status ... | true`: the reader is gone before anything is written; no traceback, no noise.
+
+    A one-shot still exits with its task's code (the answer is known); anything else exits 130.
+    """
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [str(BIN / "status"), *args],
+            env=environment(sim, tmp_path),
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert proc.stderr == ""
+    expected = ExitCode.SUCCESS if args[0] == "anchor" else ExitCode.INTERRUPTED
+    assert proc.returncode == expected
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator, tmp_path: Path) -> None:
+    """A bug surfacing mid-watch: exit 70, one line asking for a report, and the cursor shown again."""
+    program = (
+        "import statuscli.providers as p\n"
+        "def broken(self, target):\n"
+        "    raise RuntimeError('kaboom')\n"
+        "p.Fetcher.fetch = broken\n"
+        "from statuscli.cli import main\n"
+        "main()\n"
+    )
+    env = environment(sim, tmp_path, TERM="xterm-256color")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-c", program, "watch", "anchor", "forever", "--interval", "0.1"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(30, 120),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == ExitCode.INTERNAL
+    output = child.before
+    assert "\x1b[?25l" in output  # the live view had hidden the cursor...
+    assert output.rindex("\x1b[?25h") > output.rindex("\x1b[?25l")  # ...and shows it again
+    assert "internal error (a bug in statuscli)" in output
+    assert "Traceback" not in output
+    assert "kaboom" not in output
