@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,8 @@ from .errors import ExitCode, StatusCliError, UsageError
 from .models import PROVIDER_NAMES, check_provider
 
 if TYPE_CHECKING:
+    import logging
+
     from .config import ConfigFile, ProviderSettings
     from .models import Target
     from .providers import Fetcher
@@ -142,7 +142,7 @@ BrowserableIds = Annotated[
 
 def _load_config() -> ConfigFile:
     from .config import config_path, load_config_file
-    from .render import print_warning
+    from .output import print_warning
 
     config = load_config_file(config_path())
     for warning in config.warnings:
@@ -196,9 +196,9 @@ def _one_shot(
 
     from .errors import most_serious
     from .models import TaskStatus
+    from .output import print_error, results_document, task_message, write_json
     from .providers import ONE_SHOT_PARALLEL, Fetcher
     from .recent import remember
-    from .render import print_error, print_results, results_document, task_message, write_json
 
     with Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
         results = fetcher.fetch_many(targets)
@@ -208,6 +208,8 @@ def _one_shot(
         if json_output:
             write_json(results_document(results, code))
         else:
+            from .render import print_results  # rich, only for the table
+
             print_results(results)
     except BrokenPipeError:
         _silence_stdout()
@@ -439,20 +441,16 @@ def _run_watch(
     *,
     remember: bool = True,
 ) -> ExitCode:
-    from .recent import remember as remember_ids
-    from .render import (
+    from .output import (
         JsonLinesRenderer,
-        LiveRenderer,
-        PlainRenderer,
         QuietRenderer,
         WatchRenderer,
         interactive,
         ring_bell,
         summary_line,
     )
-    from .render import (
-        notify as send_notification,
-    )
+    from .output import notify as send_notification
+    from .recent import remember as remember_ids
     from .watch import Watcher
 
     watcher = Watcher(targets, fetcher.fetch, options)
@@ -462,8 +460,12 @@ def _run_watch(
     elif json_output:
         renderer = JsonLinesRenderer(started=watcher.started)
     elif interactive():
+        from .render import LiveRenderer
+
         renderer = LiveRenderer(watcher.views)
     else:
+        from .render import PlainRenderer
+
         renderer = PlainRenderer()
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
@@ -527,7 +529,7 @@ def _silence_stdout() -> None:
 
 
 def _report_errors(summary: WatchSummary) -> None:
-    from .render import print_error, task_message
+    from .output import print_error, task_message
 
     for view in summary.views:
         if view.error is not None and view.done:
@@ -719,7 +721,7 @@ def show_config(json_output: JsonOption = False) -> None:
       status config --json
     """
     from .config import PROVIDER_DEFAULTS, key_problem, mask_key, resolve
-    from .render import write_json
+    from .output import write_json
     from .text import clean
 
     state.json_output = json_output
@@ -804,7 +806,7 @@ def auth(
       printf '%s' "$KEY" | status auth browserable
     """
     from .config import config_path, key_problem, write_key
-    from .render import print_warning
+    from .output import print_warning
 
     check_provider(provider)
     if sys.stdin.isatty():
@@ -832,6 +834,8 @@ def auth(
 
 
 def _enable_debug_logging() -> None:
+    import logging
+
     from .text import clean
 
     class _CleanFormatter(logging.Formatter):
@@ -852,6 +856,10 @@ _debug_handlers: list[logging.Handler] = []
 
 
 def _disable_debug_logging() -> None:
+    if not _debug_handlers:
+        return
+    import logging
+
     while _debug_handlers:
         handler = _debug_handlers.pop()
         for name in _DEBUG_LOGGERS:
@@ -887,6 +895,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         raise
     except Exception:
         if state.debug:
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(
             "status: internal error (a bug in statuscli); please report it at "
@@ -899,7 +909,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def _report(error: StatusCliError) -> None:
-    from .render import error_document, print_error, write_json
+    from .output import error_document, print_error, write_json
 
     if state.json_output:
         try:

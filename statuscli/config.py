@@ -113,18 +113,6 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     return base / "statuscli" / CONFIG_FILENAME
 
 
-def state_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where small caches live (recent task ids for completion): never keys."""
-    env = os.environ if env is None else env
-    if sys.platform == "win32":  # pragma: no cover
-        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":  # pragma: no cover
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "statuscli"
-
-
 @dataclass(frozen=True)
 class ConfigFile:
     """The parsed config file: one table of settings per provider."""

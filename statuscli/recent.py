@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .config import state_dir
 from .models import Target
 
 MAX_PER_PROVIDER = 50
 FILENAME = "recent.json"
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where small caches live (recent task ids for completion): never keys."""
+    env = os.environ if env is None else env
+    if sys.platform == "win32":  # pragma: no cover
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":  # pragma: no cover
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "statuscli"
 
 
 def recent_path() -> Path:

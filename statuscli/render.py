@@ -1,20 +1,15 @@
-"""Everything people see: rich tables, the live view, plain lines, JSON and NDJSON.
+"""What people see in a terminal: rich tables, the live view and plain lines.
 
-The only module that imports rich. Server text reaches rich as `Text` objects built from `clean()`ed
-strings, never as markup, so a hostile `error` field cannot style, link or move anything.
+The only module that imports rich (scripts' formats, JSON and NDJSON, are in `output`). Server text
+reaches rich as `Text` objects built from `clean()`ed strings, never as markup, so a hostile `error`
+field cannot style, link or move anything.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import IO, Any
+from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -22,13 +17,11 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from .errors import ExitCode, StatusCliError
+from .errors import StatusCliError
 from .models import Phase, Target, TaskStatus
+from .output import Result, WatchRenderer, duration, summary_line
 from .text import clean, safe_url
 from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
-
-RESULT_VERSION = "1"
-Result = tuple[Target, TaskStatus | StatusCliError]
 
 PHASE_STYLES = {Phase.SUCCESS: "green", Phase.FAILURE: "red", Phase.PENDING: "yellow"}
 OUTCOME_STYLES = {
@@ -39,16 +32,6 @@ OUTCOME_STYLES = {
     Outcome.STOPPED: "dim",
     Outcome.WATCHING: "yellow",
 }
-
-
-def interactive(stream: IO[str] | None = None) -> bool:
-    """Live redraws only on a real terminal; FORCE_COLOR forces colour, never cursor movement."""
-    stream = sys.stdout if stream is None else stream
-    try:
-        is_tty = stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-    return is_tty and os.environ.get("TERM", "") != "dumb"
 
 
 class _Console(Console):
@@ -62,92 +45,7 @@ def stdout_console() -> Console:
     return _Console(highlight=False, soft_wrap=False)
 
 
-def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def print_error(message: str, *, prefix: str = "error") -> None:
-    """One line on stderr; the message may hold server text, so it is cleaned and never markup."""
-    stderr_console().print(Text(f"{prefix}: {clean(message, limit=500)}"), soft_wrap=True)
-
-
-def print_warning(message: str) -> None:
-    stderr_console().print(Text(clean(message, limit=500), style="yellow"), soft_wrap=True)
-
-
-def write_json(document: Any, stream: IO[str] | None = None) -> None:
-    """JSON with every non-ASCII and control character escaped, so the bytes are inert."""
-    stream = sys.stdout if stream is None else stream
-    stream.write(json.dumps(document, ensure_ascii=True) + "\n")
-    stream.flush()
-
-
-def error_json(error: StatusCliError, target: Target | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "code": error.code,
-        "message": error.message,
-        "exit_code": int(error.exit_code),
-    }
-    if error.http_status is not None:
-        doc["http_status"] = error.http_status
-    if target is not None:
-        doc = {
-            "provider": target.provider,
-            "task_id": target.task_id,
-            "run_id": target.run_id,
-        } | doc
-    return doc
-
-
-def status_json(status: TaskStatus) -> dict[str, Any]:
-    doc = status.to_json()
-    doc.pop("raw")
-    for key in ("provider", "task_id", "run_id"):
-        doc.pop(key)
-    return doc
-
-
-def task_message(target: Target, error: StatusCliError) -> str:
-    """`anchor t1: not found (HTTP 404)`: the provider and task, then the cause."""
-    text = error.message
-    if text.startswith(f"{target.provider}: "):
-        text = text[len(target.provider) + 2 :]
-    run = f" run {target.run_id}" if target.run_id else ""
-    return f"{target.provider} {target.task_id}{run}: {text}"
-
-
 # ---- one-shot -----------------------------------------------------------------------------------
-
-
-def results_document(results: Sequence[Result], exit_code: ExitCode) -> dict[str, Any]:
-    tasks = []
-    for target, item in results:
-        entry: dict[str, Any] = {
-            "provider": target.provider,
-            "task_id": target.task_id,
-            "run_id": target.run_id,
-        }
-        if isinstance(item, TaskStatus):
-            entry |= {"status": status_json(item), "error": None, "raw": item.raw}
-        else:
-            entry |= {"status": None, "error": error_json(item), "raw": None}
-        tasks.append(entry)
-    return {
-        "statuscli_result_version": RESULT_VERSION,
-        "exit_code": int(exit_code),
-        "tasks": tasks,
-        "errors": [],
-    }
-
-
-def error_document(error: StatusCliError) -> dict[str, Any]:
-    """The `--json` document for a run that failed before any task was asked."""
-    return {
-        "statuscli_result_version": RESULT_VERSION,
-        "exit_code": int(error.exit_code),
-        "tasks": [],
-        "errors": [error_json(error)],
-    }
 
 
 def print_results(results: Sequence[Result]) -> None:
@@ -230,60 +128,12 @@ def _link(url: str | None) -> Text:
 # ---- watch --------------------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
 def _view_style(view: TargetView) -> str:
     if view.outcome is Outcome.WATCHING and view.status is not None:
         if view.error is not None:
             return "magenta"
         return "cyan" if view.status.waiting_for_input else PHASE_STYLES[view.status.phase]
     return OUTCOME_STYLES[view.outcome]
-
-
-def summary_line(summary: WatchSummary) -> str:
-    counts = [
-        f"{summary.count(Outcome.SUCCESS)} succeeded",
-        f"{summary.count(Outcome.FAILURE)} failed",
-    ]
-    for outcome, word in (
-        (Outcome.ERROR, "errored"),
-        (Outcome.TIMED_OUT, "timed out"),
-        (Outcome.STOPPED, "stopped"),
-        (Outcome.WATCHING, "still pending"),
-    ):
-        if summary.count(outcome):
-            counts.append(f"{summary.count(outcome)} {word}")
-    return (
-        f"{len(summary.views)} tasks in {_duration(summary.elapsed)}: "
-        f"{', '.join(counts)} (exit {int(summary.exit_code)})"
-    )
-
-
-class WatchRenderer:
-    """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C)."""
-
-    def start(self, deadline: float | None) -> None:
-        pass
-
-    def update(self, update: WatchUpdate) -> None:
-        pass
-
-    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
-        pass
-
-    def close(self) -> None:
-        """Give the terminal back without a final frame (the watch failed unexpectedly)."""
-
-
-class QuietRenderer(WatchRenderer):
-    """`--quiet`: nothing on stdout; the exit code speaks."""
 
 
 class PlainRenderer(WatchRenderer):
@@ -314,63 +164,6 @@ class PlainRenderer(WatchRenderer):
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         prefix = "interrupted: " if interrupted else ""
         self.console.print(Text(prefix + summary_line(summary)), soft_wrap=True)
-
-
-class JsonLinesRenderer(WatchRenderer):
-    """`--json`: one object per state change and a summary object; nothing else on stdout."""
-
-    def __init__(self, stream: IO[str] | None = None, *, started: float | None = None) -> None:
-        self.stream = stream
-        self.started = time.monotonic() if started is None else started
-
-    def update(self, update: WatchUpdate) -> None:
-        if not update.changed:
-            return
-        view = update.view
-        write_json(
-            {
-                "event": "change",
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "elapsed": round(update.at - self.started, 3),
-                "provider": view.target.provider,
-                "task_id": view.target.task_id,
-                "run_id": view.target.run_id,
-                "from": update.previous,
-                "to": view.label,
-                "outcome": view.outcome.value,
-                "polls": view.polls,
-                "status": status_json(view.status) if view.status else None,
-                "error": error_json(view.error) if view.error else None,
-                "raw": view.status.raw if view.status else None,
-            },
-            self.stream,
-        )
-
-    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
-        write_json(
-            {
-                "event": "summary",
-                "statuscli_result_version": RESULT_VERSION,
-                "exit_code": int(summary.exit_code),
-                "interrupted": interrupted,
-                "elapsed": round(summary.elapsed, 3),
-                "counts": {o.value: summary.count(o) for o in Outcome},
-                "tasks": [
-                    {
-                        "provider": v.target.provider,
-                        "task_id": v.target.task_id,
-                        "run_id": v.target.run_id,
-                        "outcome": v.outcome.value,
-                        "state": v.label,
-                        "exit_code": int(v.exit_code),
-                        "polls": v.polls,
-                        "error": error_json(v.error) if v.error else None,
-                    }
-                    for v in summary.views
-                ],
-            },
-            self.stream,
-        )
 
 
 class LiveRenderer(WatchRenderer):
@@ -436,10 +229,10 @@ class LiveRenderer(WatchRenderer):
         shown = _rows_that_fit(views, max(3, self.console.height - 8))
         for view in shown:
             row = _row(view.target, view.label, _view_style(view), view.status, view.error, runs=runs)
-            in_state = "" if view.done else _duration(now - view.since)
+            in_state = "" if view.done else duration(now - view.since)
             row[-1:-1] = [
                 Text(in_state),
-                Text(_duration((view.since if view.done else now) - self._started)),
+                Text(duration((view.since if view.done else now) - self._started)),
                 Text(str(view.polls)),
             ]
             table.add_row(*row)
@@ -451,7 +244,7 @@ class LiveRenderer(WatchRenderer):
         bad = sum(1 for v in views if v.done and v.outcome is not Outcome.SUCCESS)
         header = Text(f"statuscli watch: {pending} pending, {ok} succeeded, {bad} failed")
         if self._deadline is not None:
-            header.append(f", deadline in {_duration(self._deadline - now)}")
+            header.append(f", deadline in {duration(self._deadline - now)}")
         if self._final is not None:
             return Group(header, table, Text(self._final, style="bold"))
         return Group(header, table)
@@ -463,31 +256,3 @@ def _rows_that_fit(views: list[TargetView], limit: int) -> list[TargetView]:
         return views
     ordered = [v for v in views if not v.done] + [v for v in views if v.done]
     return ordered[: limit - 1]
-
-
-def ring_bell() -> None:
-    """BEL on whichever of stderr and stdout is a terminal (never into a pipe, a file or NDJSON)."""
-    for stream in (sys.stderr, sys.stdout):
-        if interactive(stream):
-            stream.write("\a")
-            stream.flush()
-            return
-
-
-def notify(title: str, body: str) -> None:
-    """A desktop notification through notify-send; a one-line warning where there is none."""
-    program = shutil.which("notify-send")
-    if program is None:
-        print_warning("warning: --notify needs notify-send, which is not installed; skipped")
-        return
-    try:
-        subprocess.run(
-            [program, "--app-name=statuscli", clean(title), clean(body)],
-            check=False,
-            timeout=5,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        print_warning(f"warning: notify-send failed: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -138,3 +139,25 @@ def test_importing_the_cli_does_not_import_requests() -> None:
     code = "import sys, statuscli.cli; print(sorted(m for m in ('requests', 'rich') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_json_one_shot_and_errors_do_not_import_rich_or_pydantic() -> None:
+    """`status anchor ID --json` pays for requests, never for tables or Typer's pydantic layer."""
+    probe = PROBE.replace(
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
+        'watched = ("rich", "pydantic", "statuscli.render")',
+    )
+    with socket.socket() as sock:  # a port nobody listens on: the error path, as JSON
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, ANCHORBROWSER_API_KEY="k" * 20, ANCHORBROWSER_BASE_URL=f"http://127.0.0.1:{port}")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "anchor", "t1", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert "connection refused" in done.stderr
+    assert "HEAVY=\n" in done.stderr + "\n", done.stderr

@@ -1,0 +1,263 @@
+"""What scripts see, without rich: JSON documents, NDJSON events, one-line errors, the exit summary.
+
+Kept apart from `render` (the rich tables) so `--json` and error paths never import rich. Server text
+is `clean()`ed before it reaches a terminal; JSON keeps it verbatim but ASCII-escaped, so it is inert.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from .errors import ExitCode, StatusCliError
+from .models import Target, TaskStatus
+from .text import clean
+from .watch import Outcome, WatchSummary, WatchUpdate
+
+RESULT_VERSION = "1"
+Result = tuple[Target, TaskStatus | StatusCliError]
+
+
+def interactive(stream: IO[str] | None = None) -> bool:
+    """Live redraws only on a real terminal; FORCE_COLOR forces colour, never cursor movement."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        is_tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return is_tty and os.environ.get("TERM", "") != "dumb"
+
+
+def print_error(message: str, *, prefix: str = "error") -> None:
+    """One line on stderr; the message may hold server text, so it is cleaned first."""
+    _stderr_line(f"{prefix}: {clean(message, limit=500)}")
+
+
+def print_warning(message: str) -> None:
+    _stderr_line(clean(message, limit=500))
+
+
+def _stderr_line(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: nowhere left to complain
+        pass
+
+
+def write_json(document: Any, stream: IO[str] | None = None) -> None:
+    """JSON with every non-ASCII and control character escaped, so the bytes are inert."""
+    stream = sys.stdout if stream is None else stream
+    stream.write(json.dumps(document, ensure_ascii=True) + "\n")
+    stream.flush()
+
+
+def error_json(error: StatusCliError, target: Target | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "code": error.code,
+        "message": error.message,
+        "exit_code": int(error.exit_code),
+    }
+    if error.http_status is not None:
+        doc["http_status"] = error.http_status
+    if target is not None:
+        doc = {
+            "provider": target.provider,
+            "task_id": target.task_id,
+            "run_id": target.run_id,
+        } | doc
+    return doc
+
+
+def status_json(status: TaskStatus) -> dict[str, Any]:
+    doc = status.to_json()
+    doc.pop("raw")
+    for key in ("provider", "task_id", "run_id"):
+        doc.pop(key)
+    return doc
+
+
+def task_message(target: Target, error: StatusCliError) -> str:
+    """`anchor t1: not found (HTTP 404)`: the provider and task, then the cause."""
+    text = error.message
+    if text.startswith(f"{target.provider}: "):
+        text = text[len(target.provider) + 2 :]
+    run = f" run {target.run_id}" if target.run_id else ""
+    return f"{target.provider} {target.task_id}{run}: {text}"
+
+
+# ---- one-shot -----------------------------------------------------------------------------------
+
+
+def results_document(results: Sequence[Result], exit_code: ExitCode) -> dict[str, Any]:
+    tasks = []
+    for target, item in results:
+        entry: dict[str, Any] = {
+            "provider": target.provider,
+            "task_id": target.task_id,
+            "run_id": target.run_id,
+        }
+        if isinstance(item, TaskStatus):
+            entry |= {"status": status_json(item), "error": None, "raw": item.raw}
+        else:
+            entry |= {"status": None, "error": error_json(item), "raw": None}
+        tasks.append(entry)
+    return {
+        "statuscli_result_version": RESULT_VERSION,
+        "exit_code": int(exit_code),
+        "tasks": tasks,
+        "errors": [],
+    }
+
+
+def error_document(error: StatusCliError) -> dict[str, Any]:
+    """The `--json` document for a run that failed before any task was asked."""
+    return {
+        "statuscli_result_version": RESULT_VERSION,
+        "exit_code": int(error.exit_code),
+        "tasks": [],
+        "errors": [error_json(error)],
+    }
+
+
+# ---- watch --------------------------------------------------------------------------------------
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def summary_line(summary: WatchSummary) -> str:
+    counts = [
+        f"{summary.count(Outcome.SUCCESS)} succeeded",
+        f"{summary.count(Outcome.FAILURE)} failed",
+    ]
+    for outcome, word in (
+        (Outcome.ERROR, "errored"),
+        (Outcome.TIMED_OUT, "timed out"),
+        (Outcome.STOPPED, "stopped"),
+        (Outcome.WATCHING, "still pending"),
+    ):
+        if summary.count(outcome):
+            counts.append(f"{summary.count(outcome)} {word}")
+    return (
+        f"{len(summary.views)} tasks in {duration(summary.elapsed)}: "
+        f"{', '.join(counts)} (exit {int(summary.exit_code)})"
+    )
+
+
+class WatchRenderer:
+    """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C)."""
+
+    def start(self, deadline: float | None) -> None:
+        pass
+
+    def update(self, update: WatchUpdate) -> None:
+        pass
+
+    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
+        pass
+
+    def close(self) -> None:
+        """Give the terminal back without a final frame (the watch failed unexpectedly)."""
+
+
+class QuietRenderer(WatchRenderer):
+    """`--quiet`: nothing on stdout; the exit code speaks."""
+
+
+class JsonLinesRenderer(WatchRenderer):
+    """`--json`: one object per state change and a summary object; nothing else on stdout."""
+
+    def __init__(self, stream: IO[str] | None = None, *, started: float | None = None) -> None:
+        self.stream = stream
+        self.started = time.monotonic() if started is None else started
+
+    def update(self, update: WatchUpdate) -> None:
+        if not update.changed:
+            return
+        view = update.view
+        write_json(
+            {
+                "event": "change",
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "elapsed": round(update.at - self.started, 3),
+                "provider": view.target.provider,
+                "task_id": view.target.task_id,
+                "run_id": view.target.run_id,
+                "from": update.previous,
+                "to": view.label,
+                "outcome": view.outcome.value,
+                "polls": view.polls,
+                "status": status_json(view.status) if view.status else None,
+                "error": error_json(view.error) if view.error else None,
+                "raw": view.status.raw if view.status else None,
+            },
+            self.stream,
+        )
+
+    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
+        write_json(
+            {
+                "event": "summary",
+                "statuscli_result_version": RESULT_VERSION,
+                "exit_code": int(summary.exit_code),
+                "interrupted": interrupted,
+                "elapsed": round(summary.elapsed, 3),
+                "counts": {o.value: summary.count(o) for o in Outcome},
+                "tasks": [
+                    {
+                        "provider": v.target.provider,
+                        "task_id": v.target.task_id,
+                        "run_id": v.target.run_id,
+                        "outcome": v.outcome.value,
+                        "state": v.label,
+                        "exit_code": int(v.exit_code),
+                        "polls": v.polls,
+                        "error": error_json(v.error) if v.error else None,
+                    }
+                    for v in summary.views
+                ],
+            },
+            self.stream,
+        )
+
+
+def ring_bell() -> None:
+    """BEL on whichever of stderr and stdout is a terminal (never into a pipe, a file or NDJSON)."""
+    for stream in (sys.stderr, sys.stdout):
+        if interactive(stream):
+            stream.write("\a")
+            stream.flush()
+            return
+
+
+def notify(title: str, body: str) -> None:
+    """A desktop notification through notify-send; a one-line warning where there is none."""
+    program = shutil.which("notify-send")
+    if program is None:
+        print_warning("warning: --notify needs notify-send, which is not installed; skipped")
+        return
+    try:
+        subprocess.run(
+            [program, "--app-name=statuscli", clean(title), clean(body)],
+            check=False,
+            timeout=5,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print_warning(f"warning: notify-send failed: {exc}")
