@@ -11,6 +11,7 @@ import heapq
 import itertools
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -297,6 +298,14 @@ class HttpClient:
     def __init__(self, endpoint: Endpoint, *, pool_size: int = 10) -> None:
         self.endpoint = endpoint
         self.session = requests.Session()
+        # requests reads proxies, CA bundles and ~/.netrc from the environment on every request (a
+        # third of a poll's CPU in a large watch); read the first two once here, and never netrc: the
+        # only credential sent is the API key header.
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(endpoint.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         # Status documents are tiny; an uncompressed body keeps the size limit honest.

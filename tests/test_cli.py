@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,3 +288,27 @@ def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
     doc = json.loads(cli("config", "--json").stdout)
     assert doc["exit_code"] == 2
     assert [row["error"] is None for row in doc["providers"]] == [True, False]
+
+
+def test_proxy_from_the_environment_is_used(
+    cli: CliRunner,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    config_file: Callable[[str], Path],
+) -> None:
+    """HTTP_PROXY is honoured (read once per run, not per request); NO_PROXY still bypasses it."""
+    config_file("[anchor]\nretries = 0\n")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_KEY)
+    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", "http://anchor.example.invalid")
+    httpserver.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
+    result = cli("anchor", "t1", "--allow-insecure-http")
+    assert result.exit_code == 0, result.stderr
+    (request, _), *_ = httpserver.log
+    assert request.headers["Host"] == "anchor.example.invalid"  # a proxied request for the API host
+    monkeypatch.setenv("NO_PROXY", "anchor.example.invalid")
+    result = cli("anchor", "t1", "--allow-insecure-http")
+    assert result.exit_code == 6  # straight to the (unresolvable) host
+    assert "anchor t1:" in result.stderr
+    assert len(httpserver.log) == 1
