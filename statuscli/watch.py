@@ -171,6 +171,8 @@ class Watcher:
             TargetView(t, "starting", Outcome.WATCHING, None, None, self.started, 0, 0) for t in targets
         ]
         self._lock = threading.Lock()
+        #: When each target's poll in flight was due.
+        self._scheduled = [self.started] * len(targets)
 
     def views(self) -> list[TargetView]:
         """The current snapshot of every target (safe to call from a render thread)."""
@@ -220,7 +222,8 @@ class Watcher:
                     yield from self._end_all(Outcome.TIMED_OUT, now)
                     return
                 while due and due[0][0] <= now:
-                    _, index = heapq.heappop(due)
+                    when, index = heapq.heappop(due)
+                    self._scheduled[index] = when
                     target = self._views[index].target
                     executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
                     in_flight += 1
@@ -269,7 +272,13 @@ class Watcher:
                 polls=polls,
                 failures=0,
             )
-            next_poll = now + self._next_interval() if outcome is Outcome.WATCHING else None
+            # The next poll is due an interval after this one was due, not after its answer came: a
+            # slow answer does not stretch the cadence (but the gap never falls below a tenth).
+            next_poll = (
+                max(self._scheduled[index] + self._next_interval(), now + 0.1 * self.options.interval)
+                if outcome is Outcome.WATCHING
+                else None
+            )
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
             give_up = not result.transient or failures >= self.options.max_failures

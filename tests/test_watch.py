@@ -216,7 +216,7 @@ def test_an_answer_that_arrived_before_the_deadline_counts() -> None:
         if target.task_id == "t2":
             return status
         time.sleep(0.05)  # real time, so the loop is surely waiting for the worker (never a timing check)
-        clock.now += 1.5  # polls at 1000 and 1002.5 answer at 1001.5 and 1004; the deadline is 1003
+        clock.now += 1.5  # polls at 1000 and 1001.6 answer at 1001.5 and 1003.1; the deadline is 1003
         return status
 
     watcher = Watcher(
@@ -228,6 +228,29 @@ def test_an_answer_that_arrived_before_the_deadline_counts() -> None:
         threaded=True,  # the answer comes from a worker while the loop waits for it
     )
     updates = list(watcher.run())
-    assert clock.now == 1004.0  # the second answer came in at 1004, after the deadline
+    assert clock.now > 1003.0  # the second answer came in after the deadline
     assert ("t1", "generating", "ready") in changes(updates)
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+
+
+def test_a_slow_answer_does_not_stretch_the_cadence() -> None:
+    """Answers take 0.5 s: polls still start every 2 s (1000, 1002, 1004), not every 2.5 s."""
+    clock = FakeClock()
+    fetch, calls = scripted({"t1": ["generating", "generating", "ready"]}, clock)
+
+    def slow_fetch(target: Target) -> TaskStatus:
+        status = fetch(target)
+        clock.now += 0.5
+        return status
+
+    watcher = Watcher(
+        [Target("anchor", "t1")],
+        slow_fetch,
+        WatchOptions(jitter=0),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+    )
+    list(watcher.run())
+    assert [t for t, _ in calls] == [1000.0, 1002.0, 1004.0]
     assert watcher.summary().exit_code == ExitCode.SUCCESS
