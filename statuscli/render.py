@@ -7,6 +7,8 @@ field cannot style, link or move anything.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -42,7 +44,16 @@ class _Console(Console):
 
 
 def stdout_console() -> Console:
-    return _Console(highlight=False, soft_wrap=False)
+    """The console for stdout. Into a pipe or a file, with no COLUMNS set, tables get 200 columns
+    instead of rich's 80, so task ids and URLs stay whole on one line for grep and awk."""
+    width = None
+    try:
+        piped = not sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        piped = True
+    if piped and "COLUMNS" not in os.environ:
+        width = 200
+    return _Console(highlight=False, soft_wrap=False, width=width)
 
 
 # ---- one-shot -----------------------------------------------------------------------------------

@@ -228,3 +228,17 @@ def test_watch_into_a_closed_pipe_exits_130_quietly(sim: Simulator, fmt: list[st
     assert proc.wait(timeout=30) == 130
     assert "Traceback" not in stderr
     assert "BrokenPipe" not in stderr
+
+
+def test_one_shot_table_into_a_pipe_keeps_long_ids_whole(sim: Simulator) -> None:
+    """Without COLUMNS, rich would fold a table at 80 columns; a pipe gets whole lines to grep."""
+    long_id = "quick-" + "x" * 70  # unknown to the simulator: a 404 row is enough
+    env = dict(
+        os.environ,
+        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+    )
+    env.pop("COLUMNS", None)
+    done = run_status(["anchor", "quick", long_id], env)
+    assert done.returncode == 5
+    assert any(long_id in line and "not found" in line for line in done.stdout.splitlines()), done.stdout
