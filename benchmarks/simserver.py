@@ -1,0 +1,147 @@
+"""The benchmark simulator: statuscli's Simulator on 127.0.0.1, plus server-side request accounting.
+
+    python benchmarks/simserver.py --scenario S.toml [--port 0] [--max-seconds 900]
+
+Prints `PORT <n>` on stdout once it listens, then serves until SIGINT/SIGTERM or `--max-seconds`.
+On top of the two provider APIs and `/_sim/tasks` it answers:
+
+- `/_bench/counts`: API requests and client connections so far, and the time of the first request;
+- `/_bench/requests`: every AnchorBrowser API request as `[server epoch time, task id, connection no.]`;
+- `/_bench/reset`: forget what was recorded.
+
+Each accepted TCP connection gets a number, so "connections opened by the client" is the number of
+distinct connection numbers among its API requests (the harness's own `/_bench` calls are not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from statuscli import simulator as sim_module
+from statuscli.simulator import Simulator, load_scenario
+
+_ANCHOR_PATH = re.compile(r"/v2/tasks/([^/]+)/generation-status/?")
+
+
+class Recorder:
+    """What the server saw; guarded by its own lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.requests: list[tuple[float, str, int]] = []
+
+    def new_connection(self) -> int:
+        with self.lock:
+            self.connections += 1
+            return self.connections
+
+    def record(self, task_id: str, connection: int) -> None:
+        now = time.time()
+        with self.lock:
+            self.requests.append((now, task_id, connection))
+
+    def counts(self) -> dict[str, Any]:
+        with self.lock:
+            first = self.requests[0][0] if self.requests else None
+            api_connections = len({c for _, _, c in self.requests})
+            return {
+                "requests": len(self.requests),
+                "first": first,
+                "accepted": self.connections,
+                "api_connections": api_connections,
+            }
+
+    def snapshot(self) -> list[tuple[float, str, int]]:
+        with self.lock:
+            return list(self.requests)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+
+def make_handler(recorder: Recorder) -> type:
+    # The Simulator has no public hook for its handler; this subclasses its (private) one, so the
+    # served API is exactly the one `status simulate` serves.
+    base: type = sim_module._Handler
+
+    class CountingHandler(base):  # type: ignore[misc, valid-type]
+        def setup(self) -> None:
+            super().setup()
+            self.bench_connection = recorder.new_connection()
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith("/_bench/"):
+                self._bench(path)
+                return
+            if match := _ANCHOR_PATH.fullmatch(path):
+                recorder.record(unquote(match.group(1)), self.bench_connection)
+            super().do_GET()
+
+        def _bench(self, path: str) -> None:
+            document: Any
+            if path == "/_bench/counts":
+                document = recorder.counts()
+            elif path == "/_bench/requests":
+                document = recorder.snapshot()
+            elif path == "/_bench/reset":
+                recorder.reset()
+                document = {"ok": True}
+            else:
+                document = {"error": "unknown bench endpoint"}
+            body = json.dumps(document).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return CountingHandler
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--max-seconds", type=float, default=900.0, help="stop by itself after this")
+    args = parser.parse_args()
+
+    recorder = Recorder()
+    simulator = Simulator(load_scenario(args.scenario), port=args.port)
+    server = getattr(simulator, "_server", None)
+    if server is None or not hasattr(sim_module, "_Handler"):
+        print("statuscli.simulator changed: no _server/_Handler to wrap", file=sys.stderr)
+        return 2
+    server.RequestHandlerClass = make_handler(recorder)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    watchdog = threading.Timer(args.max_seconds, simulator.stop)
+    watchdog.daemon = True
+    watchdog.start()
+    print(f"PORT {simulator.port}", flush=True)
+    try:
+        simulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watchdog.cancel()
+        simulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
