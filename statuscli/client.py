@@ -7,6 +7,7 @@ JSON payload or an error that carries its exit code.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import itertools
 import json
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -37,6 +39,8 @@ log = logging.getLogger("statuscli.http")
 USER_AGENT = f"statuscli/{__version__}"
 #: Retried by urllib3 on GET (and by the watch loop): the server may answer the same request later.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: The deepest nesting of lists and objects accepted in a response (status documents use about 4).
+MAX_DEPTH = 64
 #: The longest `Retry-After` we honour, in seconds; a larger value is capped to this.
 RETRY_AFTER_MAX = 60.0
 #: A status body larger than this is refused: these documents are a few hundred bytes.
@@ -194,47 +198,69 @@ _ARM_LOCK = threading.Lock()
 
 
 class _DeadlineConnection(HTTPConnection):
-    """Shuts its socket down when connecting, sending and reading the headers outlast the deadline.
+    """Shuts its socket down when an attempt (connecting, sending, the headers, the body) outlasts its
+    deadline.
 
-    A socket timeout bounds only the wait for the next byte, so a server dripping its status line or
-    headers would otherwise hold a request forever (the body has its own check in `_read_body`).
+    A socket timeout bounds only the wait for the next byte, so a server dripping its status line,
+    headers or body would otherwise hold a request forever. Each armed handle belongs to one request's
+    `_Deadline`: urllib3 may hand the connection to the next request before the previous one has
+    disarmed its body guard, and that stale guard must neither shield nor cut the new request.
     """
 
     _handle: list[Callable[[], None] | None] | None = None
+    _owner: _Deadline | None = None
 
     def _arm(self) -> None:
         """Start the attempt's clock (connecting, or sending on a reused connection)."""
         deadline: _Deadline | None = getattr(_current, "deadline", None)
-        if deadline is None or self._handle is not None:
+        if deadline is None:
             return
-        deadline.expired = False
-        deadline.armed_at = time.monotonic()
-        self.arm_until(deadline, deadline.ends())
+        with _ARM_LOCK:
+            if self._handle is not None:
+                if self._owner is deadline:  # request() after connect() within one attempt
+                    return
+                self._cancel_locked()  # the previous request's guard, not yet disarmed
+            deadline.expired = False
+            deadline.armed_at = time.monotonic()
+            self._arm_locked(deadline, deadline.ends())
 
     def arm_until(self, deadline: _Deadline, ends: float) -> None:
-        """Shut the socket down at `ends` (monotonic) unless disarmed first."""
+        """Shut the socket down at `ends` (monotonic) unless `deadline`'s request disarms first."""
         with _ARM_LOCK:
             if self._handle is not None:
-                return
-            # The lambda reads `handle` when it fires, after the assignment.
-            handle = _WATCHDOG.watch(ends - time.monotonic(), lambda: self._expire(deadline, handle))
-            self._handle = handle
+                if self._owner is deadline:
+                    return
+                self._cancel_locked()
+            self._arm_locked(deadline, ends)
 
-    def disarm(self) -> None:
+    def _arm_locked(self, deadline: _Deadline, ends: float) -> None:
+        # The lambda reads `handle` when it fires, after the assignment.
+        handle = _WATCHDOG.watch(ends - time.monotonic(), lambda: self._expire(deadline, handle))
+        self._handle, self._owner = handle, deadline
+
+    def _cancel_locked(self) -> None:
+        if self._handle is not None:
+            _WATCHDOG.cancel(self._handle)
+        self._handle, self._owner = None, None
+
+    def disarm(self, deadline: _Deadline | None = None) -> None:
+        """Cancel the guard of `deadline`'s request (default: this thread's request), no other."""
+        deadline = getattr(_current, "deadline", None) if deadline is None else deadline
         with _ARM_LOCK:
-            if self._handle is not None:
-                _WATCHDOG.cancel(self._handle)
-                self._handle = None
+            if self._handle is not None and self._owner is deadline:
+                self._cancel_locked()
 
     def _expire(self, deadline: _Deadline, handle: list[Callable[[], None] | None]) -> None:
         with _ARM_LOCK:
-            if self._handle is not handle:  # disarmed (the headers came in time), maybe reused since
+            if self._handle is not handle:  # disarmed in time, or re-armed for another request
                 return
             deadline.expired = True
             sock = self.sock
             if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError, ValueError):
+                    # The plain socket's shutdown, even for TLS: it unblocks the reader without
+                    # touching the SSL object another thread is reading through.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def connect(self) -> None:
         self._arm()
@@ -254,9 +280,19 @@ class _DeadlineConnection(HTTPConnection):
 
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         try:
-            return super().getresponse()
+            response = super().getresponse()
         finally:
             self.disarm()
+        if response.status in RETRY_STATUSES:
+            # Before a retry urllib3 drains the body with no deadline and no size limit; a server
+            # dripping its 503 page would hold the command forever. Drop the connection instead.
+            response.drain_conn = functools.partial(_drop_connection, response)  # type: ignore[method-assign]
+        return response
+
+
+def _drop_connection(response: HTTPResponse) -> None:
+    response.close()
+    response.release_conn()
 
 
 class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
@@ -271,12 +307,21 @@ class _DeadlineHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _DeadlineHTTPSConnection
 
 
+_DEADLINE_POOLS = {"http": _DeadlinePool, "https": _DeadlineHTTPSPool}
+
+
 class _Adapter(HTTPAdapter):
-    """requests' adapter with connections that honour the per-request deadline."""
+    """requests' adapter with connections that honour the per-request deadline, proxied or not."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _DeadlinePool, "https": _DeadlineHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _DEADLINE_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS: its pools have their own classes
+            manager.pool_classes_by_scheme = _DEADLINE_POOLS
+        return manager
 
 
 @dataclass(frozen=True)
@@ -356,6 +401,8 @@ class HttpClient:
             raise self._too_slow()
         # The body must arrive within what is left of the last attempt's budget: one attempt takes at
         # most `self.deadline` in all, while urllib3's waits between attempts do not count.
+        if deadline.armed_at is None:  # a connection without the guard: count from the request's start
+            deadline.armed_at = started
         connection = response.raw.connection
         guard = connection if isinstance(connection, _DeadlineConnection) else None
         if guard is not None:
@@ -364,7 +411,7 @@ class HttpClient:
             body = self._read_body(response, deadline)
         finally:
             if guard is not None:
-                guard.disarm()
+                guard.disarm(deadline)
             response.close()
         retries = _retry_count(response)
         log.debug(
@@ -398,7 +445,7 @@ class HttpClient:
                     raise BadResponseError(
                         f"{provider}: response body is larger than the {MAX_BODY // 1024} KiB limit",
                     )
-                if deadline.expired:
+                if deadline.expired or time.monotonic() > deadline.ends():
                     raise self._too_slow()
                 chunks.append(chunk)
         except ApiError:
@@ -421,8 +468,15 @@ class HttpClient:
         is_json = True
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             is_json = False
+        if is_json and _too_deep(payload):
+            # No status document nests like this; later code (JSON output included) must not recurse
+            # a thousand levels into what a server sent.
+            raise BadResponseError(
+                f"{provider}: response JSON is nested more than {MAX_DEPTH} levels deep",
+                http_status=status,
+            )
         if status == 200:
             if not is_json:
                 raise BadResponseError(
@@ -460,6 +514,23 @@ class HttpClient:
             code="http_error",
             http_status=status,
         )
+
+
+def _too_deep(payload: Any) -> bool:
+    """Whether `payload` nests lists and objects more than MAX_DEPTH levels (without recursion)."""
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _transport_error(provider: str, exc: BaseException) -> ApiError:

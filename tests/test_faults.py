@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -637,3 +638,117 @@ def test_watch_survives_a_run_of_transient_faults(cli: CliRunner, two_servers: S
     summary = events[-1]
     assert summary["exit_code"] == 0
     assert [t["polls"] for t in summary["tasks"]] == [5, 5]
+
+
+# ---- deadlines that must hold in the corners: keep-alive reuse, proxies, retried error pages ---------
+
+
+def keepalive_then_drip_headers(conn: Any, stop: Any) -> None:
+    """Answer the first request on the connection at once (keep-alive); drip the next one's headers."""
+    body = b'{"id": "a", "status": "generating"}'
+    conn.sendall(rawhttp.response_head(Content_Type="application/json", Content_Length=str(len(body))) + body)
+    if rawhttp.read_head(conn, stop) is None:
+        return
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+    while not rawhttp.wait(stop, 0.2):
+        conn.sendall(b"a")
+
+
+def test_a_reused_connection_gets_its_own_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib3 pools the connection on the body's last read, before the first request has disarmed its
+    body guard. The next request on that connection must still get a deadline of its own (it used to
+    find the stale guard, skip arming, and wait forever on a server dripping its headers)."""
+    from statuscli.client import Endpoint, HttpClient
+
+    answers: list[object] = []
+    original = HttpClient._read_body
+
+    def read_then_reuse(self: HttpClient, response: Any, deadline: Any) -> bytes:
+        body = original(self, response, deadline)
+        if not answers:  # the first request: its connection is back in the pool, its guard still set
+            started = time.monotonic()
+            try:
+                answers.append(self.get_json(["b"]))
+            except Exception as exc:
+                answers.append(exc)
+            answers.append(time.monotonic() - started)
+        return body
+
+    monkeypatch.setattr(HttpClient, "_read_body", read_then_reuse)
+    with rawhttp.RawServer(keepalive_then_drip_headers) as server:
+        client = HttpClient(
+            Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.5, 0), pool_size=1
+        )
+        done = threading.Thread(target=client.get_json, args=(["a"],), daemon=True)
+        done.start()
+        done.join(timeout=15)
+        assert not done.is_alive(), "the second request on the reused connection never ended"
+        client.close()
+    error, elapsed = answers
+    assert "response took longer than 1 s; gave up" in str(error)
+    assert isinstance(elapsed, float)
+    assert elapsed < 5
+    assert len(server.requests) == 1  # one connection carried both (the behaviour reads the second head)
+
+
+def test_the_deadline_holds_through_a_proxy(
+    cli: CliRunner, api: Api, short_timeouts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy that drips the body: requests builds separate pools for proxies; they are guarded too."""
+    with rawhttp.RawServer(rawhttp.drip_body) as proxy:
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        api.point_at(monkeypatch, "http://api.example.invalid")
+        started = time.monotonic()
+        result = cli(api.provider, "t1", "--allow-insecure-http")
+        elapsed = time.monotonic() - started
+    assert "response took longer than 1 s; gave up" in error_line(result, api, "once", 6)
+    assert elapsed < 8
+    assert b"GET http://api.example.invalid/" in proxy.requests[0]
+
+
+def drip_503(conn: Any, stop: Any) -> None:
+    """A 503 whose error page never ends."""
+    conn.sendall(
+        rawhttp.response_head("503 Service Unavailable", Content_Type="text/html", Content_Length="100000")
+    )
+    while not rawhttp.wait(stop, 0.2):
+        conn.sendall(b"<")
+
+
+def test_a_dripping_error_page_before_a_retry_is_not_waited_for(
+    cli: CliRunner, api: Api, short_timeouts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """urllib3 reads a retried answer's body to reuse the connection, with no deadline and no size
+    limit; a one-shot with retries must drop that connection instead."""
+    with rawhttp.RawServer(drip_503) as server:
+        api.point_at(monkeypatch, server.url)
+        started = time.monotonic()
+        result = cli(api.provider, "t1")
+        elapsed = time.monotonic() - started
+    assert "response took longer than 1 s; gave up" in error_line(result, api, "once", 6)
+    assert elapsed < 8
+    assert len(server.requests) == 2  # the first try and its one retry
+
+
+@pytest.mark.parametrize("depth", [100, 980, 200_000])
+def test_deeply_nested_json_is_a_bad_response(
+    cli: CliRunner, api: Api, mode: str, served: HTTPServer, depth: int
+) -> None:
+    """Nesting that would blow the stack (parsing, or printing the raw payload) is refused as exit 6,
+    for every task: a one-shot with several ids used to exit 0 with no tasks at all."""
+    served.expect_request(api.path()).respond_with_data(
+        "[" * depth + "]" * depth, content_type="application/json"
+    )
+    served.expect_request(api.path("t2")).respond_with_data(
+        "[" * depth + "]" * depth, content_type="application/json"
+    )
+    args = [api.provider, "t1", "t2", "--json"]
+    result = cli(*args) if mode == "once" else cli("watch", *args, "--interval", "0.1", "--max-failures", "1")
+    assert result.exit_code == 6, result.stderr
+    assert "Traceback" not in result.stderr
+    document = json.loads(result.stdout.splitlines()[-1])
+    if mode == "once":
+        assert [t["error"]["code"] for t in document["tasks"]] == ["bad_response", "bad_response"]
+    else:
+        assert document["counts"]["error"] == 2

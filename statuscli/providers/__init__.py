@@ -108,7 +108,7 @@ class Fetcher:
 
         if len(targets) <= 1:
             return [(t, one(t)) for t in targets]
-        answers: list[TaskStatus | StatusCliError | None] = [None] * len(targets)
+        answers: list[TaskStatus | StatusCliError | BaseException | None] = [None] * len(targets)
         todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(targets)):
             todo.put(index)
@@ -119,7 +119,10 @@ class Fetcher:
                     index = todo.get_nowait()
                 except queue.Empty:
                     return
-                answers[index] = one(targets[index])
+                try:
+                    answers[index] = one(targets[index])
+                except Exception as exc:  # a bug: re-raised below, in the caller's thread
+                    answers[index] = exc
 
         # Daemon threads, unlike ThreadPoolExecutor's: Ctrl-C ends the command at once instead of
         # waiting at exit for requests in flight.
@@ -131,7 +134,15 @@ class Fetcher:
             thread.start()
         for thread in threads:
             thread.join()
-        return [(t, a) for t, a in zip(targets, answers, strict=True) if a is not None]
+        results: list[tuple[Target, TaskStatus | StatusCliError]] = []
+        for target, answer in zip(targets, answers, strict=True):
+            if answer is None:  # never report fewer tasks than were asked (exit 0 with no answer)
+                raise RuntimeError(f"no answer for {target}")
+            if isinstance(answer, (TaskStatus, StatusCliError)):
+                results.append((target, answer))
+            else:
+                raise answer
+        return results
 
     def close(self) -> None:
         for client in self._clients.values():
