@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -416,10 +416,16 @@ def _watch_targets(
 
 def _read_lines(file: str) -> list[str]:
     try:
-        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        data = _stdin().buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read --file {file}: {exc.strerror or exc}") from exc
     return _decode_input(data, "stdin" if file == "-" else file).splitlines()
+
+
+def _stdin() -> TextIO:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise UsageError("stdin is closed; nothing to read")
+    return sys.stdin
 
 
 def _decode_input(data: bytes, source: str) -> str:
@@ -708,6 +714,22 @@ def complete_var(prog_name: str) -> str:
 # ---- settings -------------------------------------------------------------------------------------
 
 
+#: The fields of each provider in `status config --json` (all present, null when unknown).
+CONFIG_ROW_KEYS = (
+    "provider",
+    "base_url",
+    "base_url_source",
+    "api_key",
+    "api_key_source",
+    "api_key_problem",
+    "connect_timeout",
+    "read_timeout",
+    "retries",
+    "allow_insecure_http",
+    "error",
+)
+
+
 @app.command("config")
 def show_config(json_output: JsonOption = False) -> None:
     """Show the resolved settings for each provider, with the key masked.
@@ -721,7 +743,7 @@ def show_config(json_output: JsonOption = False) -> None:
       status config --json
     """
     from .config import PROVIDER_DEFAULTS, key_problem, mask_key, resolve
-    from .output import write_json
+    from .output import print_error, write_json
     from .text import clean
 
     state.json_output = json_output
@@ -731,7 +753,8 @@ def show_config(json_output: JsonOption = False) -> None:
         try:
             item = resolve(name, config=config)
         except UsageError as exc:  # one bad setting must not hide the other provider's
-            rows.append({"provider": name, "error": exc.message})
+            print_error(f"{name}: {exc.message}")
+            rows.append(dict.fromkeys(CONFIG_ROW_KEYS) | {"provider": name, "error": exc.message})
             continue
         rows.append(
             {
@@ -809,10 +832,10 @@ def auth(
     from .output import print_warning
 
     check_provider(provider)
-    if sys.stdin.isatty():
+    if sys.stdin is not None and sys.stdin.isatty():
         key = typer.prompt(f"{provider} API key", hide_input=True, err=True)
     else:
-        key = _decode_input(sys.stdin.buffer.readline(), "stdin")
+        key = _decode_input(_stdin().buffer.readline(), "stdin")
     key = key.strip()
     if not key:
         raise UsageError("no key given (empty input)")

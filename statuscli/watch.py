@@ -273,9 +273,10 @@ class Watcher:
                 failures=0,
             )
             # The next poll is due an interval after this one was due, not after its answer came: a
-            # slow answer does not stretch the cadence (but the gap never falls below a tenth).
+            # slow answer does not stretch the cadence. A server slower than the interval still gets
+            # half an interval of rest after each answer.
             next_poll = (
-                max(self._scheduled[index] + self._next_interval(), now + 0.1 * self.options.interval)
+                max(self._scheduled[index] + self._next_interval(), now + 0.5 * self.options.interval)
                 if outcome is Outcome.WATCHING
                 else None
             )

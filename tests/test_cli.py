@@ -285,9 +285,16 @@ def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
     assert "error        base URL from env BROWSERABLE_BASE_URL must be an http:// or https:// URL" in (
         result.stdout
     )
+    assert result.stderr == (
+        "error: browserable: base URL from env BROWSERABLE_BASE_URL must be an http:// or https:// "
+        "URL with a host\n"
+    )
     doc = json.loads(cli("config", "--json").stdout)
     assert doc["exit_code"] == 2
     assert [row["error"] is None for row in doc["providers"]] == [True, False]
+    good, bad = doc["providers"]
+    assert set(bad) == set(good)  # the same fields, null where unknown
+    assert bad["base_url"] is None
 
 
 def test_proxy_from_the_environment_is_used(

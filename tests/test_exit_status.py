@@ -197,3 +197,20 @@ def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator
     assert "internal error (a bug in statuscli)" in output
     assert "Traceback" not in output
     assert "kaboom" not in output
+
+
+@pytest.mark.parametrize("args", [["watch", "--file", "-"], ["auth", "anchor"]])
+def test_a_closed_stdin_is_a_usage_error(sim: Simulator, tmp_path: Path, args: list[str]) -> None:
+    """`status watch --file - <&-`: no stdin at all is exit 2 with a reason, not an internal error."""
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=environment(sim, tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert proc.returncode == ExitCode.USAGE, proc.stderr
+    assert proc.stderr == "error: stdin is closed; nothing to read\n"
