@@ -743,7 +743,7 @@ def show_config(json_output: JsonOption = False) -> None:
       status config --json
     """
     from .config import PROVIDER_DEFAULTS, key_problem, mask_key, resolve
-    from .output import print_error, write_json
+    from .output import RESULT_VERSION, print_error, write_json
     from .text import clean
 
     state.json_output = json_output
@@ -776,7 +776,7 @@ def show_config(json_output: JsonOption = False) -> None:
         with _stdout_guard():
             write_json(
                 {
-                    "statuscli_result_version": "1",
+                    "statuscli_result_version": RESULT_VERSION,
                     "exit_code": int(ExitCode.USAGE if failed else ExitCode.SUCCESS),
                     "config_file": str(config.path),
                     "config_file_exists": config.exists,

@@ -129,13 +129,12 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
-        #: When the current attempt started (connecting or sending); its body must end by `ends`.
-        self.armed_at: float | None = None
+        #: When the current attempt started (connecting or sending; the request's start until a
+        #: guarded connection arms): the attempt, body included, must be over by `ends()`.
+        self.armed_at = time.monotonic()
 
     def ends(self) -> float:
-        """The time the current attempt must be over by, body included."""
-        start = time.monotonic() if self.armed_at is None else self.armed_at
-        return start + self.seconds
+        return self.armed_at + self.seconds
 
 
 #: The deadline of the request this thread is making (set by `HttpClient.get_json`).
@@ -216,24 +215,23 @@ class _DeadlineConnection(HTTPConnection):
         if deadline is None:
             return
         with _ARM_LOCK:
-            if self._handle is not None:
-                if self._owner is deadline:  # request() after connect() within one attempt
-                    return
-                self._cancel_locked()  # the previous request's guard, not yet disarmed
+            if self._guarding(deadline):  # request() after connect() within one attempt
+                return
             deadline.expired = False
             deadline.armed_at = time.monotonic()
-            self._arm_locked(deadline, deadline.ends())
+            self._guard_locked(deadline, deadline.ends())
 
     def arm_until(self, deadline: _Deadline, ends: float) -> None:
         """Shut the socket down at `ends` (monotonic) unless `deadline`'s request disarms first."""
         with _ARM_LOCK:
-            if self._handle is not None:
-                if self._owner is deadline:
-                    return
-                self._cancel_locked()
-            self._arm_locked(deadline, ends)
+            if not self._guarding(deadline):
+                self._guard_locked(deadline, ends)
 
-    def _arm_locked(self, deadline: _Deadline, ends: float) -> None:
+    def _guarding(self, deadline: _Deadline) -> bool:
+        return self._handle is not None and self._owner is deadline
+
+    def _guard_locked(self, deadline: _Deadline, ends: float) -> None:
+        self._cancel_locked()  # a guard left by the previous request on this connection, if any
         # The lambda reads `handle` when it fires, after the assignment.
         handle = _WATCHDOG.watch(ends - time.monotonic(), lambda: self._expire(deadline, handle))
         self._handle, self._owner = handle, deadline
@@ -247,7 +245,7 @@ class _DeadlineConnection(HTTPConnection):
         """Cancel the guard of `deadline`'s request (default: this thread's request), no other."""
         deadline = getattr(_current, "deadline", None) if deadline is None else deadline
         with _ARM_LOCK:
-            if self._handle is not None and self._owner is deadline:
+            if deadline is not None and self._guarding(deadline):
                 self._cancel_locked()
 
     def _expire(self, deadline: _Deadline, handle: list[Callable[[], None] | None]) -> None:
@@ -401,8 +399,6 @@ class HttpClient:
             raise self._too_slow()
         # The body must arrive within what is left of the last attempt's budget: one attempt takes at
         # most `self.deadline` in all, while urllib3's waits between attempts do not count.
-        if deadline.armed_at is None:  # a connection without the guard: count from the request's start
-            deadline.armed_at = started
         connection = response.raw.connection
         guard = connection if isinstance(connection, _DeadlineConnection) else None
         if guard is not None:

@@ -25,14 +25,18 @@ RESULT_VERSION = "1"
 Result = tuple[Target, TaskStatus | StatusCliError]
 
 
-def interactive(stream: IO[str] | None = None) -> bool:
-    """Live redraws only on a real terminal; FORCE_COLOR forces colour, never cursor movement."""
+def is_tty(stream: IO[str] | None = None) -> bool:
+    """Whether `stream` (default stdout) is a terminal; a closed or missing stream is not."""
     stream = sys.stdout if stream is None else stream
     try:
-        is_tty = stream.isatty()
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
-    return is_tty and os.environ.get("TERM", "") != "dumb"
+
+
+def interactive(stream: IO[str] | None = None) -> bool:
+    """Live redraws only on a real terminal; FORCE_COLOR forces colour, never cursor movement."""
+    return is_tty(stream) and os.environ.get("TERM", "") != "dumb"
 
 
 def print_error(message: str, *, prefix: str = "error") -> None:

@@ -8,7 +8,6 @@ field cannot style, link or move anything.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -21,7 +20,7 @@ from rich.text import Text
 
 from .errors import StatusCliError
 from .models import Phase, Target, TaskStatus
-from .output import Result, WatchRenderer, duration, summary_line
+from .output import Result, WatchRenderer, duration, is_tty, summary_line
 from .text import clean, safe_url
 from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
@@ -46,13 +45,7 @@ class _Console(Console):
 def stdout_console() -> Console:
     """The console for stdout. Into a pipe or a file, with no COLUMNS set, tables get 200 columns
     instead of rich's 80, so task ids and URLs stay whole on one line for grep and awk."""
-    width = None
-    try:
-        piped = not sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        piped = True
-    if piped and "COLUMNS" not in os.environ:
-        width = 200
+    width = 200 if not is_tty() and "COLUMNS" not in os.environ else None
     return _Console(highlight=False, soft_wrap=False, width=width)
 
 

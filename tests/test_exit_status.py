@@ -20,7 +20,7 @@ import pytest
 from statuscli.errors import ExitCode
 from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
 
-BIN = Path(sys.executable).parent
+from .test_e2e import BIN, run_status
 
 SCENARIO = """
 [[task]]
@@ -101,14 +101,7 @@ def test_documented_exit_codes(
     sim: Simulator, tmp_path: Path, args: list[str], extra: dict[str, str], code: ExitCode
 ) -> None:
     extra = {k: v.format(port=closed_port()) for k, v in extra.items()}
-    proc = subprocess.run(
-        [str(BIN / "status"), *args],
-        env=environment(sim, tmp_path, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_status(args, environment(sim, tmp_path, **extra))
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
     if code not in (ExitCode.SUCCESS, ExitCode.FAILURE, ExitCode.PENDING, ExitCode.DEADLINE):
