@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -528,10 +530,24 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError):  # no descriptor behind it (started with stdout closed)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives until exit
     finally:
         os.close(devnull)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a stdout closed before start (`>&-`): every write meets a reader that has gone."""
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _report_errors(summary: WatchSummary) -> None:
@@ -903,6 +919,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         from typer._completion_classes import completion_init
 
         completion_init()
+    if sys.stdout is None:  # started with stdout closed: the same as a reader that went away
+        sys.stdout = _ClosedStdout()
     try:
         app(args=argv, prog_name=prog)
     except StatusCliError as error:

@@ -161,6 +161,35 @@ def test_a_closed_stdout_is_quiet(sim: Simulator, tmp_path: Path, args: list[str
     assert proc.returncode == expected
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file descriptors")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["config"], ExitCode.INTERRUPTED),
+        (["--version"], ExitCode.INTERRUPTED),
+        (["anchor", "done", "--json"], ExitCode.SUCCESS),
+        (["anchor", "broken"], ExitCode.FAILURE),
+        (["watch", "anchor", "done", "--json"], ExitCode.INTERRUPTED),
+        (["watch", "anchor", "done"], ExitCode.INTERRUPTED),
+    ],
+)
+def test_a_stdout_closed_before_start_is_a_reader_that_went_away(
+    sim: Simulator, tmp_path: Path, args: list[str], code: ExitCode
+) -> None:
+    """`status config >&-`: no stdout at all behaves like `| true`, never an internal error."""
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=environment(sim, tmp_path),
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=30,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr == ""
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator, tmp_path: Path) -> None:
     """A bug surfacing mid-watch: exit 70, one line asking for a report, and the cursor shown again."""
