@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import stat
 import sys
 import tomllib
@@ -224,15 +225,44 @@ def resolve(
 
 
 def normalize_base_url(url: str, *, source: str) -> str:
-    """Check a base URL is http(s) with a host and no query; return it without a trailing slash."""
-    parts = urlsplit(url.strip())
+    """Check a base URL is http(s)://host[:port][/path]; return it without a trailing slash.
+
+    A bad URL is a usage error naming where it came from: `--base-url`, or else a setting (env or file).
+    """
+    error = UsageError if source == "--base-url" else ConfigError
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port could not be cast to integer value as 'abc'"
+        raise error(
+            f"base URL from {source} is not a valid URL ({exc}); expected http(s)://host[:port][/path]"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"base URL from {source} must be an http:// or https:// URL with a host")
-    if parts.query or parts.fragment:
-        raise UsageError(f"base URL from {source} must not have a query or fragment")
-    if parts.username or parts.password:
-        raise UsageError(f"base URL from {source} must not hold credentials; keys go in the env")
-    return url.strip().rstrip("/")
+        raise error(f"base URL from {source} must be an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise error(f"base URL from {source} must not hold credentials; keys go in the env")
+    if not _valid_host(parts.hostname) or port == 0 or parts.netloc.endswith(":"):
+        raise error(
+            f"base URL from {source} has an invalid host or port; expected http(s)://host[:port][/path]"
+        )
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise error(f"base URL from {source} must not have a query or fragment")
+    return text.rstrip("/")
+
+
+_HOST_NAME = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (letters, digits, hyphens; any script), an IPv4 address or a bracketed IPv6 one."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOST_NAME.fullmatch(host) is not None
 
 
 def is_loopback(host: str) -> bool:

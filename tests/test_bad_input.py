@@ -1,0 +1,97 @@
+"""Ordinary bad input, through the installed `status`: a usage error naming its source, never exit 70."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from statuscli.errors import ExitCode
+from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
+
+from .test_e2e import BIN
+
+SCENARIO = """
+[[task]]
+provider = "anchor"
+id = "done"
+timeline = "ready"
+"""
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
+    path.write_text(SCENARIO)
+    with Simulator(load_scenario(path)) as simulator:
+        yield simulator
+
+
+def run(
+    sim: Simulator, tmp_path: Path, args: list[str | bytes], **extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env.update(
+        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        BROWSERABLE_BASE_URL=sim.browserable_base_url,
+        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
+        STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        TERM="dumb",
+    )
+    env.update(extra)
+    return subprocess.run(
+        [str(BIN / "status"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+BAD_URLS = ["http://[::1", "http://127.0.0.1:abc", "http://127.0.0.1:99999", "http://ho st/api"]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+@pytest.mark.parametrize(
+    "args", [["anchor", "done", "--json"], ["watch", "anchor", "done", "--json"]], ids=["one-shot", "watch"]
+)
+def test_a_malformed_base_url_from_the_environment_is_a_config_error(
+    sim: Simulator, tmp_path: Path, url: str, args: list[str | bytes]
+) -> None:
+    done = run(sim, tmp_path, args, ANCHORBROWSER_BASE_URL=url)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stderr.startswith("error: base URL from env ANCHORBROWSER_BASE_URL ")
+    assert "Traceback" not in done.stderr
+    assert '"code": "config_error"' in done.stdout
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_malformed_base_url_flag_is_a_usage_error(sim: Simulator, tmp_path: Path, url: str) -> None:
+    for args in (["anchor", "done", "--base-url", url], ["watch", "anchor", "done", "--base-url", url]):
+        done = run(sim, tmp_path, [*args, "--json"])
+        assert done.returncode == ExitCode.USAGE, done.stderr
+        assert done.stderr.startswith("error: base URL from --base-url ")
+        assert '"code": "usage_error"' in done.stdout
+
+
+def test_a_malformed_base_url_in_the_config_file_names_the_key(sim: Simulator, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[anchor]\nbase_url = "http://[::1"\n')
+    config.chmod(0o600)
+    env = {"ANCHORBROWSER_BASE_URL": ""}
+    done = run(sim, tmp_path, ["anchor", "done"], **env)
+    assert done.returncode == ExitCode.USAGE
+    expected = f"error: base URL from config {config} [anchor] base_url is not a valid URL"
+    assert done.stderr.startswith(expected)
+    shown = run(sim, tmp_path, ["config", "--json"], **env)
+    assert shown.returncode == ExitCode.USAGE
+    rows = {row["provider"]: row for row in json.loads(shown.stdout)["providers"]}
+    assert "[anchor] base_url is not a valid URL" in rows["anchor"]["error"]
+    assert rows["browserable"]["error"] is None
