@@ -539,9 +539,7 @@ def _silence_stdout() -> None:
 class _ClosedStdout(io.TextIOBase):
     """Stands in for a stdout closed before start (`>&-`): every write meets a reader that has gone."""
 
-    @property
-    def encoding(self) -> str:
-        return "utf-8"
+    encoding = "utf-8"
 
     def write(self, text: str) -> int:
         raise BrokenPipeError(errno.EPIPE, "stdout is closed")
