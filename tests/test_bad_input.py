@@ -95,3 +95,20 @@ def test_a_malformed_base_url_in_the_config_file_names_the_key(sim: Simulator, t
     rows = {row["provider"]: row for row in json.loads(shown.stdout)["providers"]}
     assert "[anchor] base_url is not a valid URL" in rows["anchor"]["error"]
     assert rows["browserable"]["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([b"anchor", b"\xff"], "error: task id '\\xff' is not valid UTF-8\n"),
+        ([b"anchor", b"done", b"a\xffb", b"--json"], "error: task id 'a\\xffb' is not valid UTF-8\n"),
+        ([b"watch", b"anchor", b"done", b"\xff"], "error: task id '\\xff' is not valid UTF-8\n"),
+        ([b"browserable", b"t1", b"--run-id", b"\xfe"], "error: run id '\\xfe' is not valid UTF-8\n"),
+    ],
+)
+def test_an_id_that_is_not_utf8_is_a_usage_error_naming_it(
+    sim: Simulator, tmp_path: Path, args: list[str | bytes], message: str
+) -> None:
+    done = run(sim, tmp_path, args)
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr == message
