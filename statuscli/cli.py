@@ -47,7 +47,8 @@ state = RunState()
 app = typer.Typer(
     name="status",
     epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
-    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted. See README.",
+    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted (129 SIGHUP, 143 SIGTERM). "
+    "See README.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -477,12 +478,14 @@ def _run_watch(
         renderer = PlainRenderer()
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
+    interrupt_code = ExitCode.INTERRUPTED
     try:
         renderer.start(deadline)
         for update in watcher.run():
             renderer.update(update)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True
+        interrupt_code = _interrupt_code(exc)
     except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
         _silence_stdout()
         interrupted = True
@@ -491,10 +494,10 @@ def _run_watch(
         raise
     summary = watcher.summary()
     if interrupted:
-        summary = dataclasses.replace(summary, exit_code=ExitCode.INTERRUPTED)
+        summary = dataclasses.replace(summary, exit_code=interrupt_code)
     try:
         renderer.finish(summary, interrupted=interrupted)
-    except BrokenPipeError:
+    except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
         _silence_stdout()
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
@@ -504,6 +507,47 @@ def _run_watch(
     if notify:
         send_notification("statuscli watch finished", summary_line(summary))
     return summary.exit_code
+
+
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (terminal restored, summary printed), exit 128 + signal.
+
+    Not a KeyboardInterrupt, which Typer turns into exit 130 on its way out.
+    """
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__()
+        self.code = code
+
+
+def _interrupt_code(exc: BaseException) -> ExitCode:
+    return exc.code if isinstance(exc, _Signalled) else ExitCode.INTERRUPTED
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into `_Signalled` in the main thread for the duration, then put back."""
+    import signal
+
+    codes = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}  # no SIGHUP on Windows
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Signalled(codes[signal.Signals(signum).name])
+
+    previous: dict[signal.Signals, Any] = {}
+    for name in codes:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread (an embedding program): leave its handlers alone
+            break
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 class _StdoutClosed(Exception):
@@ -620,6 +664,8 @@ _EXIT_MEANINGS = {
     ExitCode.API: "API or network failure",
     ExitCode.DEADLINE: "the deadline passed",
     ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.HANGUP: "hung up",
+    ExitCode.TERMINATED: "terminated",
 }
 
 
@@ -920,7 +966,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if sys.stdout is None:  # started with stdout closed: the same as a reader that went away
         sys.stdout = _ClosedStdout()
     try:
-        app(args=argv, prog_name=prog)
+        with _signals_interrupt():
+            app(args=argv, prog_name=prog)
     except StatusCliError as error:
         _report(error)
         sys.exit(int(error.exit_code))
@@ -928,8 +975,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
         _silence_stdout()
         sys.exit(int(ExitCode.INTERRUPTED))
-    except KeyboardInterrupt:
-        sys.exit(int(ExitCode.INTERRUPTED))
+    except (KeyboardInterrupt, _Signalled) as exc:
+        sys.exit(int(_interrupt_code(exc)))
     except SystemExit:
         raise
     except Exception:
