@@ -40,6 +40,8 @@ class RunState:
 
     debug: bool = False
     json_output: bool = False
+    #: The command speaks NDJSON (watch, demo): an error is an error event and a summary object.
+    json_lines: bool = False
 
 
 state = RunState()
@@ -360,6 +362,7 @@ def watch(
     from .targets import parse_duration
 
     state.json_output = json_output and not quiet
+    state.json_lines = True
     interval_s = parse_duration(interval, what="--interval")
     if interval_s < 0.1:
         raise UsageError("--interval must be at least 0.1 s")
@@ -627,6 +630,7 @@ def demo(
     from .watch import WatchOptions
 
     state.json_output = json_output
+    state.json_lines = True
     interval_s = parse_duration(interval, what="--interval")
     with Simulator(default_scenario()) as sim:
         urls = {"anchor": sim.anchor_base_url, "browserable": sim.browserable_base_url}
@@ -955,6 +959,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; the one place where exceptions become exit codes and one-line messages."""
     state.debug = False
     state.json_output = False
+    state.json_lines = False
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
     if prog in ("__main__.py", "-c", "-m") or not prog:
         prog = "status"
@@ -967,10 +972,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.stdout = _ClosedStdout()
     try:
         with _signals_interrupt():
-            app(args=argv, prog_name=prog)
+            code = app(args=argv, prog_name=prog, standalone_mode=False)
     except StatusCliError as error:
         _report(error)
         sys.exit(int(error.exit_code))
+    except typer.TyperException as error:  # the parser's own: a missing argument, an unknown option
+        _report_parse_error(error, sys.argv[1:] if argv is None else argv)
+        sys.exit(error.exit_code)
     except (_StdoutClosed, BrokenPipeError):
         # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
         _silence_stdout()
@@ -991,15 +999,40 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(int(ExitCode.INTERNAL))
     finally:
         _disable_debug_logging()
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _report(error: StatusCliError) -> None:
-    from .output import error_document, print_error, write_json
+    from .output import error_document, print_error, write_json, write_watch_error
 
     if state.json_output:
         try:
-            write_json(error_document(error))
+            if state.json_lines:
+                write_watch_error(error)
+            else:
+                write_json(error_document(error))
         except BrokenPipeError:
             _silence_stdout()
     print_error(error.message)
+
+
+def _report_parse_error(error: typer.TyperException, args: list[str]) -> None:
+    """The parser's message as Click shows it; under `--json` also the command's JSON, like any error."""
+    words = args[: args.index("--")] if "--" in args else args
+    command = next((word for word in words if not word.startswith("-")), None)
+    if command in ("anchor", "browserable", "config", "watch", "demo") and "--json" in words:
+        state.json_lines = command in ("watch", "demo")
+        state.json_output = not (state.json_lines and ("--quiet" in words or "-q" in words))
+        if state.json_output:
+            from .output import error_document, write_json, write_watch_error
+
+            usage = UsageError(" ".join(error.format_message().split()))
+            try:
+                write_watch_error(usage) if state.json_lines else write_json(error_document(usage))
+            except BrokenPipeError:
+                _silence_stdout()
+    show = getattr(error, "show", None)
+    if show is not None:
+        show()
+    else:
+        sys.stderr.write(f"Error: {error.format_message()}\n")

@@ -112,3 +112,58 @@ def test_an_id_that_is_not_utf8_is_a_usage_error_naming_it(
     done = run(sim, tmp_path, args)
     assert done.returncode == ExitCode.USAGE
     assert done.stderr == message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["anchor", "--json"],  # found by the parser: a missing argument
+        ["browserable", "t1", "--json", "--nope"],  # found by the parser: an unknown option
+        ["anchor", "--json", "--", ".."],  # found by statuscli
+        ["config", "--json", "--nope"],
+    ],
+)
+def test_every_one_shot_error_under_json_is_the_json_document(
+    sim: Simulator, tmp_path: Path, args: list[str | bytes]
+) -> None:
+    done = run(sim, tmp_path, args)
+    assert done.returncode == ExitCode.USAGE
+    document = json.loads(done.stdout)  # one document, nothing else
+    assert document["statuscli_result_version"] == "1"
+    assert document["exit_code"] == ExitCode.USAGE
+    assert document["tasks"] == []
+    [error] = document["errors"]
+    assert (error["code"], error["exit_code"]) == ("usage_error", 2)
+    assert error["message"]
+    assert done.stderr.strip(), "the human message still goes to stderr"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["watch", "anchor", "--json"],
+        ["watch", "--json"],
+        ["watch", "--json", "--max-failures", "0", "anchor", "done"],  # found by the parser
+        ["watch", "anchor", "done", "--json", "--nope"],  # found by the parser
+        ["watch", "anchor", "done", "--json", "--interval", "0"],
+    ],
+)
+def test_every_watch_error_under_json_is_ndjson(
+    sim: Simulator, tmp_path: Path, args: list[str | bytes]
+) -> None:
+    done = run(sim, tmp_path, args)
+    assert done.returncode == ExitCode.USAGE
+    error, summary = (json.loads(line) for line in done.stdout.splitlines())
+    assert error["event"] == "error"
+    assert (error["code"], error["exit_code"]) == ("usage_error", 2)
+    assert error["message"]
+    assert summary["event"] == "summary"
+    assert (summary["exit_code"], summary["tasks"], summary["interrupted"]) == (2, [], False)
+    assert done.stderr.strip()
+
+
+def test_a_quiet_json_watch_prints_nothing_on_stdout_even_for_a_parser_error(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    done = run(sim, tmp_path, ["watch", "anchor", "done", "--json", "--quiet", "--nope"])
+    assert (done.returncode, done.stdout) == (ExitCode.USAGE, "")
