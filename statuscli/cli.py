@@ -892,12 +892,16 @@ def auth(
       status auth anchor
       printf '%s' "$KEY" | status auth browserable
     """
-    from .config import config_path, key_problem, write_key
+    from .config import PROVIDER_DEFAULTS, config_path, key_problem, write_key
     from .output import print_warning
 
     check_provider(provider)
+    for var in PROVIDER_DEFAULTS[provider].key_env:  # said before the key is typed, not after
+        if os.environ.get(var, "").strip():
+            print_warning(f"warning: {var} is set in the environment and takes precedence")
+            break
     if sys.stdin is not None and sys.stdin.isatty():
-        key = typer.prompt(f"{provider} API key", hide_input=True, err=True)
+        key = _prompt_key(f"{provider} API key: ")
     else:
         key = _decode_input(_stdin().buffer.readline(), "stdin")
     key = key.strip()
@@ -909,12 +913,20 @@ def auth(
     path = config_path()
     write_key(path, provider, key)
     typer.echo(f"Saved the {provider} API key to {path} (mode 0600).", err=True)
-    from .config import PROVIDER_DEFAULTS
 
-    for var in PROVIDER_DEFAULTS[provider].key_env:
-        if os.environ.get(var, "").strip():
-            print_warning(f"warning: {var} is set in the environment and takes precedence")
-            break
+
+def _prompt_key(prompt: str) -> str:
+    """A hidden prompt on the terminal. Ctrl-C ends the command (130); Ctrl-D is no key (usage, 2)."""
+    import getpass
+
+    try:
+        return getpass.getpass(prompt, stream=sys.stderr)
+    except EOFError:
+        sys.stderr.write("\n")
+        raise UsageError("no key given (end of input)") from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        raise
 
 
 # ---- entry point ----------------------------------------------------------------------------------
@@ -979,6 +991,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except typer.TyperException as error:  # the parser's own: a missing argument, an unknown option
         _report_parse_error(error, sys.argv[1:] if argv is None else argv)
         sys.exit(error.exit_code)
+    except typer.Abort:  # Typer's word for end of input at a prompt; statuscli prompts do not raise it
+        sys.exit(int(ExitCode.INTERRUPTED))
     except (_StdoutClosed, BrokenPipeError):
         # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
         _silence_stdout()
