@@ -896,14 +896,16 @@ def auth(
     from .output import print_warning
 
     check_provider(provider)
+    at_terminal = sys.stdin is not None and sys.stdin.isatty()
+    stdin = None if at_terminal else _stdin()  # a closed stdin is a usage error before anything else
     for var in PROVIDER_DEFAULTS[provider].key_env:  # said before the key is typed, not after
         if os.environ.get(var, "").strip():
             print_warning(f"warning: {var} is set in the environment and takes precedence")
             break
-    if sys.stdin is not None and sys.stdin.isatty():
+    if stdin is None:
         key = _prompt_key(f"{provider} API key: ")
     else:
-        key = _decode_input(_stdin().buffer.readline(), "stdin")
+        key = _decode_input(stdin.buffer.readline(), "stdin")
     key = key.strip()
     if not key:
         raise UsageError("no key given (empty input)")
