@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
+from typer.core import TyperGroup, TyperOption
 
 from . import __version__
 from .errors import ExitCode, StatusCliError, UsageError
@@ -46,7 +47,37 @@ class RunState:
 
 state = RunState()
 
+DEBUG_HELP = "Log each request (method, URL, status, timing, retries) to stderr; keys masked."
+DEBUG_ENV = "STATUSCLI_DEBUG"
+
+
+def _set_debug(ctx: typer.Context, param: object, value: bool) -> None:
+    if value and not state.debug:
+        state.debug = True
+        _enable_debug_logging()
+
+
+class _Commands(TyperGroup):
+    """The root group: every command also takes `--debug`, so it works after the command too."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for command in self.commands.values():
+            if not any(param.name == "debug" for param in command.params):
+                command.params.append(
+                    TyperOption(
+                        param_decls=["--debug"],
+                        is_flag=True,
+                        default=False,
+                        expose_value=False,
+                        callback=_set_debug,
+                        help=DEBUG_HELP,
+                    )
+                )
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="status",
     epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
     "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted (129 SIGHUP, 143 SIGTERM). "
@@ -75,13 +106,7 @@ def root(
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option(
-            "--debug",
-            help="Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
-        ),
-    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
 
@@ -91,8 +116,9 @@ def root(
       status browserable TASK --run-id RUN   # one Browserable run
       status watch anchor T1 T2 --timeout 10m && deploy
     """
-    state.debug = debug
-    if debug:
+    debug = debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    if debug and not state.debug:
+        state.debug = True
         _enable_debug_logging()
 
 

@@ -167,3 +167,27 @@ def test_a_quiet_json_watch_prints_nothing_on_stdout_even_for_a_parser_error(
 ) -> None:
     done = run(sim, tmp_path, ["watch", "anchor", "done", "--json", "--quiet", "--nope"])
     assert (done.returncode, done.stdout) == (ExitCode.USAGE, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (["--debug", "anchor", "done"], {}),
+        (["anchor", "--debug", "done"], {}),
+        (["anchor", "done", "--debug"], {}),
+        (["watch", "anchor", "done", "--debug", "--interval", "0.1"], {}),
+        (["anchor", "done"], {"STATUSCLI_DEBUG": "1"}),
+    ],
+)
+def test_debug_before_or_after_the_command_or_from_the_environment(
+    sim: Simulator, tmp_path: Path, args: list[str | bytes], extra: dict[str, str]
+) -> None:
+    done = run(sim, tmp_path, args, **extra)
+    assert done.returncode == ExitCode.SUCCESS, done.stderr
+    assert f"debug: statuscli.http: GET {sim.anchor_base_url}/v2/tasks/done/generation-status" in done.stderr
+    assert DEFAULT_KEYS["anchor"] not in done.stderr
+
+
+def test_statuscli_debug_0_is_off(sim: Simulator, tmp_path: Path) -> None:
+    done = run(sim, tmp_path, ["anchor", "done"], STATUSCLI_DEBUG="0")
+    assert (done.returncode, done.stderr) == (ExitCode.SUCCESS, "")
