@@ -718,7 +718,8 @@ def simulate(
 ) -> None:
     """Serve both provider APIs on 127.0.0.1 for trying statuscli or testing scripts.
 
-    Prints the export lines to point statuscli at it, then serves until Ctrl-C (exit 0).
+    Prints the export lines to point statuscli at it and the command that watches its tasks (from a
+    watch file it writes, removed when it stops), then serves until Ctrl-C (exit 0).
 
     \b
     Examples:
@@ -736,22 +737,38 @@ def simulate(
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
     keys = loaded.keys or DEFAULT_KEYS
-    lines = [
-        f"export ANCHORBROWSER_BASE_URL={sim.anchor_base_url}",
-        f"export BROWSERABLE_BASE_URL={sim.browserable_base_url}",
-        f"export ANCHORBROWSER_API_KEY={keys.get('anchor', DEFAULT_KEYS['anchor'])}",
-        f"export BROWSERABLE_API_KEY={keys.get('browserable', DEFAULT_KEYS['browserable'])}",
-        "# tasks (a watch file: save these lines and run 'status watch --file FILE'):",
-        *(f"# {provider} {task_id}" for provider, task_id in sim.targets()),
-    ]
-    _echo("\n".join(lines))
-    typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
     try:
-        sim.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        targets_file = _write_watch_file(sim.targets(), sim.base_url)
+        lines = [
+            f"export ANCHORBROWSER_BASE_URL={sim.anchor_base_url}",
+            f"export BROWSERABLE_BASE_URL={sim.browserable_base_url}",
+            f"export ANCHORBROWSER_API_KEY={keys.get('anchor', DEFAULT_KEYS['anchor'])}",
+            f"export BROWSERABLE_API_KEY={keys.get('browserable', DEFAULT_KEYS['browserable'])}",
+            f"# watch every task of the scenario: status watch --file {targets_file}",
+        ]
+        _echo("\n".join(lines))
+        typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
+        try:
+            sim.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sim.stop()
     finally:
-        sim.stop()
+        import shutil
+
+        shutil.rmtree(targets_file.parent, ignore_errors=True)
+
+
+def _write_watch_file(targets: list[tuple[str, str]], base_url: str) -> Path:
+    """The simulator's tasks as a watch file in a private temporary directory (removed at the end)."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="statuscli-simulate-"))
+    path = directory / "targets.txt"
+    text = "".join(f"{provider} {task_id}\n" for provider, task_id in targets)
+    path.write_text(f"# the tasks of the statuscli simulator on {base_url}\n{text}", encoding="utf-8")
+    return path
 
 
 # ---- completion -------------------------------------------------------------------------------------
