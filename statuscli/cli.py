@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from .providers import Fetcher
     from .watch import WatchOptions, WatchSummary
 
-BUG_URL = "https://github.com/statuscli/statuscli/issues"
-
 
 @dataclass
 class RunState:
@@ -1052,8 +1050,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
             traceback.print_exc()
         sys.stderr.write(
-            "status: internal error (a bug in statuscli); please report it at "
-            f"{BUG_URL}, with the output of the same command run with --debug\n"
+            "status: internal error (a bug in statuscli); please report this with the output of --debug\n"
         )
         sys.exit(int(ExitCode.INTERNAL))
     finally:
