@@ -297,12 +297,23 @@ def mask_key(key: str | None) -> str:
 
 
 def write_key(path: Path, provider: str, key: str) -> None:
-    """Store `key` in the config file (created 0600, directory 0700), keeping the other settings."""
-    config = load_config_file(path)
-    tables = {name: dict(table) for name, table in config.tables.items()}
-    tables.setdefault(provider, {})["api_key"] = key
+    """Store `key` in the config file (created 0600, directory 0700), keeping the rest as it was.
+
+    A round trip through tomlkit, imported here only (start-up stays fast): comments, order, layout
+    and the other tables survive; only `[provider] api_key` changes.
+    """
+    import tomlkit
+
+    config = load_config_file(path)  # refuse to rewrite a file that is not a valid config
+    document = tomlkit.parse(path.read_text(encoding="utf-8") if config.exists else "")
+    if provider in document:
+        _set_in_table(document[provider], "api_key", key)
+    else:
+        table = tomlkit.table()
+        table["api_key"] = key
+        document[provider] = table
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = dump_toml(tables)
+    text = tomlkit.dumps(document)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -313,32 +324,18 @@ def write_key(path: Path, provider: str, key: str) -> None:
     os.replace(tmp, path)
 
 
-def dump_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
-    """Serialize the config schema (tables of scalars) back to TOML."""
-    lines: list[str] = []
-    for name, table in tables.items():
-        if lines:
-            lines.append("")
-        lines.append(f"[{name}]")
-        for key, value in table.items():
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+def _set_in_table(table: Any, key: str, value: str) -> None:
+    """Set `key` in a tomlkit table; a new key goes after the table's last key, before the blank lines
+    and comments that lead into the next table (tomlkit would append it after them)."""
+    from tomlkit.items import Table
 
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    escaped = "".join(
-        "\\\\"
-        if ch == "\\"
-        else '\\"'
-        if ch == '"'
-        else f"\\u{ord(ch):04x}"
-        if ord(ch) < 0x20 or ord(ch) == 0x7F
-        else ch
-        for ch in text
-    )
-    return f'"{escaped}"'
+    if key in table or not isinstance(table, Table):  # an inline table has no lines to keep apart
+        table[key] = value
+        return
+    body = table.value.body
+    trailing: list[Any] = []
+    while body and body[-1][0] is None:  # whitespace and comments, not key/value pairs
+        trailing.insert(0, body.pop()[1])
+    table[key] = value
+    for item in trailing:
+        table.add(item)

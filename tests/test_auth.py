@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,3 +74,78 @@ def test_the_environment_override_is_said_before_the_prompt(tmp_path: Path) -> N
     child.sendline(SECRET)
     assert finish(child) == ExitCode.SUCCESS
     assert seen.getvalue().count("takes precedence") == 1
+
+
+COMMENTED = """\
+# statuscli settings, kept by hand
+
+[browserable]  # the self-hosted server
+base_url = "http://localhost:2003/api/v1"   # dev box
+retries = 1
+
+# AnchorBrowser below
+[anchor]
+# rotated every month
+api_key = "sk-old-key-0123456789"
+read_timeout = 30 # slow CI
+"""
+
+
+def auth_from_stdin(tmp_path: Path, provider: str, key: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"))
+    return subprocess.run(
+        [str(BIN / "status"), "auth", provider],
+        input=key + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_auth_keeps_comments_order_and_other_tables(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(COMMENTED)
+    config.chmod(0o600)
+    done = auth_from_stdin(tmp_path, "anchor", SECRET)
+    assert done.returncode == 0, done.stderr
+    assert config.read_text() == COMMENTED.replace("sk-old-key-0123456789", SECRET)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_auth_adds_the_key_to_its_table_before_the_comments_of_the_next(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(COMMENTED)
+    config.chmod(0o600)
+    done = auth_from_stdin(tmp_path, "browserable", SECRET)
+    assert done.returncode == 0, done.stderr
+    assert config.read_text() == COMMENTED.replace("retries = 1\n", f'retries = 1\napi_key = "{SECRET}"\n')
+
+
+def test_auth_adds_a_table_to_a_file_without_one(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("# only Browserable here\n[browserable]\nretries = 2\n")
+    config.chmod(0o600)
+    done = auth_from_stdin(tmp_path, "anchor", SECRET)
+    assert done.returncode == 0, done.stderr
+    assert config.read_text() == (
+        f'# only Browserable here\n[browserable]\nretries = 2\n\n[anchor]\napi_key = "{SECRET}"\n'
+    )
+
+
+def test_only_auth_imports_the_toml_writer() -> None:
+    probe = (
+        "import sys\n"
+        "from statuscli.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('tomlkit' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "config"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.stderr.strip().endswith("False"), done.stderr
