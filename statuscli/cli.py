@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
+from typer.core import TyperGroup, TyperOption
 
 from . import __version__
 from .errors import ExitCode, StatusCliError, UsageError
@@ -29,8 +32,6 @@ if TYPE_CHECKING:
     from .providers import Fetcher
     from .watch import WatchOptions, WatchSummary
 
-BUG_URL = "https://github.com/statuscli/statuscli/issues"
-
 
 @dataclass
 class RunState:
@@ -38,14 +39,47 @@ class RunState:
 
     debug: bool = False
     json_output: bool = False
+    #: The command speaks NDJSON (watch, demo): an error is an error event and a summary object.
+    json_lines: bool = False
 
 
 state = RunState()
 
+DEBUG_HELP = "Log each request (method, URL, status, timing, retries) to stderr; keys masked."
+DEBUG_ENV = "STATUSCLI_DEBUG"
+
+
+def _set_debug(ctx: typer.Context, param: object, value: bool) -> None:
+    if value and not state.debug:
+        state.debug = True
+        _enable_debug_logging()
+
+
+class _Commands(TyperGroup):
+    """The root group: every command also takes `--debug`, so it works after the command too."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for command in self.commands.values():
+            if not any(param.name == "debug" for param in command.params):
+                command.params.append(
+                    TyperOption(
+                        param_decls=["--debug"],
+                        is_flag=True,
+                        default=False,
+                        expose_value=False,
+                        callback=_set_debug,
+                        help=DEBUG_HELP,
+                    )
+                )
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="status",
     epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
-    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted. See README.",
+    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted (129 SIGHUP, 143 SIGTERM). "
+    "See README.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -70,13 +104,7 @@ def root(
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option(
-            "--debug",
-            help="Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
-        ),
-    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
 
@@ -86,8 +114,9 @@ def root(
       status browserable TASK --run-id RUN   # one Browserable run
       status watch anchor T1 T2 --timeout 10m && deploy
     """
-    state.debug = debug
-    if debug:
+    debug = debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    if debug and not state.debug:
+        state.debug = True
         _enable_debug_logging()
 
 
@@ -357,6 +386,7 @@ def watch(
     from .targets import parse_duration
 
     state.json_output = json_output and not quiet
+    state.json_lines = True
     interval_s = parse_duration(interval, what="--interval")
     if interval_s < 0.1:
         raise UsageError("--interval must be at least 0.1 s")
@@ -475,12 +505,14 @@ def _run_watch(
         renderer = PlainRenderer()
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
+    interrupt_code = ExitCode.INTERRUPTED
     try:
         renderer.start(deadline)
         for update in watcher.run():
             renderer.update(update)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True
+        interrupt_code = _interrupt_code(exc)
     except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
         _silence_stdout()
         interrupted = True
@@ -489,10 +521,10 @@ def _run_watch(
         raise
     summary = watcher.summary()
     if interrupted:
-        summary = dataclasses.replace(summary, exit_code=ExitCode.INTERRUPTED)
+        summary = dataclasses.replace(summary, exit_code=interrupt_code)
     try:
         renderer.finish(summary, interrupted=interrupted)
-    except BrokenPipeError:
+    except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
         _silence_stdout()
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
@@ -502,6 +534,47 @@ def _run_watch(
     if notify:
         send_notification("statuscli watch finished", summary_line(summary))
     return summary.exit_code
+
+
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (terminal restored, summary printed), exit 128 + signal.
+
+    Not a KeyboardInterrupt, which Typer turns into exit 130 on its way out.
+    """
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__()
+        self.code = code
+
+
+def _interrupt_code(exc: BaseException) -> ExitCode:
+    return exc.code if isinstance(exc, _Signalled) else ExitCode.INTERRUPTED
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into `_Signalled` in the main thread for the duration, then put back."""
+    import signal
+
+    codes = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}  # no SIGHUP on Windows
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Signalled(codes[signal.Signals(signum).name])
+
+    previous: dict[signal.Signals, Any] = {}
+    for name in codes:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread (an embedding program): leave its handlers alone
+            break
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 class _StdoutClosed(Exception):
@@ -528,10 +601,22 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError):  # no descriptor behind it (started with stdout closed)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives until exit
     finally:
         os.close(devnull)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a stdout closed before start (`>&-`): every write meets a reader that has gone."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _report_errors(summary: WatchSummary) -> None:
@@ -569,6 +654,7 @@ def demo(
     from .watch import WatchOptions
 
     state.json_output = json_output
+    state.json_lines = True
     interval_s = parse_duration(interval, what="--interval")
     with Simulator(default_scenario()) as sim:
         urls = {"anchor": sim.anchor_base_url, "browserable": sim.browserable_base_url}
@@ -606,6 +692,8 @@ _EXIT_MEANINGS = {
     ExitCode.API: "API or network failure",
     ExitCode.DEADLINE: "the deadline passed",
     ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.HANGUP: "hung up",
+    ExitCode.TERMINATED: "terminated",
 }
 
 
@@ -628,7 +716,8 @@ def simulate(
 ) -> None:
     """Serve both provider APIs on 127.0.0.1 for trying statuscli or testing scripts.
 
-    Prints the export lines to point statuscli at it, then serves until Ctrl-C (exit 0).
+    Prints the export lines to point statuscli at it and the command that watches its tasks (from a
+    watch file it writes, removed when it stops), then serves until Ctrl-C (exit 0).
 
     \b
     Examples:
@@ -646,22 +735,38 @@ def simulate(
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
     keys = loaded.keys or DEFAULT_KEYS
-    lines = [
-        f"export ANCHORBROWSER_BASE_URL={sim.anchor_base_url}",
-        f"export BROWSERABLE_BASE_URL={sim.browserable_base_url}",
-        f"export ANCHORBROWSER_API_KEY={keys.get('anchor', DEFAULT_KEYS['anchor'])}",
-        f"export BROWSERABLE_API_KEY={keys.get('browserable', DEFAULT_KEYS['browserable'])}",
-        "# tasks (a watch file: save these lines and run 'status watch --file FILE'):",
-        *(f"# {provider} {task_id}" for provider, task_id in sim.targets()),
-    ]
-    _echo("\n".join(lines))
-    typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
     try:
-        sim.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        targets_file = _write_watch_file(sim.targets(), sim.base_url)
+        lines = [
+            f"export ANCHORBROWSER_BASE_URL={sim.anchor_base_url}",
+            f"export BROWSERABLE_BASE_URL={sim.browserable_base_url}",
+            f"export ANCHORBROWSER_API_KEY={keys.get('anchor', DEFAULT_KEYS['anchor'])}",
+            f"export BROWSERABLE_API_KEY={keys.get('browserable', DEFAULT_KEYS['browserable'])}",
+            f"# watch every task of the scenario: status watch --file {targets_file}",
+        ]
+        _echo("\n".join(lines))
+        typer.echo(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.", err=True)
+        try:
+            sim.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sim.stop()
     finally:
-        sim.stop()
+        import shutil
+
+        shutil.rmtree(targets_file.parent, ignore_errors=True)
+
+
+def _write_watch_file(targets: list[tuple[str, str]], base_url: str) -> Path:
+    """The simulator's tasks as a watch file in a private temporary directory (removed at the end)."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="statuscli-simulate-"))
+    path = directory / "targets.txt"
+    text = "".join(f"{provider} {task_id}\n" for provider, task_id in targets)
+    path.write_text(f"# the tasks of the statuscli simulator on {base_url}\n{text}", encoding="utf-8")
+    return path
 
 
 # ---- completion -------------------------------------------------------------------------------------
@@ -828,14 +933,20 @@ def auth(
       status auth anchor
       printf '%s' "$KEY" | status auth browserable
     """
-    from .config import config_path, key_problem, write_key
+    from .config import PROVIDER_DEFAULTS, config_path, key_problem, write_key
     from .output import print_warning
 
     check_provider(provider)
-    if sys.stdin is not None and sys.stdin.isatty():
-        key = typer.prompt(f"{provider} API key", hide_input=True, err=True)
+    at_terminal = sys.stdin is not None and sys.stdin.isatty()
+    stdin = None if at_terminal else _stdin()  # a closed stdin is a usage error before anything else
+    for var in PROVIDER_DEFAULTS[provider].key_env:  # said before the key is typed, not after
+        if os.environ.get(var, "").strip():
+            print_warning(f"warning: {var} is set in the environment and takes precedence")
+            break
+    if stdin is None:
+        key = _prompt_key(f"{provider} API key: ")
     else:
-        key = _decode_input(_stdin().buffer.readline(), "stdin")
+        key = _decode_input(stdin.buffer.readline(), "stdin")
     key = key.strip()
     if not key:
         raise UsageError("no key given (empty input)")
@@ -845,12 +956,20 @@ def auth(
     path = config_path()
     write_key(path, provider, key)
     typer.echo(f"Saved the {provider} API key to {path} (mode 0600).", err=True)
-    from .config import PROVIDER_DEFAULTS
 
-    for var in PROVIDER_DEFAULTS[provider].key_env:
-        if os.environ.get(var, "").strip():
-            print_warning(f"warning: {var} is set in the environment and takes precedence")
-            break
+
+def _prompt_key(prompt: str) -> str:
+    """A hidden prompt on the terminal. Ctrl-C ends the command (130); Ctrl-D is no key (usage, 2)."""
+    import getpass
+
+    try:
+        return getpass.getpass(prompt, stream=sys.stderr)
+    except EOFError:
+        sys.stderr.write("\n")
+        raise UsageError("no key given (end of input)") from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        raise
 
 
 # ---- entry point ----------------------------------------------------------------------------------
@@ -895,6 +1014,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; the one place where exceptions become exit codes and one-line messages."""
     state.debug = False
     state.json_output = False
+    state.json_lines = False
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
     if prog in ("__main__.py", "-c", "-m") or not prog:
         prog = "status"
@@ -903,17 +1023,25 @@ def main(argv: list[str] | None = None) -> NoReturn:
         from typer._completion_classes import completion_init
 
         completion_init()
+    if sys.stdout is None:  # started with stdout closed: the same as a reader that went away
+        sys.stdout = _ClosedStdout()
     try:
-        app(args=argv, prog_name=prog)
+        with _signals_interrupt():
+            code = app(args=argv, prog_name=prog, standalone_mode=False)
     except StatusCliError as error:
         _report(error)
         sys.exit(int(error.exit_code))
+    except typer.TyperException as error:  # the parser's own: a missing argument, an unknown option
+        _report_parse_error(error, sys.argv[1:] if argv is None else argv)
+        sys.exit(error.exit_code)
+    except typer.Abort:  # Typer's word for end of input at a prompt; statuscli prompts do not raise it
+        sys.exit(int(ExitCode.INTERRUPTED))
     except (_StdoutClosed, BrokenPipeError):
         # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
         _silence_stdout()
         sys.exit(int(ExitCode.INTERRUPTED))
-    except KeyboardInterrupt:
-        sys.exit(int(ExitCode.INTERRUPTED))
+    except (KeyboardInterrupt, _Signalled) as exc:
+        sys.exit(int(_interrupt_code(exc)))
     except SystemExit:
         raise
     except Exception:
@@ -922,21 +1050,45 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
             traceback.print_exc()
         sys.stderr.write(
-            "status: internal error (a bug in statuscli); please report it at "
-            f"{BUG_URL}, with the output of the same command run with --debug\n"
+            "status: internal error (a bug in statuscli); please report this with the output of --debug\n"
         )
         sys.exit(int(ExitCode.INTERNAL))
     finally:
         _disable_debug_logging()
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _report(error: StatusCliError) -> None:
-    from .output import error_document, print_error, write_json
+    from .output import error_document, print_error, write_json, write_watch_error
 
     if state.json_output:
         try:
-            write_json(error_document(error))
+            if state.json_lines:
+                write_watch_error(error)
+            else:
+                write_json(error_document(error))
         except BrokenPipeError:
             _silence_stdout()
     print_error(error.message)
+
+
+def _report_parse_error(error: typer.TyperException, args: list[str]) -> None:
+    """The parser's message as Click shows it; under `--json` also the command's JSON, like any error."""
+    words = args[: args.index("--")] if "--" in args else args
+    command = next((word for word in words if not word.startswith("-")), None)
+    if command in ("anchor", "browserable", "config", "watch", "demo") and "--json" in words:
+        state.json_lines = command in ("watch", "demo")
+        state.json_output = not (state.json_lines and ("--quiet" in words or "-q" in words))
+        if state.json_output:
+            from .output import error_document, write_json, write_watch_error
+
+            usage = UsageError(" ".join(error.format_message().split()))
+            try:
+                write_watch_error(usage) if state.json_lines else write_json(error_document(usage))
+            except BrokenPipeError:
+                _silence_stdout()
+    show = getattr(error, "show", None)
+    if show is not None:
+        show()
+    else:
+        sys.stderr.write(f"Error: {error.format_message()}\n")

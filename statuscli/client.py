@@ -84,6 +84,12 @@ def check_id(value: str, what: str) -> str:
         raise UsageError(f"{what} is longer than {MAX_ID_LENGTH} characters")
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value):
         raise UsageError(f"{what} must not contain control characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8, as the OS handed them over (surrogates)
+            shown = value.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
     return value
 
 

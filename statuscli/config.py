@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import stat
 import sys
 import tomllib
@@ -224,15 +225,44 @@ def resolve(
 
 
 def normalize_base_url(url: str, *, source: str) -> str:
-    """Check a base URL is http(s) with a host and no query; return it without a trailing slash."""
-    parts = urlsplit(url.strip())
+    """Check a base URL is http(s)://host[:port][/path]; return it without a trailing slash.
+
+    A bad URL is a usage error naming where it came from: `--base-url`, or else a setting (env or file).
+    """
+    error = UsageError if source == "--base-url" else ConfigError
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port could not be cast to integer value as 'abc'"
+        raise error(
+            f"base URL from {source} is not a valid URL ({exc}); expected http(s)://host[:port][/path]"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"base URL from {source} must be an http:// or https:// URL with a host")
-    if parts.query or parts.fragment:
-        raise UsageError(f"base URL from {source} must not have a query or fragment")
-    if parts.username or parts.password:
-        raise UsageError(f"base URL from {source} must not hold credentials; keys go in the env")
-    return url.strip().rstrip("/")
+        raise error(f"base URL from {source} must be an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise error(f"base URL from {source} must not hold credentials; keys go in the env")
+    if not _valid_host(parts.hostname) or port == 0 or parts.netloc.endswith(":"):
+        raise error(
+            f"base URL from {source} has an invalid host or port; expected http(s)://host[:port][/path]"
+        )
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise error(f"base URL from {source} must not have a query or fragment")
+    return text.rstrip("/")
+
+
+_HOST_NAME = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (letters, digits, hyphens; any script), an IPv4 address or a bracketed IPv6 one."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOST_NAME.fullmatch(host) is not None
 
 
 def is_loopback(host: str) -> bool:
@@ -267,12 +297,23 @@ def mask_key(key: str | None) -> str:
 
 
 def write_key(path: Path, provider: str, key: str) -> None:
-    """Store `key` in the config file (created 0600, directory 0700), keeping the other settings."""
-    config = load_config_file(path)
-    tables = {name: dict(table) for name, table in config.tables.items()}
-    tables.setdefault(provider, {})["api_key"] = key
+    """Store `key` in the config file (created 0600, directory 0700), keeping the rest as it was.
+
+    A round trip through tomlkit, imported here only (start-up stays fast): comments, order, layout
+    and the other tables survive; only `[provider] api_key` changes.
+    """
+    import tomlkit
+
+    config = load_config_file(path)  # refuse to rewrite a file that is not a valid config
+    document = tomlkit.parse(path.read_text(encoding="utf-8") if config.exists else "")
+    if provider in document:
+        _set_in_table(document[provider], "api_key", key)
+    else:
+        table = tomlkit.table()
+        table["api_key"] = key
+        document[provider] = table
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = dump_toml(tables)
+    text = tomlkit.dumps(document)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -283,32 +324,18 @@ def write_key(path: Path, provider: str, key: str) -> None:
     os.replace(tmp, path)
 
 
-def dump_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
-    """Serialize the config schema (tables of scalars) back to TOML."""
-    lines: list[str] = []
-    for name, table in tables.items():
-        if lines:
-            lines.append("")
-        lines.append(f"[{name}]")
-        for key, value in table.items():
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+def _set_in_table(table: Any, key: str, value: str) -> None:
+    """Set `key` in a tomlkit table; a new key goes after the table's last key, before the blank lines
+    and comments that lead into the next table (tomlkit would append it after them)."""
+    from tomlkit.items import Table
 
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    escaped = "".join(
-        "\\\\"
-        if ch == "\\"
-        else '\\"'
-        if ch == '"'
-        else f"\\u{ord(ch):04x}"
-        if ord(ch) < 0x20 or ord(ch) == 0x7F
-        else ch
-        for ch in text
-    )
-    return f'"{escaped}"'
+    if key in table or not isinstance(table, Table):  # an inline table has no lines to keep apart
+        table[key] = value
+        return
+    body = table.value.body
+    trailing: list[Any] = []
+    while body and body[-1][0] is None:  # whitespace and comments, not key/value pairs
+        trailing.insert(0, body.pop()[1])
+    table[key] = value
+    for item in trailing:
+        table.add(item)

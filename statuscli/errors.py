@@ -21,7 +21,9 @@ class ExitCode(IntEnum):
     API = 6
     INTERNAL = 70
     DEADLINE = 124
+    HANGUP = 129
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 #: Most serious first: with several tasks the exit code is the first of these that any task produced.

@@ -239,6 +239,18 @@ class JsonLinesRenderer(WatchRenderer):
         )
 
 
+def write_watch_error(error: StatusCliError) -> None:
+    """`watch --json` that failed before it started: an error event, then an empty summary; NDJSON only."""
+    write_json(
+        {
+            "event": "error",
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            **error_json(error),
+        }
+    )
+    JsonLinesRenderer().finish(WatchSummary(views=(), elapsed=0.0, exit_code=error.exit_code))
+
+
 def ring_bell() -> None:
     """BEL on whichever of stderr and stdout is a terminal (never into a pipe, a file or NDJSON)."""
     for stream in (sys.stderr, sys.stdout):

@@ -274,6 +274,21 @@ def test_internal_error_is_70(
     assert "Traceback" in result.stderr
 
 
+def test_internal_error_asks_for_a_report_with_the_debug_output_and_no_address(
+    cli: CliRunner, anchor_api: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("statuscli.providers.Fetcher.fetch", broken)
+    result = cli("anchor", "t1")
+    assert result.stderr == (
+        "status: internal error (a bug in statuscli); please report this with the output of --debug\n"
+    )
+    result = cli("anchor", "t1", "--debug")  # --debug after the command shows the traceback too
+    assert (result.exit_code, "Traceback" in result.stderr) == (70, True)
+
+
 def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

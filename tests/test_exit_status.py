@@ -1,11 +1,14 @@
 """Every documented exit code, from the installed `status`, as a shell script sees it.
 
-One place that walks the README's table (0, 1, 2, 3, 4, 5, 6, 70, 124, 130) against the project's
-simulator, plus the two ways a run can end early: Ctrl-C and a reader that closed stdout.
+One place that walks the README's table (0, 1, 2, 3, 4, 5, 6, 70, 124, 129, 130, 143) against the
+project's simulator, plus the ways a run can end early: Ctrl-C, SIGTERM, SIGHUP and a reader that closed
+stdout.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
 import socket
@@ -161,6 +164,35 @@ def test_a_closed_stdout_is_quiet(sim: Simulator, tmp_path: Path, args: list[str
     assert proc.returncode == expected
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file descriptors")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["config"], ExitCode.INTERRUPTED),
+        (["--version"], ExitCode.INTERRUPTED),
+        (["anchor", "done", "--json"], ExitCode.SUCCESS),
+        (["anchor", "broken"], ExitCode.FAILURE),
+        (["watch", "anchor", "done", "--json"], ExitCode.INTERRUPTED),
+        (["watch", "anchor", "done"], ExitCode.INTERRUPTED),
+    ],
+)
+def test_a_stdout_closed_before_start_is_a_reader_that_went_away(
+    sim: Simulator, tmp_path: Path, args: list[str], code: ExitCode
+) -> None:
+    """`status config >&-`: no stdout at all behaves like `| true`, never an internal error."""
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=environment(sim, tmp_path),
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=30,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr == ""
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator, tmp_path: Path) -> None:
     """A bug surfacing mid-watch: exit 70, one line asking for a report, and the cursor shown again."""
@@ -207,3 +239,80 @@ def test_a_closed_stdin_is_a_usage_error(sim: Simulator, tmp_path: Path, args: l
     )
     assert proc.returncode == ExitCode.USAGE, proc.stderr
     assert proc.stderr == "error: stdin is closed; nothing to read\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals and a pseudo-terminal")
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, ExitCode.TERMINATED), (signal.SIGHUP, ExitCode.HANGUP)]
+)
+def test_sigterm_and_sighup_end_a_live_watch_like_ctrl_c(
+    sim: Simulator, tmp_path: Path, signum: signal.Signals, code: ExitCode
+) -> None:
+    """`kill` during a live table: the cursor comes back, the summary so far is printed, exit 128 + N."""
+    child = pexpect.spawn(
+        str(BIN / "status"),
+        ["watch", "anchor", "forever", "done", "--interval", "0.1"],
+        env=environment(sim, tmp_path, TERM="xterm-256color"),
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(30, 120),
+    )
+    child.logfile_read = seen = io.StringIO()
+    child.expect("generating")
+    child.kill(signum)
+    child.expect(pexpect.EOF)
+    child.close()
+    output = seen.getvalue()
+    assert child.signalstatus is None, "killed by the signal instead of handling it"
+    assert child.exitstatus == code
+    assert output.rindex("\x1b[?25h") > output.rindex("\x1b[?25l"), "the cursor is shown again"
+    assert "interrupted: 2 tasks in" in output
+    assert f"1 succeeded, 0 failed, 1 still pending (exit {int(code)})" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, ExitCode.TERMINATED), (signal.SIGHUP, ExitCode.HANGUP)]
+)
+def test_sigterm_and_sighup_end_a_json_watch_with_its_summary(
+    sim: Simulator, tmp_path: Path, signum: signal.Signals, code: ExitCode
+) -> None:
+    proc = subprocess.Popen(
+        [str(BIN / "status"), "watch", "anchor", "forever", "--interval", "0.1", "--json"],
+        env=environment(sim, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first change: the watch is running
+    assert '"event": "change"' in first
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == code, err
+    summary = json.loads(out.splitlines()[-1])
+    assert (summary["event"], summary["interrupted"], summary["exit_code"]) == ("summary", True, int(code))
+    assert err == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+def test_sigterm_in_a_one_shot_exits_143_at_once(sim: Simulator, tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        env = environment(sim, tmp_path, ANCHORBROWSER_BASE_URL=f"http://127.0.0.1:{port}")
+        proc = subprocess.Popen(
+            [str(BIN / "status"), "anchor", "t1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        conn, _ = listener.accept()  # the request is in flight
+        with conn:
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == ExitCode.TERMINATED
+    assert "Traceback" not in err

@@ -1,0 +1,64 @@
+"""`status simulate` from the installed program: what it tells the user to run works as printed."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+from pathlib import Path
+
+from .test_e2e import BIN
+
+SCENARIO = """
+[[task]]
+provider = "anchor"
+id = "sim-ready"
+timeline = "ready"
+
+[[task]]
+provider = "browserable"
+id = "11111111-1111-4111-8111-000000000001"
+timeline = "completed"
+"""
+
+
+def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(SCENARIO)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"), XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.Popen(
+        [str(BIN / "status"), "simulate", "--scenario", str(scenario)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        printed = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
+        exports = dict(
+            line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export ")
+        )
+        assert len(exports) == 4
+        [hint] = [line for line in printed if "status watch --file" in line]
+        command = shlex.split(hint[hint.index("status watch") :])
+        watch_file = Path(command[-1])
+        assert watch_file.is_file()
+        done = subprocess.run(
+            [str(BIN / command[0]), *command[1:]],
+            env=dict(env, **exports, TERM="dumb"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "2 tasks in" in done.stdout
+        assert "2 succeeded, 0 failed (exit 0)" in done.stdout
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+    assert not watch_file.exists(), "the simulator removes the watch file it wrote"
