@@ -13,12 +13,14 @@ import itertools
 import json
 import logging
 import os
+import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from itertools import takewhile
 from typing import Any
 from urllib.parse import quote
 
@@ -32,27 +34,34 @@ from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
+from . import retry as policy
 from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
 
 log = logging.getLogger("statuscli.http")
 
 USER_AGENT = f"statuscli/{__version__}"
-#: Retried by urllib3 on GET (and by the watch loop): the server may answer the same request later.
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The deepest nesting of lists and objects accepted in a response (status documents use about 4).
 MAX_DEPTH = 64
-#: The longest `Retry-After` we honour, in seconds; a larger value is capped to this.
-RETRY_AFTER_MAX = 60.0
 #: A status body larger than this is refused: these documents are a few hundred bytes.
 MAX_BODY = 1024 * 1024
 MAX_ID_LENGTH = 512
 
 
 class CappedRetry(Retry):
-    """urllib3 Retry whose Retry-After wait is capped (older urllib3 has no `retry_after_max`)."""
+    """urllib3 Retry that waits as the shared policy says: the same backoff, jitter and caps as a watch."""
+
+    #: The jitter's random source (a test's stand-in replaces it).
+    uniform = staticmethod(random.uniform)
 
     def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+        return policy.cap_retry_after(super().parse_retry_after(retry_after))
+
+    def get_backoff_time(self) -> float:
+        # Like urllib3: only the last run of consecutive errors counts, and the first retry is at once.
+        failures = len(list(takewhile(lambda x: x.redirect_location is None, reversed(self.history))))
+        if failures <= 1:
+            return 0.0
+        return policy.backoff(self.backoff_factor, failures, self.uniform)
 
 
 def make_retry(retries: int) -> Retry:
@@ -64,10 +73,8 @@ def make_retry(retries: int) -> Retry:
         other=0,
         redirect=False,
         allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=policy.TRANSIENT_STATUSES,
         backoff_factor=0.5,
-        backoff_jitter=0.25,
-        backoff_max=10.0,
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
@@ -98,7 +105,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), RETRY_AFTER_MAX)
+        return policy.cap_retry_after(float(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -106,7 +113,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     now = time.time() if now is None else now
-    return max(0.0, min(when.timestamp() - now, RETRY_AFTER_MAX))
+    return policy.cap_retry_after(when.timestamp() - now)
 
 
 def error_message(payload: Any) -> str | None:
@@ -281,7 +288,7 @@ class _DeadlineConnection(HTTPConnection):
             response = super().getresponse()
         finally:
             self.disarm()
-        if response.status in RETRY_STATUSES:
+        if policy.is_transient_status(response.status):
             # Before a retry urllib3 drains the body with no deadline and no size limit; a server
             # dripping its 503 page would hold the command forever. Drop the connection instead.
             response.drain_conn = functools.partial(_drop_connection, response)  # type: ignore[method-assign]
@@ -496,7 +503,7 @@ class HttpClient:
         if status == 404:
             hint = "" if is_json else " (an HTML page: check the base URL)"
             raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}{hint}", http_status=status)
-        if status in RETRY_STATUSES:
+        if policy.is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(
                 f"{provider}: HTTP {status} from the API{suffix}",

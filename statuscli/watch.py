@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from . import retry as policy
 from .errors import ExitCode, StatusCliError, most_serious
 from .models import Phase, Target, TaskStatus
 
 Fetch = Callable[[Target], TaskStatus]
-#: The longest pause between two polls of a failing target.
-MAX_BACKOFF = 60.0
 
 
 class Outcome(StrEnum):
@@ -302,12 +301,8 @@ class Watcher:
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
     def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter from the poll interval; a Retry-After wins when longer."""
-        base = min(MAX_BACKOFF, self.options.interval * (2 ** (failures - 1)))
-        wait: float = base * self._rng.uniform(0.8, 1.2)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, MAX_BACKOFF))
-        return wait
+        """The shared policy's backoff from the poll interval; a Retry-After wins when longer."""
+        return policy.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
 
     def _end_all(self, outcome: Outcome, now: float) -> Iterator[WatchUpdate]:
         """Mark every unfinished target with `outcome` (deadline passed, or fail-fast)."""

@@ -180,6 +180,12 @@ ANSWERS = [
     ),
     answer("504-empty", 504, "", 6, "HTTP 504 from the API", once=True, watch=True, content_type=TEXT),
     answer("429", 429, {"error": "slow down"}, 6, "HTTP 429 from the API: slow down", once=True, watch=True),
+    # Every 5xx and 408 are transient, in a one-shot's retries and in a watch alike.
+    answer("522", 522, {"error": "origin timed out"}, 6, "HTTP 522 from the API: origin timed out", once=True,
+           watch=True),
+    answer("501", 501, "", 6, "HTTP 501 from the API", once=True, watch=True, content_type=TEXT),
+    answer("599", 599, {"error": "x"}, 6, "HTTP 599 from the API: x", once=True, watch=True),
+    answer("408", 408, {"error": "late"}, 6, "HTTP 408 from the API: late", once=True, watch=True),
     answer("401", 401, {"error": "bad key", "code": 401}, 4, "API key rejected (HTTP 401): bad key"),
     answer("403", 403, {"message": "forbidden"}, 4, "permission denied (HTTP 403): forbidden"),
     answer("404", 404, {"error": "Task not found", "code": 404}, 5, "not found (HTTP 404): Task not found"),
@@ -324,7 +330,7 @@ FAR_FUTURE = format_datetime(datetime(2099, 1, 1, tzinfo=UTC), usegmt=True)
 
 @pytest.fixture
 def low_cap(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr("statuscli.client.RETRY_AFTER_MAX", CAP)
+    monkeypatch.setattr("statuscli.retry.RETRY_AFTER_MAX", CAP)
     return CAP
 
 
