@@ -501,8 +501,18 @@ class HttpClient:
             what = "API key rejected" if status == 401 else "permission denied"
             raise AuthError(f"{provider}: {what} (HTTP {status}){suffix}", http_status=status)
         if status == 404:
-            hint = "" if is_json else " (an HTML page: check the base URL)"
-            raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}{hint}", http_status=status)
+            if body.strip() and not (is_json and isinstance(payload, dict)):
+                # Not the API's own error: a web server's page for a path it does not have. Exit 5
+                # would tell a script the task is gone when the URL has a typo.
+                what = _describe_body(response, body) if not is_json else "JSON that is not an object"
+                raise ApiError(
+                    f"{provider}: HTTP 404 with {what}, not the API's JSON "
+                    f"error: the base URL looks wrong (check {self.endpoint.base_url} with "
+                    "'status config')",
+                    code="wrong_base_url",
+                    http_status=status,
+                )
+            raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}", http_status=status)
         if policy.is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(

@@ -193,9 +193,21 @@ ANSWERS = [
         "404-nested", 404, {"error": {"code": 404, "message": "No such task"}}, 5,
         "not found (HTTP 404): No such task",
     ),
+    answer("404-empty", 404, "", 5, "not found (HTTP 404)", content_type=TEXT),
+    # A 404 that is not the API's JSON error is a wrong base URL (6), never "not found" (5).
     answer(
-        "404-html", 404, EXPRESS_404, 5, "not found (HTTP 404) (an HTML page: check the base URL)",
+        "404-html", 404, EXPRESS_404, 6,
+        "HTTP 404 with an HTML page, not the API's JSON error: the base URL looks wrong (check http://",
         content_type=HTML,
+    ),
+    answer(
+        "404-text", 404, "404 page not found", 6,
+        "HTTP 404 with a body that is not valid JSON (text/plain, 18 bytes), not the API's JSON error",
+        content_type=TEXT,
+    ),
+    answer(
+        "404-json-list", 404, ["not", "an", "error"], 6,
+        "HTTP 404 with JSON that is not an object, not the API's JSON error", content_type=TEXT,
     ),
     answer("400", 400, {"error": "bad id"}, 6, "unexpected HTTP 400 from the API: bad id"),
     answer("422", 422, {"error": "invalid"}, 6, "unexpected HTTP 422 from the API: invalid"),
@@ -263,11 +275,14 @@ def test_wrong_shapes_are_6_and_a_watch_retries_them(
     [
         ("API key is required", 4, "browserable t1: API key is required"),
         ("Invalid API key", 4, "browserable t1: Invalid API key"),
+        # The real server's answer to an id that is not a UUID: a bad id, not an outage.
         (
             'invalid input syntax for type uuid: "t1"',
-            6,
-            'API error: invalid input syntax for type uuid: "t1"',
+            5,
+            "browserable t1: not a valid task id for this server (it expects a UUID): invalid input "
+            'syntax for type uuid: "t1"',
         ),
+        ('relation "tasks" does not exist', 6, 'API error: relation "tasks" does not exist'),
         (None, 6, "API error: request failed"),
     ],
 )
