@@ -56,14 +56,16 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
     detailed = data.get("detailedStatus")
     detailed = detailed if isinstance(detailed, str) and detailed else None
     live_url, live_text = _live_status(data.get("liveStatus"))
-    waiting = detailed == "tool_call"
+    phase = Phase.PENDING if state is None else _PHASES.get(state, Phase.PENDING)
+    # A finished run may still carry its last tool call: the label follows the terminal state.
+    waiting = detailed == "tool_call" and phase is Phase.PENDING
 
     if state is None:
-        phase, label, detail = Phase.PENDING, NO_RUN, None
+        label, detail = NO_RUN, None
     else:
-        phase = _PHASES.get(state, Phase.PENDING)
         label = state
-        detail = detailed if detailed not in (None, state) else None
+        stale = detailed == "tool_call" and not waiting
+        detail = detailed if detailed not in (None, state) and not stale else None
     if waiting:
         label = WAITING
         detail = "needs input" + _tool_name(data.get("toolCall"))
