@@ -116,6 +116,12 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return policy.cap_retry_after(when.timestamp() - now)
 
 
+def proxy_for(url: str) -> str | None:
+    """The proxy a request to `url` goes through, read from the environment as requests does
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None."""
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+
+
 def error_message(payload: Any) -> str | None:
     """The message of an error body: `message`, then `error` as a string, then `error.message`."""
     if not isinstance(payload, dict):

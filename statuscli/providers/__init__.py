@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from statuscli.client import Endpoint, HttpClient, check_id
+from statuscli.client import Endpoint, HttpClient, check_id, proxy_for
 from statuscli.config import ProviderSettings, check_transport
 from statuscli.errors import StatusCliError, UsageError
 from statuscli.models import Target, TaskStatus, check_provider
@@ -78,7 +78,7 @@ class Fetcher:
         self._clients: dict[str, HttpClient] = {}
         for name, item in settings.items():
             spec = get_provider(name)
-            check_transport(item)
+            check_transport(item, proxy_for(item.base_url))
             endpoint = Endpoint(
                 provider=name,
                 base_url=item.base_url,
