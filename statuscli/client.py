@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from itertools import takewhile
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
@@ -29,13 +30,14 @@ import urllib3
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.response import HTTPResponse
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import BaseHTTPResponse, HTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
 from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
+from .models import RequestProgress
 
 log = logging.getLogger("statuscli.http")
 
@@ -55,6 +57,24 @@ class CappedRetry(Retry):
 
     def parse_retry_after(self, retry_after: str) -> float:
         return policy.cap_retry_after(super().parse_retry_after(retry_after))
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        """Note the failed attempt in this thread's progress record (the one-shot's status line)."""
+        progress: RequestProgress | None = getattr(_current, "progress", None)
+        if progress is not None:
+            progress.failures += 1
+            progress.last_error = (
+                f"HTTP {response.status}" if response is not None else _reason(error) if error else None
+            )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_backoff_time(self) -> float:
         # Like urllib3: only the last run of consecutive errors counts, and the first retry is at once.
@@ -382,12 +402,28 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments and return the decoded JSON body of a 200 answer."""
+    def progress(self) -> RequestProgress:
+        """A fresh progress record for one request to this provider (see `get_json`)."""
+        host = urllib3.util.parse_url(self.endpoint.base_url).netloc or self.endpoint.base_url
+        return RequestProgress(host=host, attempts=self.endpoint.retries + 1)
+
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        progress: RequestProgress | None = None,
+    ) -> Any:
+        """GET base_url/segments and return the decoded JSON body of a 200 answer.
+
+        `progress`, when given, is kept up to date with the attempt and the last error as urllib3
+        retries.
+        """
         url = self.url(segments)
         provider = self.endpoint.provider
         started = time.monotonic()
         deadline = _current.deadline = _Deadline(self.deadline)
+        _current.progress = progress
         try:
             response = self.session.get(
                 url,
@@ -407,6 +443,7 @@ class HttpClient:
             ) from None
         finally:
             _current.deadline = None
+            _current.progress = None
         if deadline.expired:  # the headers ended only because the deadline shut the socket
             response.close()
             raise self._too_slow()

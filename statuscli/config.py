@@ -21,6 +21,10 @@ CONFIG_FILENAME = "config.toml"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
 DEFAULT_RETRIES = 3
+#: The overall time limit of a one-shot command (all attempts and the waits between them), seconds.
+DEFAULT_TIMEOUT = 60.0
+#: The largest `timeout` accepted (a week, like a duration on the command line).
+MAX_TIMEOUT = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ FILE_KEYS: dict[str, tuple[type, ...]] = {
     "connect_timeout": (int, float),
     "read_timeout": (int, float),
     "retries": (int,),
+    "timeout": (int, float),
     "allow_insecure_http": (bool,),
 }
 
@@ -69,6 +74,7 @@ class ProviderSettings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     retries: int = DEFAULT_RETRIES
     allow_insecure_http: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
     def require_key(self) -> str:
         problem = key_problem(self.api_key or "x")
@@ -154,6 +160,10 @@ def load_config_file(path: Path) -> ConfigFile:
             number = cast(float, value)
             if key.endswith("_timeout") and not 0 < number <= 600:
                 raise ConfigError(f"config file {path}: '{name}.{key}' must be between 0 and 600 seconds")
+            if key == "timeout" and not 0 < number <= MAX_TIMEOUT:
+                raise ConfigError(
+                    f"config file {path}: '{name}.timeout' must be more than 0 seconds, at most a week"
+                )
             if key == "retries" and not 0 <= number <= 10:
                 raise ConfigError(f"config file {path}: '{name}.retries' must be from 0 to 10")
         tables[name] = dict(table)
@@ -219,6 +229,7 @@ def resolve(
         read_timeout=float(table.get("read_timeout", DEFAULT_READ_TIMEOUT)),
         retries=int(table.get("retries", DEFAULT_RETRIES)),
         allow_insecure_http=allow_insecure_http or bool(table.get("allow_insecure_http", False)),
+        timeout=float(table.get("timeout", DEFAULT_TIMEOUT)),
     )
     return settings
 
