@@ -217,7 +217,7 @@ def _one_shot(
     from .recent import remember
 
     line = None
-    if interactive(sys.stderr):
+    if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
         from .render import WaitingLine
 
         line = WaitingLine()
