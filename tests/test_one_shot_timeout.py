@@ -146,7 +146,7 @@ def test_a_slow_answer_shows_a_status_line_that_is_erased(httpserver: HTTPServer
         Response('{"error": "down"}', status=503, content_type="application/json")
     )
     port = httpserver.port
-    child = spawn(httpserver.url_for("").rstrip("/"), "anchor", "T1", "--timeout", "2.5s")
+    child = spawn(httpserver.url_for("").rstrip("/"), "anchor", "T1", "--timeout", "1.8s")
     child.expect(rf"waiting for localhost:{port}: attempt \d of 4, last error: HTTP 503 \(\d+s\)")
     child.expect(pexpect.EOF)
     child.close()
@@ -156,7 +156,7 @@ def test_a_slow_answer_shows_a_status_line_that_is_erased(httpserver: HTTPServer
     assert "\x1b[2K" in output
     assert "\x1b[?25h" in output
     assert "waiting for" not in output[output.rindex("\x1b[2K") :]
-    assert "error: anchor T1: no answer within 2.5 s" in output
+    assert "error: anchor T1: no answer within 1.8 s" in output
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")

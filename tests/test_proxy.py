@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,8 @@ def test_a_proxy_on_this_machine_needs_no_opt_in(cli: CliRunner, proxy: rawhttp.
 # ---- the installed `status` ---------------------------------------------------------------------------
 
 
-def test_installed_status_refuses_a_far_http_proxy() -> None:
+def test_installed_status_refuses_a_far_http_proxy(config_file: Callable[[str], Path]) -> None:
+    config_file("[anchor]\nretries = 0\n")  # the closed port below is refused at once, not retried
     base = f"http://localhost:{rawhttp.closed_port()}"
     env = dict(
         os.environ,
