@@ -123,6 +123,16 @@ def root(
 # ---- shared options -----------------------------------------------------------------------------
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (errors too).")]
+OneShotTimeoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        "-t",
+        metavar="DURATION",
+        help="Overall limit, retries included: 90, 90s, 5m (default 60s, or the config's timeout). "
+        "Exit 6 when it passes.",
+    ),
+]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option("--base-url", metavar="URL", help="API base URL (overrides env and config)."),
@@ -214,8 +224,14 @@ def _one_shot(
     json_output: bool,
     base_url: str | None,
     allow_insecure_http: bool,
+    timeout: str | None = None,
 ) -> NoReturn:
+    from .targets import parse_duration
+
     state.json_output = json_output
+    timeout_s = parse_duration(timeout, what="--timeout") if timeout is not None else None
+    if timeout_s == 0:
+        raise UsageError("--timeout must be more than 0")
     targets = _targets(provider, task_ids, run_id)
     settings = _settings(
         [provider],
@@ -225,12 +241,25 @@ def _one_shot(
 
     from .errors import most_serious
     from .models import TaskStatus
-    from .output import print_error, results_document, task_message, write_json
+    from .output import interactive, print_error, results_document, task_message, write_json
     from .providers import ONE_SHOT_PARALLEL, Fetcher
     from .recent import remember
 
+    line = None
+    if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
+        from .render import WaitingLine
+
+        line = WaitingLine()
     with Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
-        results = fetcher.fetch_many(targets)
+        try:
+            results = fetcher.fetch_many(
+                targets,
+                timeout=settings[provider].timeout if timeout_s is None else timeout_s,
+                waiting=line.update if line is not None else None,
+            )
+        finally:
+            if line is not None:
+                line.close()
     code = most_serious([item.exit_code for _, item in results])
     remember(t for t, item in results if isinstance(item, TaskStatus))
     try:
@@ -257,6 +286,7 @@ def anchor(
     json_output: JsonOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    timeout: OneShotTimeoutOption = None,
 ) -> None:
     """Show the generation status of AnchorBrowser tasks.
 
@@ -275,6 +305,7 @@ def anchor(
         json_output=json_output,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
+        timeout=timeout,
     )
 
 
@@ -288,6 +319,7 @@ def browserable(
     json_output: JsonOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    timeout: OneShotTimeoutOption = None,
 ) -> None:
     """Show the run status of Browserable tasks (cloud or self-hosted).
 
@@ -306,6 +338,7 @@ def browserable(
         json_output=json_output,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
+        timeout=timeout,
     )
 
 

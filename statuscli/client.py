@@ -13,13 +13,16 @@ import itertools
 import json
 import logging
 import os
+import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from itertools import takewhile
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
@@ -27,32 +30,58 @@ import urllib3
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.response import HTTPResponse
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import BaseHTTPResponse, HTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
+from . import retry as policy
 from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
+from .models import RequestProgress
 
 log = logging.getLogger("statuscli.http")
 
 USER_AGENT = f"statuscli/{__version__}"
-#: Retried by urllib3 on GET (and by the watch loop): the server may answer the same request later.
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The deepest nesting of lists and objects accepted in a response (status documents use about 4).
 MAX_DEPTH = 64
-#: The longest `Retry-After` we honour, in seconds; a larger value is capped to this.
-RETRY_AFTER_MAX = 60.0
 #: A status body larger than this is refused: these documents are a few hundred bytes.
 MAX_BODY = 1024 * 1024
 MAX_ID_LENGTH = 512
 
 
 class CappedRetry(Retry):
-    """urllib3 Retry whose Retry-After wait is capped (older urllib3 has no `retry_after_max`)."""
+    """urllib3 Retry that waits as the shared policy says: the same backoff, jitter and caps as a watch."""
+
+    #: The jitter's random source (a test's stand-in replaces it).
+    uniform = staticmethod(random.uniform)
 
     def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+        return policy.cap_retry_after(super().parse_retry_after(retry_after))
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        """Note the failed attempt in this thread's progress record (the one-shot's status line)."""
+        progress: RequestProgress | None = getattr(_current, "progress", None)
+        if progress is not None:
+            progress.failures += 1
+            progress.last_error = (
+                f"HTTP {response.status}" if response is not None else _reason(error) if error else None
+            )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def get_backoff_time(self) -> float:
+        # Like urllib3: only the last run of consecutive errors counts, and the first retry is at once.
+        failures = len(list(takewhile(lambda x: x.redirect_location is None, reversed(self.history))))
+        if failures <= 1:
+            return 0.0
+        return policy.backoff(self.backoff_factor, failures, self.uniform)
 
 
 def make_retry(retries: int) -> Retry:
@@ -64,10 +93,8 @@ def make_retry(retries: int) -> Retry:
         other=0,
         redirect=False,
         allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=policy.TRANSIENT_STATUSES,
         backoff_factor=0.5,
-        backoff_jitter=0.25,
-        backoff_max=10.0,
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
@@ -104,7 +131,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), RETRY_AFTER_MAX)
+        return policy.cap_retry_after(float(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -112,7 +139,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     now = time.time() if now is None else now
-    return max(0.0, min(when.timestamp() - now, RETRY_AFTER_MAX))
+    return policy.cap_retry_after(when.timestamp() - now)
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy a request to `url` goes through, read from the environment as requests does
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None."""
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
 
 
 def error_message(payload: Any) -> str | None:
@@ -287,7 +320,7 @@ class _DeadlineConnection(HTTPConnection):
             response = super().getresponse()
         finally:
             self.disarm()
-        if response.status in RETRY_STATUSES:
+        if policy.is_transient_status(response.status):
             # Before a retry urllib3 drains the body with no deadline and no size limit; a server
             # dripping its 503 page would hold the command forever. Drop the connection instead.
             response.drain_conn = functools.partial(_drop_connection, response)  # type: ignore[method-assign]
@@ -375,12 +408,28 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments and return the decoded JSON body of a 200 answer."""
+    def progress(self) -> RequestProgress:
+        """A fresh progress record for one request to this provider (see `get_json`)."""
+        host = urllib3.util.parse_url(self.endpoint.base_url).netloc or self.endpoint.base_url
+        return RequestProgress(host=host, attempts=self.endpoint.retries + 1)
+
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        progress: RequestProgress | None = None,
+    ) -> Any:
+        """GET base_url/segments and return the decoded JSON body of a 200 answer.
+
+        `progress`, when given, is kept up to date with the attempt and the last error as urllib3
+        retries.
+        """
         url = self.url(segments)
         provider = self.endpoint.provider
         started = time.monotonic()
         deadline = _current.deadline = _Deadline(self.deadline)
+        _current.progress = progress
         try:
             response = self.session.get(
                 url,
@@ -400,6 +449,7 @@ class HttpClient:
             ) from None
         finally:
             _current.deadline = None
+            _current.progress = None
         if deadline.expired:  # the headers ended only because the deadline shut the socket
             response.close()
             raise self._too_slow()
@@ -500,9 +550,19 @@ class HttpClient:
             what = "API key rejected" if status == 401 else "permission denied"
             raise AuthError(f"{provider}: {what} (HTTP {status}){suffix}", http_status=status)
         if status == 404:
-            hint = "" if is_json else " (an HTML page: check the base URL)"
-            raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}{hint}", http_status=status)
-        if status in RETRY_STATUSES:
+            if body.strip() and not (is_json and isinstance(payload, dict)):
+                # Not the API's own error: a web server's page for a path it does not have. Exit 5
+                # would tell a script the task is gone when the URL has a typo.
+                what = _describe_body(response, body) if not is_json else "JSON that is not an object"
+                raise ApiError(
+                    f"{provider}: HTTP 404 with {what}, not the API's JSON "
+                    f"error: the base URL looks wrong (check {self.endpoint.base_url} with "
+                    "'status config')",
+                    code="wrong_base_url",
+                    http_status=status,
+                )
+            raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}", http_status=status)
+        if policy.is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(
                 f"{provider}: HTTP {status} from the API{suffix}",

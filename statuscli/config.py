@@ -8,7 +8,7 @@ import re
 import stat
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +22,10 @@ CONFIG_FILENAME = "config.toml"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
 DEFAULT_RETRIES = 3
+#: The overall time limit of a one-shot command (all attempts and the waits between them), seconds.
+DEFAULT_TIMEOUT = 60.0
+#: The largest `timeout` accepted (a week, like a duration on the command line).
+MAX_TIMEOUT = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ FILE_KEYS: dict[str, tuple[type, ...]] = {
     "connect_timeout": (int, float),
     "read_timeout": (int, float),
     "retries": (int,),
+    "timeout": (int, float),
     "allow_insecure_http": (bool,),
 }
 
@@ -70,6 +75,7 @@ class ProviderSettings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     retries: int = DEFAULT_RETRIES
     allow_insecure_http: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
     def require_key(self) -> str:
         problem = key_problem(self.api_key or "x")
@@ -155,6 +161,10 @@ def load_config_file(path: Path) -> ConfigFile:
             number = cast(float, value)
             if key.endswith("_timeout") and not 0 < number <= 600:
                 raise ConfigError(f"config file {path}: '{name}.{key}' must be between 0 and 600 seconds")
+            if key == "timeout" and not 0 < number <= MAX_TIMEOUT:
+                raise ConfigError(
+                    f"config file {path}: '{name}.timeout' must be more than 0 seconds, at most a week"
+                )
             if key == "retries" and not 0 <= number <= 10:
                 raise ConfigError(f"config file {path}: '{name}.retries' must be from 0 to 10")
         tables[name] = dict(table)
@@ -220,6 +230,7 @@ def resolve(
         read_timeout=float(table.get("read_timeout", DEFAULT_READ_TIMEOUT)),
         retries=int(table.get("retries", DEFAULT_RETRIES)),
         allow_insecure_http=allow_insecure_http or bool(table.get("allow_insecure_http", False)),
+        timeout=float(table.get("timeout", DEFAULT_TIMEOUT)),
     )
     return settings
 
@@ -274,17 +285,41 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_transport(settings: ProviderSettings) -> None:
-    """Refuse to send a key over plain http to a non-loopback host unless the user opted in."""
+def check_transport(
+    settings: ProviderSettings,
+    proxy: str | None = None,
+    *,
+    loopback: Callable[[str], bool] | None = None,
+) -> None:
+    """Refuse to send a key over plain http to a non-loopback machine unless the user opted in.
+
+    `proxy` is the proxy the request would go through (see `client.proxy_for`). With an http base
+    URL, the request, key included, goes in clear to a proxy whose own URL is not https (an http or
+    SOCKS proxy): that proxy is a hop to check like the host. An https base URL goes through any
+    proxy in a CONNECT tunnel, so the proxy never sees the key. `loopback` classifies a host name.
+    """
+    classify = is_loopback if loopback is None else loopback
     parts = urlsplit(settings.base_url)
-    insecure = parts.scheme == "http" and not is_loopback(parts.hostname or "")
-    if insecure and not settings.allow_insecure_http:
+    if parts.scheme != "http" or settings.allow_insecure_http:
+        return
+    opt_in = (
+        f"use https, or opt in with --allow-insecure-http "
+        f"(config: [{settings.provider}] allow_insecure_http = true)"
+    )
+    if not classify(parts.hostname or ""):
         raise UsageError(
             f"{settings.provider}: refusing to send the API key over plain http to "
-            f"{parts.hostname}; use https, or opt in with --allow-insecure-http "
-            f"(config: [{settings.provider}] allow_insecure_http = true)",
+            f"{parts.hostname}; {opt_in}",
             code="insecure_url",
         )
+    if proxy:
+        hop = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if hop.scheme != "https" and not classify(hop.hostname or ""):
+            raise UsageError(
+                f"{settings.provider}: refusing to send the API key over plain http through the "
+                f"proxy {hop.hostname} (from the environment's proxy settings); {opt_in}",
+                code="insecure_url",
+            )
 
 
 def mask_key(key: str | None) -> str:

@@ -80,3 +80,21 @@ class TaskStatus:
             "waiting_for_input": self.waiting_for_input,
             "raw": self.raw,
         }
+
+
+@dataclass
+class RequestProgress:
+    """How far one request of a one-shot command has got, for the status line shown while it waits.
+
+    Written by the thread making the request (urllib3's retries), read by the one drawing the line.
+    """
+
+    host: str
+    attempts: int
+    failures: int = 0
+    last_error: str | None = None
+
+    @property
+    def attempt(self) -> int:
+        """The attempt under way (1-based)."""
+        return min(self.failures + 1, self.attempts)

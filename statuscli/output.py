@@ -19,7 +19,7 @@ from typing import IO, Any
 from .errors import ExitCode, StatusCliError
 from .models import Target, TaskStatus
 from .text import clean
-from .watch import Outcome, WatchSummary, WatchUpdate
+from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 RESULT_VERSION = "1"
 Result = tuple[Target, TaskStatus | StatusCliError]
@@ -230,7 +230,7 @@ class JsonLinesRenderer(WatchRenderer):
                         "state": v.label,
                         "exit_code": int(v.exit_code),
                         "polls": v.polls,
-                        "error": error_json(v.error) if v.error else None,
+                        "error": _summary_error(v),
                     }
                     for v in summary.views
                 ],
@@ -249,6 +249,16 @@ def write_watch_error(error: StatusCliError) -> None:
         }
     )
     JsonLinesRenderer().finish(WatchSummary(views=(), elapsed=0.0, exit_code=error.exit_code))
+
+
+def _summary_error(view: TargetView) -> dict[str, Any] | None:
+    """Why a task ended badly: the error, or for a failed task the provider's reason for failing."""
+    if view.error is not None:
+        return error_json(view.error)
+    if view.outcome is Outcome.FAILURE and view.status is not None:
+        reason = view.status.error or f"{view.target.provider}: task ended {view.status.state}"
+        return {"code": "task_failed", "message": reason, "exit_code": int(ExitCode.FAILURE)}
+    return None
 
 
 def ring_bell() -> None:

@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from . import retry as policy
 from .errors import ExitCode, StatusCliError, most_serious
 from .models import Phase, Target, TaskStatus
 
 Fetch = Callable[[Target], TaskStatus]
-#: The longest pause between two polls of a failing target.
-MAX_BACKOFF = 60.0
+#: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
+FAIL_FAST_GRACE = 1.0
 
 
 class Outcome(StrEnum):
@@ -213,6 +214,9 @@ class Watcher:
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
                     elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                        # Answers already received count too: the exit code must not depend on
+                        # which of two answers of the same moment the loop happened to read first.
+                        yield from self._fold_in_flight(results, arrived, in_flight)
                         yield from self._end_all(Outcome.STOPPED, self._clock())
                         return
                 if not (due or in_flight):
@@ -302,12 +306,32 @@ class Watcher:
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
     def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter from the poll interval; a Retry-After wins when longer."""
-        base = min(MAX_BACKOFF, self.options.interval * (2 ** (failures - 1)))
-        wait: float = base * self._rng.uniform(0.8, 1.2)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, MAX_BACKOFF))
-        return wait
+        """The shared policy's backoff from the poll interval; a Retry-After wins when longer."""
+        return policy.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
+
+    def _fold_in_flight(
+        self,
+        results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]],
+        arrived: list[tuple[int, TaskStatus | BaseException]],
+        in_flight: int,
+    ) -> Iterator[WatchUpdate]:
+        """Record every answer already received, and those of polls in flight that come within a grace.
+
+        The grace is real time (the polls are real requests), so a hung server holds a fail-fast
+        stop up by at most FAIL_FAST_GRACE.
+        """
+        grace_ends = time.monotonic() + FAIL_FAST_GRACE
+        while in_flight > 0:
+            if arrived:
+                index, result = arrived.pop(0)
+            else:
+                try:
+                    index, result = results.get(timeout=max(0.0, grace_ends - time.monotonic()))
+                except queue.Empty:
+                    return
+            in_flight -= 1
+            update, _next_poll = self._record(index, result, self._clock())
+            yield update
 
     def _end_all(self, outcome: Outcome, now: float) -> Iterator[WatchUpdate]:
         """Mark every unfinished target with `outcome` (deadline passed, or fail-fast)."""

@@ -118,7 +118,12 @@ def test_anchor_api_key_fallback(
 
 @pytest.mark.parametrize(
     ("message", "code"),
-    [("API key is required", 4), ("Invalid API key", 4), ('invalid input syntax for type uuid: "x"', 6)],
+    [
+        ("API key is required", 4),
+        ("Invalid API key", 4),
+        ('invalid input syntax for type uuid: "x"', 5),
+        ("connection terminated unexpectedly", 6),
+    ],
 )
 def test_browserable_success_false(
     cli: CliRunner, browserable_api: HTTPServer, message: str, code: int

@@ -104,8 +104,16 @@ def test_one_shot_errors_from_the_simulator(sim: Simulator) -> None:
         "error: anchor missing: not found (HTTP 404): Task not found",
     )
     done = status(sim, "browserable", "not-a-uuid")
-    assert done.returncode == 6
+    assert done.returncode == 5  # a bad id, not an outage
+    assert "browserable not-a-uuid: not a valid task id for this server" in done.stderr
     assert 'invalid input syntax for type uuid: "not-a-uuid"' in done.stderr
+    # A wrong base path gets the server's HTML 404 page: a wrong base URL (6), never "not found" (5).
+    wrong_path = dict(os.environ, BROWSERABLE_BASE_URL=sim.base_url + "/api/v2", BROWSERABLE_API_KEY="k" * 16)
+    done = run_status(["browserable", "11111111-1111-4111-8111-000000000001", "--json"], wrong_path)
+    assert done.returncode == 6
+    error = json.loads(done.stdout)["tasks"][0]["error"]
+    assert (error["code"], error["exit_code"], error["http_status"]) == ("wrong_base_url", 6, 404)
+    assert "the base URL looks wrong" in done.stderr
     wrong = {"anchor": "wrong-key-000000", "browserable": "wrong-key-000000"}
     done = status(sim, "anchor", "quick", keys=wrong)
     assert done.returncode == 4

@@ -180,6 +180,12 @@ ANSWERS = [
     ),
     answer("504-empty", 504, "", 6, "HTTP 504 from the API", once=True, watch=True, content_type=TEXT),
     answer("429", 429, {"error": "slow down"}, 6, "HTTP 429 from the API: slow down", once=True, watch=True),
+    # Every 5xx and 408 are transient, in a one-shot's retries and in a watch alike.
+    answer("522", 522, {"error": "origin timed out"}, 6, "HTTP 522 from the API: origin timed out", once=True,
+           watch=True),
+    answer("501", 501, "", 6, "HTTP 501 from the API", once=True, watch=True, content_type=TEXT),
+    answer("599", 599, {"error": "x"}, 6, "HTTP 599 from the API: x", once=True, watch=True),
+    answer("408", 408, {"error": "late"}, 6, "HTTP 408 from the API: late", once=True, watch=True),
     answer("401", 401, {"error": "bad key", "code": 401}, 4, "API key rejected (HTTP 401): bad key"),
     answer("403", 403, {"message": "forbidden"}, 4, "permission denied (HTTP 403): forbidden"),
     answer("404", 404, {"error": "Task not found", "code": 404}, 5, "not found (HTTP 404): Task not found"),
@@ -187,9 +193,21 @@ ANSWERS = [
         "404-nested", 404, {"error": {"code": 404, "message": "No such task"}}, 5,
         "not found (HTTP 404): No such task",
     ),
+    answer("404-empty", 404, "", 5, "not found (HTTP 404)", content_type=TEXT),
+    # A 404 that is not the API's JSON error is a wrong base URL (6), never "not found" (5).
     answer(
-        "404-html", 404, EXPRESS_404, 5, "not found (HTTP 404) (an HTML page: check the base URL)",
+        "404-html", 404, EXPRESS_404, 6,
+        "HTTP 404 with an HTML page, not the API's JSON error: the base URL looks wrong (check http://",
         content_type=HTML,
+    ),
+    answer(
+        "404-text", 404, "404 page not found", 6,
+        "HTTP 404 with a body that is not valid JSON (text/plain, 18 bytes), not the API's JSON error",
+        content_type=TEXT,
+    ),
+    answer(
+        "404-json-list", 404, ["not", "an", "error"], 6,
+        "HTTP 404 with JSON that is not an object, not the API's JSON error", content_type=TEXT,
     ),
     answer("400", 400, {"error": "bad id"}, 6, "unexpected HTTP 400 from the API: bad id"),
     answer("422", 422, {"error": "invalid"}, 6, "unexpected HTTP 422 from the API: invalid"),
@@ -257,11 +275,14 @@ def test_wrong_shapes_are_6_and_a_watch_retries_them(
     [
         ("API key is required", 4, "browserable t1: API key is required"),
         ("Invalid API key", 4, "browserable t1: Invalid API key"),
+        # The real server's answer to an id that is not a UUID: a bad id, not an outage.
         (
             'invalid input syntax for type uuid: "t1"',
-            6,
-            'API error: invalid input syntax for type uuid: "t1"',
+            5,
+            "browserable t1: not a valid task id for this server (it expects a UUID): invalid input "
+            'syntax for type uuid: "t1"',
         ),
+        ('relation "tasks" does not exist', 6, 'API error: relation "tasks" does not exist'),
         (None, 6, "API error: request failed"),
     ],
 )
@@ -324,7 +345,7 @@ FAR_FUTURE = format_datetime(datetime(2099, 1, 1, tzinfo=UTC), usegmt=True)
 
 @pytest.fixture
 def low_cap(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr("statuscli.client.RETRY_AFTER_MAX", CAP)
+    monkeypatch.setattr("statuscli.retry.RETRY_AFTER_MAX", CAP)
     return CAP
 
 

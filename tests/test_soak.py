@@ -132,7 +132,9 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
     for provider, task_id, _, final in tasks:
         outcome = "failure" if final in ("failed", "error") else "success"
         seen = by_target[(provider, task_id)]
-        if (seen["state"], seen["outcome"], seen["error"]) != (final, outcome, None):
+        # A failed task's error carries the provider's reason (code task_failed); a success has none.
+        reason = "task_failed" if outcome == "failure" else None
+        if (seen["state"], seen["outcome"], (seen["error"] or {}).get("code")) != (final, outcome, reason):
             wrong.append((provider, task_id, final, seen))
     assert wrong == []
     # Random faults happened and were ridden out (a transient error shows as "retrying" first).

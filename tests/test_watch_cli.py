@@ -27,6 +27,8 @@ def walker(states: dict[str, list[object]]) -> Callable[[Request], Response]:
         task_id = parts[2] if anchor else parts[3]
         steps = states[task_id]
         step = steps.pop(0) if len(steps) > 1 else steps[0]
+        if isinstance(step, int) and step == 404:  # the API's own "not found" (a page would be 6)
+            return Response('{"error": "Task not found"}', status=404, content_type="application/json")
         if isinstance(step, int):
             return Response("busy", status=step, headers={"Retry-After": "0"})
         if anchor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import ApiError, AuthError, BadResponseError
+from statuscli.errors import ApiError, AuthError, BadResponseError, NotFoundError
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.text import safe_url
 
@@ -17,6 +17,8 @@ KEY_HEADER = "x-api-key"
 
 _PHASES = {"completed": Phase.SUCCESS, "error": Phase.FAILURE}
 _AUTH_MESSAGES = ("api key is required", "invalid api key")
+#: PostgreSQL's answer to a task id that is not a UUID: no such task can exist on this server.
+_BAD_ID_MESSAGE = "invalid input syntax for type uuid"
 NO_RUN = "no run yet"
 WAITING = "waiting for input"
 
@@ -38,6 +40,10 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         text = message if isinstance(message, str) and message else "request failed"
         if text.strip().lower().rstrip(".") in _AUTH_MESSAGES:
             raise AuthError(f"browserable: {text}")
+        if text.strip().lower().startswith(_BAD_ID_MESSAGE):
+            raise NotFoundError(
+                f"browserable: not a valid task id for this server (it expects a UUID): {text}",
+            )
         raise ApiError(f"browserable: API error: {text}", code="api_error")
     data = payload.get("data")
     if not isinstance(data, dict):
@@ -50,14 +56,16 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
     detailed = data.get("detailedStatus")
     detailed = detailed if isinstance(detailed, str) and detailed else None
     live_url, live_text = _live_status(data.get("liveStatus"))
-    waiting = detailed == "tool_call"
+    phase = Phase.PENDING if state is None else _PHASES.get(state, Phase.PENDING)
+    # A finished run may still carry its last tool call: the label follows the terminal state.
+    waiting = detailed == "tool_call" and phase is Phase.PENDING
 
     if state is None:
-        phase, label, detail = Phase.PENDING, NO_RUN, None
+        label, detail = NO_RUN, None
     else:
-        phase = _PHASES.get(state, Phase.PENDING)
         label = state
-        detail = detailed if detailed not in (None, state) else None
+        stale = detailed == "tool_call" and not waiting
+        detail = detailed if detailed not in (None, state) and not stale else None
     if waiting:
         label = WAITING
         detail = "needs input" + _tool_name(data.get("toolCall"))

@@ -1,0 +1,45 @@
+"""The one retry policy: which HTTP answers are worth asking again, and how long to wait before asking.
+
+Both retry paths read it: urllib3's retries of a one-shot request (`client`) and the watch's polls of a
+failing task (`watch`). Imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: HTTP statuses that may go away when the same request is repeated later: every 5xx, 408 and 429.
+TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
+#: The longest wait between two attempts, jitter included.
+MAX_BACKOFF = 60.0
+#: The longest `Retry-After` honoured, in seconds; a larger value is capped to this.
+RETRY_AFTER_MAX = 60.0
+#: Each wait is the exponential value times a factor drawn from this range.
+JITTER = (0.8, 1.2)
+
+
+def is_transient_status(status: int) -> bool:
+    return status in TRANSIENT_STATUSES
+
+
+def backoff(
+    base: float,
+    failures: int,
+    uniform: Callable[[float, float], float],
+    retry_after: float | None = None,
+) -> float:
+    """Seconds to wait after `failures` failures in a row: base * 2^(failures-1), jittered, then capped.
+
+    The cap holds after the jitter; a `Retry-After` (itself capped) wins when it is longer. `uniform`
+    is `random.uniform` or a test's stand-in.
+    """
+    exponent = min(max(failures - 1, 0), 64)  # 2**64 * any base is far past the cap already
+    wait = min(MAX_BACKOFF, base * 2.0**exponent) * uniform(*JITTER)
+    if retry_after is not None:
+        wait = max(wait, cap_retry_after(retry_after))
+    return max(0.0, min(wait, MAX_BACKOFF))
+
+
+def cap_retry_after(seconds: float) -> float:
+    """A `Retry-After` wait, never negative and at most RETRY_AFTER_MAX."""
+    return max(0.0, min(seconds, RETRY_AFTER_MAX))
