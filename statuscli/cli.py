@@ -535,10 +535,13 @@ def _silence_stdout() -> None:
 
 
 def _report_errors(summary: WatchSummary) -> None:
+    """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
+    transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
     from .output import print_error, task_message
+    from .watch import Outcome
 
     for view in summary.views:
-        if view.error is not None and view.done:
+        if view.error is not None and view.outcome is Outcome.ERROR:
             print_error(task_message(view.target, view.error))
 
 

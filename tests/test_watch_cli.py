@@ -59,7 +59,7 @@ def test_watch_plain_lines_until_done(cli: CliRunner, both: HTTPServer) -> None:
     lines = result.stdout.splitlines()
     assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 starting -> generating( generating)?", lines[0])
     assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 generating -> ready.*", lines[1])
-    assert lines[-1].startswith("1 tasks in ")
+    assert lines[-1].startswith("1 task in ")
     assert "1 succeeded" in lines[-1]
     assert "(exit 0)" in lines[-1]
     assert not ESCAPE.search(result.stdout + result.stderr)

@@ -63,6 +63,6 @@ def test_ctrl_c_prints_the_summary_and_exits_130(httpserver: HTTPServer) -> None
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert "interrupted: 1 tasks in" in child.before
+    assert "interrupted: 1 task in" in child.before
     assert "(exit 130)" in child.before  # the summary names the code the shell gets
     assert "\x1b[?25h" in child.before

@@ -51,6 +51,7 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
     detailed = detailed if isinstance(detailed, str) and detailed else None
     live_url, live_text = _live_status(data.get("liveStatus"))
     waiting = detailed == "tool_call"
+    question = None
 
     if state is None:
         phase, label, detail = Phase.PENDING, NO_RUN, None
@@ -60,10 +61,13 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         detail = detailed if detailed not in (None, state) else None
     if waiting:
         label = WAITING
-        detail = "needs input" + _tool_name(data.get("toolCall"))
+        question = _question(data.get("toolCall"))
+        tool = _tool_name(data.get("toolCall"))
+        # The question is what the person must answer: first, so it survives when the text is shortened.
+        detail = f"asks: {question} (tool{tool})" if question else "needs input" + tool
     if live_text and not waiting:
         detail = f"{detail}: {live_text}" if detail else live_text
-    elif live_text and waiting:
+    elif live_text and waiting and not question:
         detail = f"{detail} ({live_text})"
     error = None
     if phase is Phase.FAILURE:
@@ -105,3 +109,11 @@ def _tool_name(tool_call: Any) -> str:
         if isinstance(tool, dict) and isinstance(tool.get("name"), str) and tool["name"]:
             return f": {tool['name']}"
     return ""
+
+
+def _question(tool_call: Any) -> str | None:
+    """`toolCall.tool.parameters.question`, when the tool asks the user something."""
+    tool = tool_call.get("tool") if isinstance(tool_call, dict) else None
+    parameters = tool.get("parameters") if isinstance(tool, dict) else None
+    question = parameters.get("question") if isinstance(parameters, dict) else None
+    return question if isinstance(question, str) and question.strip() else None
