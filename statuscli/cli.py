@@ -326,6 +326,7 @@ def watch(
         int,
         typer.Option(
             "--max-failures",
+            metavar="N",
             min=1,
             max=100,
             help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",

@@ -13,6 +13,7 @@ edge).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -211,15 +212,31 @@ def natural_widths(
     return {key: max(width, len(HEADERS[key])) for key, width in widths.items()}
 
 
-def layout(widths: dict[str, int], total: int, *, detail: int | None = None) -> list[Column]:
+def id_widths(items: Iterable[Row | TargetView]) -> list[int]:
+    return [Text(clean(item.target.task_id, limit=ID_LIMIT)).cell_len for item in items]
+
+
+def layout(
+    widths: dict[str, int], total: int, *, detail: int | None = None, id_widths: Sequence[int] = ()
+) -> list[Column]:
     """Columns that fit `total` cells: the detail takes what is left (at most `detail` when given);
     when that is under DETAIL_MIN, columns go in DROP_ORDER, then the state narrows, then the detail
-    goes. The task column is always kept whole, even when it alone is wider than `total`."""
+    goes. An id is never shortened: one too long for its column runs over it."""
     widths = dict(widths)
 
     def room() -> int:
         return total - sum(widths.values()) - GAP * len(widths)
 
+    state = widths.get("state", 0)
+    if id_widths and widths["task"] + state + 2 * GAP + DETAIL_MIN > total:
+        # An id too long to leave room for the state and the detail: the column is made as wide as
+        # the longest id that leaves it (never narrower than three ids in four need), and longer ids
+        # run over it, whole, their rows ending at the terminal's edge.
+        ranked = sorted(id_widths)
+        most = ranked[max(0, math.ceil(0.75 * len(ranked)) - 1)]
+        budget = total - state - 2 * GAP - DETAIL_MIN
+        fitting = max((w for w in ranked if w <= budget), default=0)
+        widths["task"] = max(len(HEADERS["task"]), most, fitting)
     for key in DROP_ORDER:
         if room() >= DETAIL_MIN:
             break
@@ -319,7 +336,7 @@ def table_lines(results: Sequence[Result], width: int, *, links: bool) -> list[T
     rows = [result_row(target, item) for target, item in results]
     links = links and any(safe_url(r.live_url) for r in rows)
     widths = natural_widths([r.target for r in rows], [r.state.plain for r in rows], live=False, links=links)
-    columns = layout(widths, width, detail=max(r.detail.cell_len for r in rows))
+    columns = layout(widths, width, detail=max(r.detail.cell_len for r in rows), id_widths=id_widths(rows))
     return [header_line(columns)] + [row_line(r, columns, links=links) for r in rows]
 
 
@@ -444,7 +461,7 @@ class LiveRenderer(WatchRenderer):
         width = self.console.width
         lines = ending_lines(summary.views, width)
         prefix = "interrupted: " if interrupted else ""
-        lines.append(_fit_text(Text(prefix + summary_line(summary), style="bold"), width))
+        lines.append(Text(prefix + summary_line(summary), style="bold"))  # may wrap: not a task
         self.console.print(Group(*lines))
 
     def close(self) -> None:
@@ -499,7 +516,7 @@ def live_lines(
     widths = natural_widths(targets, states, live=True, links=links)
     if ended:  # nothing is in a state any more
         widths.pop("in_state", None)
-    columns = layout(widths, width)
+    columns = layout(widths, width, id_widths=id_widths(views))
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
     lines = [_fit_text(_counts_header(views, now, deadline), width), header_line(columns)]
@@ -584,4 +601,3 @@ def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
             line.rstrip()
         lines.append(line)
     return lines
-
