@@ -13,6 +13,7 @@ edge).
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import time
@@ -458,11 +459,7 @@ class LiveRenderer(WatchRenderer):
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         self._ended = True
         self.close()
-        width = self.console.width
-        lines = ending_lines(summary.views, width)
-        prefix = "interrupted: " if interrupted else ""
-        lines.append(Text(prefix + summary_line(summary), style="bold"))  # may wrap: not a task
-        self.console.print(Group(*lines))
+        self.console.print(Group(*end_lines(summary, self.console.width, interrupted=interrupted)))
 
     def close(self) -> None:
         if self._live is not None:
@@ -577,6 +574,13 @@ def _fit_text(text: Text, width: int) -> Text:
     return line
 
 
+def end_lines(summary: WatchSummary, width: int, *, interrupted: bool = False) -> list[Text]:
+    """What follows the final frame: the tasks that did not succeed, then the summary line."""
+    prefix = "interrupted: " if interrupted else ""
+    summary_text = Text(prefix + summary_line(summary), style="bold")  # may wrap: it is not a task
+    return [*ending_lines(summary.views, width), summary_text]
+
+
 def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
     """After the final frame: every task that did not succeed, one line each with its reason (ids
     whole; the reason is shortened to fit), whatever the frame had room for."""
@@ -601,3 +605,17 @@ def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
             line.rstrip()
         lines.append(line)
     return lines
+
+
+def picture_svg(lines: Sequence[Text], *, width: int, height: int, title: str) -> str:
+    """An SVG picture of `lines` as a terminal of that size shows them (for the README)."""
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=width,
+        height=height,
+        force_terminal=True,
+        color_system="truecolor",
+    )
+    console.print(Group(*lines))
+    return console.export_svg(title=title)
