@@ -66,7 +66,8 @@ DETAIL_MIN = 12
 DETAIL_FLOOR = 6
 #: The state column narrows to this (with `…`) only once every droppable column is gone.
 STATE_MIN = 11
-#: The columns a narrow terminal loses, first to last. Task, state and detail are never dropped.
+#: The columns a narrow terminal loses, first to last (the provider first when all targets share one).
+#: Task, state and detail are never dropped.
 DROP_ORDER = ("live", "polls", "in_state", "elapsed", "provider", "run")
 HEADERS = {
     "provider": "PROVIDER",
@@ -217,8 +218,20 @@ def id_widths(items: Iterable[Row | TargetView]) -> list[int]:
     return [Text(clean(item.target.task_id, limit=ID_LIMIT)).cell_len for item in items]
 
 
+def drop_order(targets: Iterable[Target]) -> tuple[str, ...]:
+    """DROP_ORDER, with the provider first when every target has the same one (it says nothing)."""
+    if len({t.provider for t in targets}) == 1:
+        return ("provider", *(key for key in DROP_ORDER if key != "provider"))
+    return DROP_ORDER
+
+
 def layout(
-    widths: dict[str, int], total: int, *, detail: int | None = None, id_widths: Sequence[int] = ()
+    widths: dict[str, int],
+    total: int,
+    *,
+    detail: int | None = None,
+    id_widths: Sequence[int] = (),
+    drop: Sequence[str] = DROP_ORDER,
 ) -> list[Column]:
     """Columns that fit `total` cells: the detail takes what is left (at most `detail` when given);
     when that is under DETAIL_MIN, columns go in DROP_ORDER, then the state narrows, then the detail
@@ -238,7 +251,7 @@ def layout(
         budget = total - state - 2 * GAP - DETAIL_MIN
         fitting = max((w for w in ranked if w <= budget), default=0)
         widths["task"] = max(len(HEADERS["task"]), most, fitting)
-    for key in DROP_ORDER:
+    for key in drop:
         if room() >= DETAIL_MIN:
             break
         widths.pop(key, None)
@@ -337,7 +350,13 @@ def table_lines(results: Sequence[Result], width: int, *, links: bool) -> list[T
     rows = [result_row(target, item) for target, item in results]
     links = links and any(safe_url(r.live_url) for r in rows)
     widths = natural_widths([r.target for r in rows], [r.state.plain for r in rows], live=False, links=links)
-    columns = layout(widths, width, detail=max(r.detail.cell_len for r in rows), id_widths=id_widths(rows))
+    columns = layout(
+        widths,
+        width,
+        detail=max(r.detail.cell_len for r in rows),
+        id_widths=id_widths(rows),
+        drop=drop_order(r.target for r in rows),
+    )
     return [header_line(columns)] + [row_line(r, columns, links=links) for r in rows]
 
 
@@ -513,7 +532,7 @@ def live_lines(
     widths = natural_widths(targets, states, live=True, links=links)
     if ended:  # nothing is in a state any more
         widths.pop("in_state", None)
-    columns = layout(widths, width, id_widths=id_widths(views))
+    columns = layout(widths, width, id_widths=id_widths(views), drop=drop_order(targets))
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
     lines = [_fit_text(_counts_header(views, now, deadline), width), header_line(columns)]
