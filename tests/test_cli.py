@@ -367,3 +367,11 @@ def test_help_shows_plain_metavars(cli: CliRunner) -> None:
     result = cli("watch", "--help")
     assert "--max-failures N" in result.stdout
     assert "int range" not in result.stdout
+
+
+def test_a_question_without_a_tool_name(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    body = BROWSERABLE.body("running")
+    body["data"] |= {"detailedStatus": "tool_call", "toolCall": {"tool": {"parameters": {"question": "OK?"}}}}
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(body)
+    result = cli("browserable", "t1", "--json")
+    assert json.loads(result.stdout)["tasks"][0]["status"]["detail"] == "asks: OK?"

@@ -64,7 +64,10 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         question = _question(data.get("toolCall"))
         tool = _tool_name(data.get("toolCall"))
         # The question is what the person must answer: first, so it survives when the text is shortened.
-        detail = f"asks: {question} (tool{tool})" if question else "needs input" + tool
+        if question:
+            detail = f"asks: {question}" + (f" (tool{tool})" if tool else "")
+        else:
+            detail = "needs input" + tool
     if live_text and not waiting:
         detail = f"{detail}: {live_text}" if detail else live_text
     elif live_text and waiting and not question:
