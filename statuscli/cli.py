@@ -616,7 +616,10 @@ _EXIT_MEANINGS = {
 @app.command()
 def simulate(
     port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")
+        int,
+        typer.Option(
+            "--port", "-p", metavar="N", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."
+        ),
     ] = 0,
     scenario: Annotated[
         Path | None,
@@ -685,7 +688,7 @@ def completion(
     ],
     prog_name: Annotated[
         str,
-        typer.Option("--prog-name", help="The command to complete: status or statuscli."),
+        typer.Option("--prog-name", metavar="NAME", help="The command to complete: status or statuscli."),
     ] = "status",
 ) -> None:
     """Print the shell completion script for SHELL.

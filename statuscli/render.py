@@ -284,7 +284,7 @@ def _line(cells: list[tuple[Column, Text]]) -> Text:
         if n:
             line.append(" " * GAP)
         if column.key in ("task", "run") and text.cell_len > column.width:
-            line.append_text(text)  # only when the id alone is wider than the terminal
+            line.append_text(text)  # an id longer than its column runs over it, whole
         else:
             line.append_text(_cell(text, column.width, right=column.key in RIGHT))
     line.rstrip()

@@ -363,10 +363,14 @@ def test_waiting_for_input_shows_the_question(cli: CliRunner, browserable_api: H
     )
 
 
-def test_help_shows_plain_metavars(cli: CliRunner) -> None:
-    result = cli("watch", "--help")
-    assert "--max-failures N" in result.stdout
-    assert "int range" not in result.stdout
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [("watch", "--max-failures N"), ("simulate", "--port N"), ("completion", "--prog-name NAME")],
+)
+def test_help_shows_plain_metavars(cli: CliRunner, command: str, shown: str) -> None:
+    result = cli(command, "--help")
+    assert shown in result.stdout
+    assert not re.search(r"<\w+( range)?>", result.stdout)  # no internal type names
 
 
 def test_a_question_without_a_tool_name(cli: CliRunner, browserable_api: HTTPServer) -> None:
