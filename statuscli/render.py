@@ -13,6 +13,7 @@ edge).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -202,7 +203,7 @@ def natural_widths(
     """Each column's width from the targets alone (and the state words), detail excluded."""
     widths = {
         "provider": max(len(t.provider) for t in targets),
-        "task": max(Text(clean(t.task_id, limit=ID_LIMIT)).cell_len for t in targets),
+        "task": max(id_cells(tuple(targets))),
         "state": max(Text(s).cell_len for s in states),
     }
     if any(t.run_id for t in targets):
@@ -214,8 +215,10 @@ def natural_widths(
     return {key: max(width, len(HEADERS[key])) for key, width in widths.items()}
 
 
-def id_widths(items: Iterable[Row | TargetView]) -> list[int]:
-    return [Text(clean(item.target.task_id, limit=ID_LIMIT)).cell_len for item in items]
+@functools.lru_cache(maxsize=4)
+def id_cells(targets: tuple[Target, ...]) -> tuple[int, ...]:
+    """How many cells each task id takes (cached: a watch's targets do not change between frames)."""
+    return tuple(Text(clean(t.task_id, limit=ID_LIMIT)).cell_len for t in targets)
 
 
 def drop_order(targets: Iterable[Target]) -> tuple[str, ...]:
@@ -354,7 +357,7 @@ def table_lines(results: Sequence[Result], width: int, *, links: bool) -> list[T
         widths,
         width,
         detail=max(r.detail.cell_len for r in rows),
-        id_widths=id_widths(rows),
+        id_widths=id_cells(tuple(r.target for r in rows)),
         drop=drop_order(r.target for r in rows),
     )
     return [header_line(columns)] + [row_line(r, columns, links=links) for r in rows]
@@ -532,7 +535,7 @@ def live_lines(
     widths = natural_widths(targets, states, live=True, links=links)
     if ended:  # nothing is in a state any more
         widths.pop("in_state", None)
-    columns = layout(widths, width, id_widths=id_widths(views), drop=drop_order(targets))
+    columns = layout(widths, width, id_widths=id_cells(tuple(targets)), drop=drop_order(targets))
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
     lines = [_fit_text(_counts_header(views, now, deadline), width), header_line(columns)]
