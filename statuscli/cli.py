@@ -388,6 +388,7 @@ def watch(
         int,
         typer.Option(
             "--max-failures",
+            metavar="N",
             min=1,
             max=100,
             help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",
@@ -653,10 +654,13 @@ class _ClosedStdout(io.TextIOBase):
 
 
 def _report_errors(summary: WatchSummary) -> None:
+    """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
+    transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
     from .output import print_error, task_message
+    from .watch import Outcome
 
     for view in summary.views:
-        if view.error is not None and view.done:
+        if view.error is not None and view.outcome is Outcome.ERROR:
             print_error(task_message(view.target, view.error))
 
 
@@ -733,7 +737,10 @@ _EXIT_MEANINGS = {
 @app.command()
 def simulate(
     port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")
+        int,
+        typer.Option(
+            "--port", "-p", metavar="N", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."
+        ),
     ] = 0,
     scenario: Annotated[
         Path | None,
@@ -819,7 +826,7 @@ def completion(
     ],
     prog_name: Annotated[
         str,
-        typer.Option("--prog-name", help="The command to complete: status or statuscli."),
+        typer.Option("--prog-name", metavar="NAME", help="The command to complete: status or statuscli."),
     ] = "status",
 ) -> None:
     """Print the shell completion script for SHELL.

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .errors import ExitCode, StatusCliError
+from .errors import AuthError, ExitCode, NotFoundError, StatusCliError
 from .models import Target, TaskStatus
 from .text import clean
 from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
@@ -157,9 +157,60 @@ def summary_line(summary: WatchSummary) -> str:
         if summary.count(outcome):
             counts.append(f"{summary.count(outcome)} {word}")
     return (
-        f"{len(summary.views)} tasks in {duration(summary.elapsed)}: "
+        f"{plural(len(summary.views), 'task')} in {duration(summary.elapsed)}: "
         f"{', '.join(counts)} (exit {int(summary.exit_code)})"
     )
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 task`, `2 tasks`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+#: What a failed request is called where a task's state would be: never a provider's state word.
+_REQUEST_LABELS = {
+    "network_error": "unreachable",
+    "timeout": "no answer",
+    "rate_limited": "rate limited",
+    "http_error": "server error",
+    "bad_response": "bad response",
+    "redirect": "redirected",
+    "wrong_base_url": "wrong base url",
+}
+REQUEST_LABELS: tuple[str, ...] = (
+    "auth failed",
+    "not found",
+    "api error",
+    *_REQUEST_LABELS.values(),
+)
+
+
+def request_label(error: StatusCliError) -> str:
+    """The label of a request that failed (`not found`, `auth failed`, `unreachable`, ...)."""
+    if isinstance(error, AuthError):
+        return "auth failed"
+    if isinstance(error, NotFoundError):
+        return "not found"
+    return _REQUEST_LABELS.get(error.code, "api error")
+
+
+def error_text(target: Target, error: StatusCliError) -> str:
+    """The error's message without the provider prefix the row already shows."""
+    return error.message.removeprefix(f"{target.provider}: ")
+
+
+def shown_label(view: TargetView) -> str:
+    """What a person is shown as a watched task's state: a task whose request failed for good shows
+    the request's label, not a word that could be mistaken for the provider's state."""
+    if view.outcome is Outcome.ERROR and view.error is not None:
+        return request_label(view.error)
+    return view.label
+
+
+def pipe_word(text: str) -> str:
+    """One whitespace-free word for a column that `awk` splits on (`waiting for input` ->
+    `waiting-for-input`); an empty cell is `-`."""
+    return "-".join(text.split()) or "-"
 
 
 class WatchRenderer:

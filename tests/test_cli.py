@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,7 +188,7 @@ def test_no_run_yet(cli: CliRunner, browserable_api: HTTPServer) -> None:
     )
     result = cli("browserable", "t1")
     assert result.exit_code == 3
-    assert "no run yet" in result.stdout
+    assert "no-run-yet" in result.stdout  # one word, so awk sees the state as one column
 
 
 def test_table_shows_live_url_text(cli: CliRunner, browserable_api: HTTPServer) -> None:
@@ -339,3 +340,62 @@ def test_proxy_from_the_environment_is_used(
     assert result.exit_code == 6  # straight to the (unresolvable) host
     assert "anchor t1:" in result.stderr
     assert len(httpserver.log) == 1
+
+
+# ---- the one-shot table into a pipe, and what a question looks like ------------------------------
+
+
+def test_one_shot_into_a_pipe_is_columns_that_awk_can_split(cli: CliRunner, anchor_api: HTTPServer) -> None:
+    anchor_api.expect_request(ANCHOR.path("a1")).respond_with_json(ANCHOR.body("ready"))
+    body = ANCHOR.body("failed")
+    body["error"] = "Could not\n\ngenerate   the task:\tlogin  required"
+    anchor_api.expect_request(ANCHOR.path("a2")).respond_with_json(body)
+    anchor_api.expect_request(ANCHOR.path("a3")).respond_with_json({"error": "Task not found"}, status=404)
+    result = cli("anchor", "a1", "a2", "a3")
+    assert result.exit_code == 5
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["PROVIDER", "TASK", "STATE", "DETAIL"]
+    assert [line.split()[:3] for line in lines[1:]] == [
+        ["anchor", "a1", "ready"],
+        ["anchor", "a2", "failed"],
+        ["anchor", "a3", "not-found"],  # a failed request, never the provider's state word
+    ]
+    assert lines[2].endswith("   x Could not generate the task: login required")  # detail, then error
+    assert not re.search("[\u2500-\u257f]", result.stdout)  # no box drawing
+
+
+def test_waiting_for_input_shows_the_question(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    body = BROWSERABLE.body("running")
+    body["data"] |= {
+        "detailedStatus": "tool_call",
+        "toolCall": {
+            "tool": {"name": "get_user_confirmation", "parameters": {"question": "Buy 2 items\n for 30 USD?"}}
+        },
+        "liveStatus": "Waiting for user input",
+    }
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(body)
+    result = cli("browserable", "t1")
+    assert result.exit_code == 3
+    assert "waiting-for-input   asks: Buy 2 items for 30 USD? (tool: get_user_confirmation)" in result.stdout
+    doc = json.loads(cli("browserable", "t1", "--json").stdout)
+    assert doc["tasks"][0]["status"]["detail"] == (
+        "asks: Buy 2 items\n for 30 USD? (tool: get_user_confirmation)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [("watch", "--max-failures N"), ("simulate", "--port N"), ("completion", "--prog-name NAME")],
+)
+def test_help_shows_plain_metavars(cli: CliRunner, command: str, shown: str) -> None:
+    result = cli(command, "--help")
+    assert shown in result.stdout
+    assert not re.search(r"<\w+( range)?>", result.stdout)  # no internal type names
+
+
+def test_a_question_without_a_tool_name(cli: CliRunner, browserable_api: HTTPServer) -> None:
+    body = BROWSERABLE.body("running")
+    body["data"] |= {"detailedStatus": "tool_call", "toolCall": {"tool": {"parameters": {"question": "OK?"}}}}
+    browserable_api.expect_request(BROWSERABLE.path("t1")).respond_with_json(body)
+    result = cli("browserable", "t1", "--json")
+    assert json.loads(result.stdout)["tasks"][0]["status"]["detail"] == "asks: OK?"

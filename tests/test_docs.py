@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,17 @@ def test_exit_codes_in_the_readme_match_the_enum() -> None:
 
     for code in ExitCode:
         assert f"| {int(code)} |" in README, f"exit code {int(code)} is not in the README table"
+
+
+def test_the_readme_pictures_are_what_the_renderer_draws() -> None:
+    """docs/*.svg come from scripts/screenshots.py; a change to the view must redraw them."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "screenshots.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("demo-live.svg", "demo-final.svg"):
+        assert f"](docs/{name})" in README

@@ -283,8 +283,9 @@ def test_server_text_is_inert_on_the_terminal(cli: CliRunner, both: HTTPServer, 
         shown = result.stdout + result.stderr
         assert_inert(shown)
         assert "Traceback" not in shown
-        # Markup is shown as the characters the server sent, not interpreted.
-        assert "[bold red]x[/]" in shown
+        # Markup is shown as the characters the server sent, not interpreted (a state in the one-shot
+        # table of a pipe is one word: its spaces become hyphens, so awk sees one column).
+        assert ("[bold-red]x[/]" if result is once and not case.full else "[bold red]x[/]") in shown
         if case.full:
             assert "[link=http://evil]y[/link]" in shown
             assert "]8;;http://evil" in shown  # the OSC 8 link survives as visible, inert text

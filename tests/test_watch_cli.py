@@ -61,7 +61,7 @@ def test_watch_plain_lines_until_done(cli: CliRunner, both: HTTPServer) -> None:
     lines = result.stdout.splitlines()
     assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 starting -> generating( generating)?", lines[0])
     assert re.fullmatch(r"\d\d:\d\d:\d\d anchor a1 generating -> ready.*", lines[1])
-    assert lines[-1].startswith("1 tasks in ")
+    assert lines[-1].startswith("1 task in ")
     assert "1 succeeded" in lines[-1]
     assert "(exit 0)" in lines[-1]
     assert not ESCAPE.search(result.stdout + result.stderr)
@@ -257,3 +257,38 @@ def test_force_color_adds_colour_but_never_cursor_movement(
     assert "\x1b[" in result.stdout  # colour, as FORCE_COLOR asks
     assert not re.search(r"\x1b\[(\?25[lh]|\d*[ABJK])", result.stdout)  # no live redraws
     assert len(result.stdout.splitlines()) == 4  # three changes and a summary line
+
+
+# ---- what the plain lines say (issue: the terminal view at every size) ----------------------------
+
+
+def test_plain_lines_keep_long_ids_whole(cli: CliRunner, both: HTTPServer) -> None:
+    long_id = "job-" + "abcdefghij" * 20 + "-tail42"  # 207 characters: grep for the tail finds it
+    serve(both, {long_id: ["generating", "ready"]})
+    result = cli("watch", "anchor", long_id, "--interval", "0.1")
+    assert result.exit_code == 0, result.stderr
+    changes = result.stdout.splitlines()[:-1]
+    assert changes
+    assert all(f" anchor {long_id} " in line for line in changes)
+    assert "\u2026" not in result.stdout
+
+
+def test_a_timed_out_task_shows_its_last_error_in_its_line_not_as_an_error(
+    cli: CliRunner, both: HTTPServer
+) -> None:
+    serve(both, {"a1": [503]})
+    result = cli("watch", "anchor", "a1", "--interval", "0.1", "--timeout", "0.5", "--max-failures", "50")
+    assert result.exit_code == 124
+    assert result.stderr == ""  # no `error:` line that reads as the cause of the exit code
+    timed_out = next(line for line in result.stdout.splitlines() if "-> timed out" in line)
+    assert "last error seen: HTTP 503 from the API" in timed_out
+
+
+def test_a_failed_request_is_not_shown_as_a_state(cli: CliRunner, both: HTTPServer) -> None:
+    serve(both, {"a1": [404], "a2": [401]})
+    result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1")
+    assert result.exit_code == 4
+    lines = result.stdout.splitlines()
+    assert any(" anchor a1 starting -> not found not found (HTTP 404)" in line for line in lines)
+    assert any(" anchor a2 starting -> auth failed API key rejected (HTTP 401)" in line for line in lines)
+    assert "-> error" not in result.stdout

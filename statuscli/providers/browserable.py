@@ -59,6 +59,7 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
     phase = Phase.PENDING if state is None else _PHASES.get(state, Phase.PENDING)
     # A finished run may still carry its last tool call: the label follows the terminal state.
     waiting = detailed == "tool_call" and phase is Phase.PENDING
+    question = None
 
     if state is None:
         label, detail = NO_RUN, None
@@ -68,10 +69,16 @@ def parse_run_status(target: Target, payload: Any) -> TaskStatus:
         detail = detailed if detailed not in (None, state) and not stale else None
     if waiting:
         label = WAITING
-        detail = "needs input" + _tool_name(data.get("toolCall"))
+        question = _question(data.get("toolCall"))
+        tool = _tool_name(data.get("toolCall"))
+        # The question is what the person must answer: first, so it survives when the text is shortened.
+        if question:
+            detail = f"asks: {question}" + (f" (tool{tool})" if tool else "")
+        else:
+            detail = "needs input" + tool
     if live_text and not waiting:
         detail = f"{detail}: {live_text}" if detail else live_text
-    elif live_text and waiting:
+    elif live_text and waiting and not question:
         detail = f"{detail} ({live_text})"
     error = None
     if phase is Phase.FAILURE:
@@ -113,3 +120,11 @@ def _tool_name(tool_call: Any) -> str:
         if isinstance(tool, dict) and isinstance(tool.get("name"), str) and tool["name"]:
             return f": {tool['name']}"
     return ""
+
+
+def _question(tool_call: Any) -> str | None:
+    """`toolCall.tool.parameters.question`, when the tool asks the user something."""
+    tool = tool_call.get("tool") if isinstance(tool_call, dict) else None
+    parameters = tool.get("parameters") if isinstance(tool, dict) else None
+    question = parameters.get("question") if isinstance(parameters, dict) else None
+    return question if isinstance(question, str) and question.strip() else None
