@@ -27,7 +27,7 @@ BIN = Path(sys.executable).parent
 DIST = "STATUSCLI_DIST"
 # Read before any test isolates HOME.
 PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-PIP_QUIET = ["--quiet", "--no-compile"]
+PIP_FLAGS = ["--quiet", "--no-compile"]
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
 
 
@@ -178,7 +178,7 @@ def test_the_wheel_runs_on_each_supported_python(version: str, tmp_path: Path) -
             "--python",
             str(venv / "bin" / "python"),
             "install",
-            *PIP_QUIET,
+            *PIP_FLAGS,
             str(wheel_path),
         ],
         capture_output=True,
