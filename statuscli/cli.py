@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .config import ConfigFile, ProviderSettings
     from .models import Target
     from .providers import Fetcher
+    from .reports import CiReports
     from .watch import WatchOptions, WatchSummary
 
 BUG_URL = "https://github.com/statuscli/statuscli/issues"
@@ -105,6 +106,31 @@ InsecureOption = Annotated[
         help="Allow sending the key over plain http:// to a non-loopback host.",
     ),
 ]
+JunitOption = Annotated[
+    str | None,
+    typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report to FILE (for CI)."),
+]
+NoCiOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-ci-annotations",
+        help="In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+    ),
+]
+
+
+def _ci_reports(
+    command: str, junit_xml: str | None, no_ci_annotations: bool, *, json_output: bool, quiet: bool = False
+) -> CiReports:
+    """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
+    from .reports import CiReports, check_junit_path, github_enabled
+
+    return CiReports(
+        command=command,
+        junit_path=check_junit_path(junit_xml) if junit_xml is not None else None,
+        github=github_enabled(os.environ, flag_off=no_ci_annotations),
+        commands_to_stderr=json_output or quiet,
+    )
 
 
 def _recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -185,9 +211,12 @@ def _one_shot(
     json_output: bool,
     base_url: str | None,
     allow_insecure_http: bool,
+    junit_xml: str | None = None,
+    no_ci_annotations: bool = False,
 ) -> NoReturn:
     state.json_output = json_output
     targets = _targets(provider, task_ids, run_id)
+    ci = _ci_reports(provider, junit_xml, no_ci_annotations, json_output=json_output)
     settings = _settings(
         [provider],
         base_url=(provider, base_url) if base_url else None,
@@ -200,7 +229,7 @@ def _one_shot(
     from .providers import ONE_SHOT_PARALLEL, Fetcher
     from .recent import remember
 
-    with Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
+    with ci.guard(targets), Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
         results = fetcher.fetch_many(targets)
     code = most_serious([item.exit_code for _, item in results])
     remember(t for t, item in results if isinstance(item, TaskStatus))
@@ -216,6 +245,7 @@ def _one_shot(
     for target, item in results:
         if isinstance(item, StatusCliError):
             print_error(task_message(target, item))
+    ci.one_shot_done(results, code)
     raise typer.Exit(int(code))
 
 
@@ -228,6 +258,8 @@ def anchor(
     json_output: JsonOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
 ) -> None:
     """Show the generation status of AnchorBrowser tasks.
 
@@ -246,6 +278,8 @@ def anchor(
         json_output=json_output,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
+        junit_xml=junit_xml,
+        no_ci_annotations=no_ci_annotations,
     )
 
 
@@ -259,6 +293,8 @@ def browserable(
     json_output: JsonOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
 ) -> None:
     """Show the run status of Browserable tasks (cloud or self-hosted).
 
@@ -277,6 +313,8 @@ def browserable(
         json_output=json_output,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
+        junit_xml=junit_xml,
+        no_ci_annotations=no_ci_annotations,
     )
 
 
@@ -343,6 +381,8 @@ def watch(
     notify: Annotated[bool, typer.Option("--notify", help="Send a desktop notification at the end.")] = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
 ) -> None:
     """Poll tasks until each one is done, with a live table in a terminal.
 
@@ -364,6 +404,7 @@ def watch(
     if timeout_s == 0:
         raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
     targets = _watch_targets(args or [], file, run_id, base_url)
+    ci = _ci_reports("watch", junit_xml, no_ci_annotations, json_output=json_output, quiet=quiet)
     providers = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
@@ -380,8 +421,8 @@ def watch(
         interval=interval_s, timeout=timeout_s, fail_fast=fail_fast, max_failures=max_failures
     )
     pool = min(options.workers, len(targets))
-    with Fetcher(settings, retries=0, pool_size=pool) as fetcher:
-        code = _run_watch(targets, fetcher, options, json_output, quiet, bell, notify)
+    with ci.guard(targets), Fetcher(settings, retries=0, pool_size=pool) as fetcher:
+        code = _run_watch(targets, fetcher, options, json_output, quiet, bell, notify, ci=ci)
     raise typer.Exit(int(code))
 
 
@@ -446,6 +487,7 @@ def _run_watch(
     notify: bool,
     *,
     remember: bool = True,
+    ci: CiReports | None = None,
 ) -> ExitCode:
     from .output import (
         JsonLinesRenderer,
@@ -473,6 +515,8 @@ def _run_watch(
         from .render import PlainRenderer
 
         renderer = PlainRenderer()
+    if ci is not None:
+        renderer = ci.record(renderer, watcher.started)
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
     try:
@@ -494,6 +538,8 @@ def _run_watch(
         renderer.finish(summary, interrupted=interrupted)
     except BrokenPipeError:
         _silence_stdout()
+    if ci is not None:
+        ci.watch_done(summary, interrupted=interrupted)
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
     _report_errors(summary)
