@@ -112,7 +112,7 @@ def _status_text(status: TaskStatus) -> str:
 def _where(view: TargetView) -> str:
     """Where a target stood before the watch ended it."""
     if view.error is not None:
-        return f"retrying after: {clean(_error_text(view.target, view.error), limit=200)}"
+        return f"retrying after: {one_line(_error_text(view.target, view.error), 200)}"
     return view.status.label if view.status is not None else "starting"
 
 
@@ -198,6 +198,11 @@ def xml_text(text: str) -> str:
     )
 
 
+def one_line(text: str, limit: int) -> str:
+    """Server text as one printable line that any UTF-8 writer accepts (no lone surrogates)."""
+    return clean(xml_text(text), limit=limit)
+
+
 def _body(text: str) -> str:
     text = xml_text(text.replace("\x1b", ""))
     return text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "\u2026"
@@ -244,7 +249,7 @@ def junit_xml(report: RunReport) -> bytes:
                 "time": f"{task.seconds:.3f}",
             },
         )
-        message = xml_text(clean(task.message, limit=1000))
+        message = one_line(task.message, 1000)
         if task.kind is Kind.ERROR:
             element = ET.SubElement(case, "error", {"type": task.error_code or "error", "message": message})
             element.text = _body(task.message)
@@ -313,8 +318,8 @@ def workflow_commands(report: RunReport) -> list[str]:
         if task.kind is Kind.SUCCESS:
             continue
         command = "error" if task.kind in (Kind.ERROR, Kind.FAILED) else "warning"
-        title = clean(f"{task.target.provider} {task.name}", limit=200)
-        reason = clean(task.message, limit=1000)
+        title = one_line(f"{task.target.provider} {task.name}", 200)
+        reason = one_line(task.message, 1000)
         if task.kind is Kind.ERROR and task.error_code:
             reason = f"{task.error_code}: {reason}"
         lines.append(f"::{command} title={escape_property(title)}::{escape_data(reason)}")
@@ -326,7 +331,7 @@ _MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~&!#")
 
 def markdown_text(text: str, limit: int = 200) -> str:
     """One line of inert Markdown: no HTML, links, emphasis or table breaks from server text."""
-    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in clean(text, limit=limit))
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in one_line(text, limit))
 
 
 def _seconds(value: float) -> str:
