@@ -209,10 +209,10 @@ def _one_shot(
     run_id: str | None,
     *,
     json_output: bool,
-    base_url: str | None,
-    allow_insecure_http: bool,
     junit_xml: str | None = None,
     no_ci_annotations: bool = False,
+    base_url: str | None,
+    allow_insecure_http: bool,
 ) -> NoReturn:
     state.json_output = json_output
     targets = _targets(provider, task_ids, run_id)
@@ -256,10 +256,10 @@ def _one_shot(
 def anchor(
     task_ids: AnchorIds,
     json_output: JsonOption = False,
-    base_url: BaseUrlOption = None,
-    allow_insecure_http: InsecureOption = False,
     junit_xml: JunitOption = None,
     no_ci_annotations: NoCiOption = False,
+    base_url: BaseUrlOption = None,
+    allow_insecure_http: InsecureOption = False,
 ) -> None:
     """Show the generation status of AnchorBrowser tasks.
 
@@ -276,10 +276,10 @@ def anchor(
         task_ids,
         None,
         json_output=json_output,
-        base_url=base_url,
-        allow_insecure_http=allow_insecure_http,
         junit_xml=junit_xml,
         no_ci_annotations=no_ci_annotations,
+        base_url=base_url,
+        allow_insecure_http=allow_insecure_http,
     )
 
 
@@ -291,10 +291,10 @@ def browserable(
         typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
     ] = None,
     json_output: JsonOption = False,
-    base_url: BaseUrlOption = None,
-    allow_insecure_http: InsecureOption = False,
     junit_xml: JunitOption = None,
     no_ci_annotations: NoCiOption = False,
+    base_url: BaseUrlOption = None,
+    allow_insecure_http: InsecureOption = False,
 ) -> None:
     """Show the run status of Browserable tasks (cloud or self-hosted).
 
@@ -311,10 +311,10 @@ def browserable(
         task_ids,
         run_id,
         json_output=json_output,
-        base_url=base_url,
-        allow_insecure_http=allow_insecure_http,
         junit_xml=junit_xml,
         no_ci_annotations=no_ci_annotations,
+        base_url=base_url,
+        allow_insecure_http=allow_insecure_http,
     )
 
 
