@@ -475,6 +475,13 @@ def test_github_under_json_keeps_stdout_pure_ndjson(sim: Simulator, tmp_path: Pa
     assert "did not succeed" in summary.read_text(encoding="utf-8")
 
 
+def test_github_under_quiet_keeps_stdout_empty(sim: Simulator, tmp_path: Path) -> None:
+    env = sim_env(sim, tmp_path, GITHUB_ACTIONS="true")
+    done = run(["watch", "anchor", "broken", "-i", "0.1", "--quiet"], env)
+    assert (done.returncode, done.stdout) == (ExitCode.FAILURE, "")
+    assert commands(done.stderr) == ["::error title=anchor broken::login required <b>&</b>"]
+
+
 def test_github_one_shot_pending_is_a_warning(sim: Simulator, tmp_path: Path) -> None:
     env = sim_env(sim, tmp_path, GITHUB_ACTIONS="true")
     done = run(["anchor", "forever"], env)
