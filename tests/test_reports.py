@@ -236,7 +236,10 @@ def test_watch_junit_after_ctrl_c(sim: Simulator, tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     seen = []
-    while not any(" anchor done " in line and line.rstrip().endswith("-> ready") for line in seen):
+    while not (
+        any(" anchor done " in line and line.rstrip().endswith("-> ready") for line in seen)
+        and any(" anchor forever starting -> generating" in line for line in seen)
+    ):
         line = proc.stdout.readline()
         assert line, "the watch ended before the task was done"
         seen.append(line)
