@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import ExitCode, StatusCliError, UsageError
-from .models import Target, TaskStatus
+from .models import Phase, Target, TaskStatus
 from .output import WatchRenderer, duration, print_warning
 from .text import clean
 from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
@@ -73,7 +73,6 @@ class TaskReport:
 
     target: Target
     kind: Kind
-    state: str
     message: str
     seconds: float
     error_code: str | None = None
@@ -135,22 +134,21 @@ def task_from_view(
         kind, message = Kind.INTERRUPTED, f"interrupted after {duration(elapsed)}; was {_where(view)}"
     else:
         kind, message = Kind.PENDING, f"still {_where(view)}"
-    state = view.status.label if view.status is not None else view.label
-    return TaskReport(view.target, kind, state, message, seconds, code, tuple(history))
+    return TaskReport(view.target, kind, message, seconds, code, tuple(history))
 
 
 def task_from_result(target: Target, item: TaskStatus | StatusCliError, seconds: float) -> TaskReport:
     if isinstance(item, StatusCliError):
         text = _error_text(target, item)
-        return TaskReport(target, Kind.ERROR, "error", text, seconds, item.code, (f"error: {text}",))
-    kind = {"success": Kind.SUCCESS, "failure": Kind.FAILED, "pending": Kind.PENDING}[item.phase.value]
+        return TaskReport(target, Kind.ERROR, text, seconds, item.code, (f"error: {text}",))
+    kind = {Phase.SUCCESS: Kind.SUCCESS, Phase.FAILURE: Kind.FAILED, Phase.PENDING: Kind.PENDING}[item.phase]
     message = (
         _status_text(item)
         if kind is Kind.FAILED
         else (f"still {item.label}" if kind is Kind.PENDING else item.label)
     )
     line = f"state: {item.label}" + (f" ({item.error or item.detail})" if item.error or item.detail else "")
-    return TaskReport(target, kind, item.label, message, seconds, None, (line,))
+    return TaskReport(target, kind, message, seconds, None, (line,))
 
 
 class HistoryRecorder(WatchRenderer):
@@ -160,7 +158,6 @@ class HistoryRecorder(WatchRenderer):
         self.inner = inner
         self.started = started
         self.lines: dict[Target, list[str]] = {}
-        self.finished: tuple[WatchSummary, bool] | None = None
 
     def start(self, deadline: float | None) -> None:
         self.inner.start(deadline)
@@ -452,9 +449,7 @@ class CiReports:
             return
         seconds = time.monotonic() - self.started
         code = error.exit_code if error is not None else ExitCode.INTERRUPTED
-        tasks = tuple(
-            TaskReport(t, kind, kind.value, message, seconds, error.code if error else None) for t in targets
-        )
+        tasks = tuple(TaskReport(t, kind, message, seconds, error.code if error else None) for t in targets)
         self.write(RunReport(self.command, self.started_at, seconds, code, tasks))
 
     def write(self, report: RunReport) -> None:

@@ -528,7 +528,7 @@ def test_escaped_command_text_cannot_end_the_line_and_reads_back(text: str) -> N
 
 def make_report(count: int) -> RunReport:
     tasks = tuple(
-        TaskReport(Target("anchor", f"t{n}"), Kind.FAILED if n % 2 else Kind.SUCCESS, "x", "y" * 500, 1.0)
+        TaskReport(Target("anchor", f"t{n}"), Kind.FAILED if n % 2 else Kind.SUCCESS, "y" * 500, 1.0)
         for n in range(count)
     )
     return RunReport("watch", datetime.now(UTC), 3.0, ExitCode.FAILURE, tasks)
