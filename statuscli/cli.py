@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from . import __version__
-from .errors import ExitCode, StatusCliError, UsageError
+from .errors import ExitCode, Signalled, StatusCliError, UsageError
 from .models import PROVIDER_NAMES, check_provider
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .config import ConfigFile, ProviderSettings
     from .models import Target
     from .providers import Fetcher
+    from .reports import CiReports
     from .watch import WatchOptions, WatchSummary
 
 
@@ -144,6 +145,31 @@ InsecureOption = Annotated[
         help="Allow sending the key over plain http:// to a non-loopback host.",
     ),
 ]
+JunitOption = Annotated[
+    str | None,
+    typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report to FILE (for CI)."),
+]
+NoCiOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-ci-annotations",
+        help="In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+    ),
+]
+
+
+def _ci_reports(
+    command: str, junit_xml: str | None, no_ci_annotations: bool, *, json_output: bool, quiet: bool = False
+) -> CiReports:
+    """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
+    from .reports import CiReports, check_junit_path, github_enabled
+
+    return CiReports(
+        command=command,
+        junit_path=check_junit_path(junit_xml) if junit_xml is not None else None,
+        github=github_enabled(os.environ, flag_off=no_ci_annotations),
+        commands_to_stderr=json_output or quiet,
+    )
 
 
 def _recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -222,6 +248,8 @@ def _one_shot(
     run_id: str | None,
     *,
     json_output: bool,
+    junit_xml: str | None = None,
+    no_ci_annotations: bool = False,
     base_url: str | None,
     allow_insecure_http: bool,
     timeout: str | None = None,
@@ -233,6 +261,7 @@ def _one_shot(
     if timeout_s == 0:
         raise UsageError("--timeout must be more than 0")
     targets = _targets(provider, task_ids, run_id)
+    ci = _ci_reports(provider, junit_xml, no_ci_annotations, json_output=json_output)
     settings = _settings(
         [provider],
         base_url=(provider, base_url) if base_url else None,
@@ -250,7 +279,7 @@ def _one_shot(
         from .render import WaitingLine
 
         line = WaitingLine()
-    with Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
+    with ci.guard(targets), Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
         try:
             results = fetcher.fetch_many(
                 targets,
@@ -274,6 +303,7 @@ def _one_shot(
     for target, item in results:
         if isinstance(item, StatusCliError):
             print_error(task_message(target, item))
+    ci.one_shot_done(results, code)
     raise typer.Exit(int(code))
 
 
@@ -284,6 +314,8 @@ def _one_shot(
 def anchor(
     task_ids: AnchorIds,
     json_output: JsonOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
     timeout: OneShotTimeoutOption = None,
@@ -303,6 +335,8 @@ def anchor(
         task_ids,
         None,
         json_output=json_output,
+        junit_xml=junit_xml,
+        no_ci_annotations=no_ci_annotations,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
         timeout=timeout,
@@ -317,6 +351,8 @@ def browserable(
         typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
     ] = None,
     json_output: JsonOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
     timeout: OneShotTimeoutOption = None,
@@ -336,6 +372,8 @@ def browserable(
         task_ids,
         run_id,
         json_output=json_output,
+        junit_xml=junit_xml,
+        no_ci_annotations=no_ci_annotations,
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
         timeout=timeout,
@@ -406,6 +444,8 @@ def watch(
     notify: Annotated[bool, typer.Option("--notify", help="Send a desktop notification at the end.")] = False,
     base_url: BaseUrlOption = None,
     allow_insecure_http: InsecureOption = False,
+    junit_xml: JunitOption = None,
+    no_ci_annotations: NoCiOption = False,
 ) -> None:
     """Poll tasks until each one is done, with a live table in a terminal.
 
@@ -428,6 +468,7 @@ def watch(
     if timeout_s == 0:
         raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
     targets = _watch_targets(args or [], file, run_id, base_url)
+    ci = _ci_reports("watch", junit_xml, no_ci_annotations, json_output=json_output, quiet=quiet)
     providers = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
@@ -444,8 +485,8 @@ def watch(
         interval=interval_s, timeout=timeout_s, fail_fast=fail_fast, max_failures=max_failures
     )
     pool = min(options.workers, len(targets))
-    with Fetcher(settings, retries=0, pool_size=pool) as fetcher:
-        code = _run_watch(targets, fetcher, options, json_output, quiet, bell, notify)
+    with ci.guard(targets), Fetcher(settings, retries=0, pool_size=pool) as fetcher:
+        code = _run_watch(targets, fetcher, options, json_output, quiet, bell, notify, ci=ci)
     raise typer.Exit(int(code))
 
 
@@ -510,6 +551,7 @@ def _run_watch(
     notify: bool,
     *,
     remember: bool = True,
+    ci: CiReports | None = None,
 ) -> ExitCode:
     from .output import (
         JsonLinesRenderer,
@@ -537,6 +579,8 @@ def _run_watch(
         from .render import PlainRenderer
 
         renderer = PlainRenderer()
+    if ci is not None:
+        renderer = ci.record(renderer, watcher.started)
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
     interrupt_code = ExitCode.INTERRUPTED
@@ -544,7 +588,7 @@ def _run_watch(
         renderer.start(deadline)
         for update in watcher.run():
             renderer.update(update)
-    except (KeyboardInterrupt, _Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
+    except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True
         interrupt_code = _interrupt_code(exc)
     except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
@@ -560,6 +604,8 @@ def _run_watch(
         renderer.finish(summary, interrupted=interrupted)
     except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
         _silence_stdout()
+    if ci is not None:
+        ci.watch_done(summary, interrupted=interrupted)
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
     _report_errors(summary)
@@ -570,30 +616,19 @@ def _run_watch(
     return summary.exit_code
 
 
-class _Signalled(BaseException):
-    """SIGTERM or SIGHUP: handled like Ctrl-C (terminal restored, summary printed), exit 128 + signal.
-
-    Not a KeyboardInterrupt, which Typer turns into exit 130 on its way out.
-    """
-
-    def __init__(self, code: ExitCode) -> None:
-        super().__init__()
-        self.code = code
-
-
 def _interrupt_code(exc: BaseException) -> ExitCode:
-    return exc.code if isinstance(exc, _Signalled) else ExitCode.INTERRUPTED
+    return exc.code if isinstance(exc, Signalled) else ExitCode.INTERRUPTED
 
 
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `_Signalled` in the main thread for the duration, then put back."""
+    """Turn SIGTERM and SIGHUP into `Signalled` in the main thread for the duration, then put back."""
     import signal
 
     codes = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}  # no SIGHUP on Windows
 
     def handler(signum: int, frame: object) -> None:
-        raise _Signalled(codes[signal.Signals(signum).name])
+        raise Signalled(codes[signal.Signals(signum).name])
 
     previous: dict[signal.Signals, Any] = {}
     for name in codes:
@@ -1080,7 +1115,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         # The reader of stdout went away (`status config | head -1`): stop quietly, like Ctrl-C.
         _silence_stdout()
         sys.exit(int(ExitCode.INTERRUPTED))
-    except (KeyboardInterrupt, _Signalled) as exc:
+    except (KeyboardInterrupt, Signalled) as exc:
         sys.exit(int(_interrupt_code(exc)))
     except SystemExit:
         raise

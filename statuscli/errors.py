@@ -124,3 +124,14 @@ class BadResponseError(ApiError):
 
     code = "bad_response"
     transient = True
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (terminal restored, summary printed), exit 128 + signal.
+
+    Not a KeyboardInterrupt, which Typer turns into exit 130 on its way out.
+    """
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__()
+        self.code = code

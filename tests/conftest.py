@@ -31,6 +31,10 @@ _ENV_VARS = (
     "https_proxy",
     "ALL_PROXY",
     "all_proxy",
+    # A test suite run inside GitHub Actions must not print workflow commands from in-process runs.
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "STATUSCLI_CI",
 )
 
 
