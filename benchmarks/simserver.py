@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from statuscli import simulator as sim_module
-from statuscli.simulator import Simulator, load_scenario
+from statuscli.sim import RequestHandler, Simulator, load_scenario
 
 _ANCHOR_PATH = re.compile(r"/v2/tasks/([^/]+)/generation-status/?")
 
@@ -70,12 +69,10 @@ class Recorder:
             self.requests.clear()
 
 
-def make_handler(recorder: Recorder) -> type:
-    # The Simulator has no public hook for its handler; this subclasses its (private) one, so the
-    # served API is exactly the one `status simulate` serves.
-    base: type = sim_module._Handler
-
-    class CountingHandler(base):  # type: ignore[misc, valid-type]
+def make_handler(recorder: Recorder) -> type[RequestHandler]:
+    # A subclass of the simulator's own handler, so the served API is exactly the one
+    # `status simulate` serves.
+    class CountingHandler(RequestHandler):
         def setup(self) -> None:
             super().setup()
             self.bench_connection = recorder.new_connection()
@@ -118,12 +115,7 @@ def main() -> int:
     args = parser.parse_args()
 
     recorder = Recorder()
-    simulator = Simulator(load_scenario(args.scenario), port=args.port)
-    server = getattr(simulator, "_server", None)
-    if server is None or not hasattr(sim_module, "_Handler"):
-        print("statuscli.simulator changed: no _server/_Handler to wrap", file=sys.stderr)
-        return 2
-    server.RequestHandlerClass = make_handler(recorder)
+    simulator = Simulator(load_scenario(args.scenario), port=args.port, handler=make_handler(recorder))
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
