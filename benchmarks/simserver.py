@@ -7,7 +7,9 @@ On top of the two provider APIs and `/_sim/tasks` it answers:
 
 - `/_bench/counts`: API requests and client connections so far, and the time of the first request;
 - `/_bench/requests`: every AnchorBrowser API request as `[server epoch time, task id, connection no.]`;
-- `/_bench/reset`: forget what was recorded.
+- `/_bench/reset`: forget what was recorded;
+- `/_bench/counters`: per provider, the simulator's own counters (requests, and 429 answers from its
+  scenario's `[limits]` or `!429` faults), from `Simulator.counters()`.
 
 Each accepted TCP connection gets a number, so "connections opened by the client" is the number of
 distinct connection numbers among its API requests (the harness's own `/_bench` calls are not counted).
@@ -16,6 +18,7 @@ distinct connection numbers among its API requests (the harness's own `/_bench` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import signal
@@ -92,6 +95,9 @@ def make_handler(recorder: Recorder) -> type[RequestHandler]:
                 document = recorder.counts()
             elif path == "/_bench/requests":
                 document = recorder.snapshot()
+            elif path == "/_bench/counters":
+                counters = self.simulator.counters()
+                document = {name: dataclasses.asdict(counts) for name, counts in counters.items()}
             elif path == "/_bench/reset":
                 recorder.reset()
                 document = {"ok": True}
