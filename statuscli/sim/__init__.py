@@ -7,6 +7,7 @@ life cycle and handler, and one module per provider its routes (named in the pro
 
 from __future__ import annotations
 
+from .handler import RequestHandler
 from .limits import Counts
 from .scenario import (
     DEFAULT_KEYS,
@@ -20,7 +21,7 @@ from .scenario import (
     load_scenario,
     parse_timeline,
 )
-from .server import RequestHandler, Simulator
+from .server import Simulator
 
 __all__ = [
     "DEFAULT_KEYS",

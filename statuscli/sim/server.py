@@ -1,4 +1,4 @@
-"""The simulator's server: its life cycle on one loopback port, task clocks, limits, and the HTTP handler.
+"""The simulator: its life cycle on one loopback port, task clocks, limits, and routing a request.
 
 Each task follows its timeline from its first request. Requests to a provider's paths go to that
 provider's routes (a module named by the provider's `simulator` field in the registry), after its
@@ -14,24 +14,20 @@ import ipaddress
 import random
 import re
 import socket
-import socketserver
-import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from .faults import ErrorBody, Response, express_404, html_response, json_bytes, json_response
+from .faults import ErrorBody, Response, express_404, html_response, json_response
+from .handler import RequestHandler, SimulatorServer
 from .limits import Counts, Limiter
 from .scenario import RANDOM_FAULTS, Scenario, SimTask, Step, task_key
 
-__all__ = ["DEFAULT_STALL_SECONDS", "RequestHandler", "Routes", "Simulator", "TaskRun"]
+__all__ = ["DEFAULT_STALL_SECONDS", "Routes", "Simulator", "TaskRun", "provider_routes"]
 
 DEFAULT_STALL_SECONDS = 30.0
 
@@ -125,7 +121,7 @@ class Simulator:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._closed = False
-        self._server = _Server((bind_host, port), self, handler or RequestHandler)
+        self._server = SimulatorServer((bind_host, port), self, handler or RequestHandler)
         self.port: int = int(self._server.server_address[1])
         url_host = f"[{bind_host}]" if ":" in bind_host else bind_host
         self.base_url = f"http://{url_host}:{self.port}"
@@ -307,102 +303,3 @@ class Simulator:
             with self._lock:
                 limiter.too_many += 1
         return response
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for idle keep-alive connections
-    request_queue_size = 1024
-
-    def __init__(self, address: tuple[str, int], simulator: Simulator, handler: type[RequestHandler]) -> None:
-        self.simulator = simulator
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn): skip it.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients vanishing mid-request are normal under load and in fault tests: stay quiet.
-        if self.simulator.verbose:
-            super().handle_error(request, client_address)
-
-
-class RequestHandler(BaseHTTPRequestHandler):
-    """Speaks HTTP/1.1 for a Simulator; subclass it (and pass `handler=`) to add endpoints."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "statuscli-sim"
-    wbufsize = 1 << 16  # headers and body leave in one write (flushed per request)
-    disable_nagle_algorithm = True
-    server: _Server
-
-    @property
-    def simulator(self) -> Simulator:
-        return self.server.simulator
-
-    def setup(self) -> None:
-        super().setup()
-        self._reset = False
-        self.simulator.opened(self.connection)
-
-    def finish(self) -> None:
-        self.simulator.closed(self.connection)
-        try:
-            super().finish()
-        finally:
-            if self._reset:
-                # SO_LINGER 0 then close: the peer gets a TCP RST instead of a response.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.simulator.verbose:
-            super().log_message(format, *args)
-
-    def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        response = self.simulator.respond(path, headers)
-        if response.stall and self.simulator.stall():
-            response = Response(0, reset=True)
-        self.send(response)
-
-    def _method_not_allowed(self) -> None:
-        body = {"error": "Method not allowed", "code": 405}
-        self.send(Response(405, json_bytes(body), headers=(("Allow", "GET"),), close=True))
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _method_not_allowed
-    do_OPTIONS = do_TRACE = do_CONNECT = _method_not_allowed
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # http.server answers a method it has no do_* for with 501; the API says 405.
-        if code == HTTPStatus.NOT_IMPLEMENTED:
-            self._method_not_allowed()
-        else:
-            super().send_error(code, message, explain)
-
-    def send(self, response: Response) -> None:
-        """Send `response` (or reset the connection)."""
-        if response.reset:
-            self._reset = True
-            self.close_connection = True
-            return
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        if response.close:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
