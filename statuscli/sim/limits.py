@@ -91,5 +91,9 @@ class Limiter:
             return None
         return max(1, math.ceil(wait))
 
+    def answered_429(self) -> None:
+        """Count a 429 answer to this provider, whether a limit or a `!429` fault gave it."""
+        self.too_many += 1
+
     def counts(self) -> Counts:
         return Counts(requests=self.requests, too_many=self.too_many)

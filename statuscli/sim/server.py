@@ -301,5 +301,5 @@ class Simulator:
             response = routes.handle(self, path, headers)
         if response.status == 429:
             with self._lock:
-                limiter.too_many += 1
+                limiter.answered_429()
         return response
