@@ -7,7 +7,9 @@ On top of the two provider APIs and `/_sim/tasks` it answers:
 
 - `/_bench/counts`: API requests and client connections so far, and the time of the first request;
 - `/_bench/requests`: every AnchorBrowser API request as `[server epoch time, task id, connection no.]`;
-- `/_bench/reset`: forget what was recorded.
+- `/_bench/reset`: forget what was recorded;
+- `/_bench/counters`: per provider, the simulator's own counters (requests, and 429 answers from its
+  scenario's `[limits]` or `!429` faults), from `Simulator.counters()`.
 
 Each accepted TCP connection gets a number, so "connections opened by the client" is the number of
 distinct connection numbers among its API requests (the harness's own `/_bench` calls are not counted).
@@ -16,6 +18,7 @@ distinct connection numbers among its API requests (the harness's own `/_bench` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import signal
@@ -26,8 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from statuscli import simulator as sim_module
-from statuscli.simulator import Simulator, load_scenario
+from statuscli.sim import RequestHandler, Simulator, load_scenario
 
 _ANCHOR_PATH = re.compile(r"/v2/tasks/([^/]+)/generation-status/?")
 
@@ -70,12 +72,10 @@ class Recorder:
             self.requests.clear()
 
 
-def make_handler(recorder: Recorder) -> type:
-    # The Simulator has no public hook for its handler; this subclasses its (private) one, so the
-    # served API is exactly the one `status simulate` serves.
-    base: type = sim_module._Handler
-
-    class CountingHandler(base):  # type: ignore[misc, valid-type]
+def make_handler(recorder: Recorder) -> type[RequestHandler]:
+    # A subclass of the simulator's own handler, so the served API is exactly the one
+    # `status simulate` serves.
+    class CountingHandler(RequestHandler):
         def setup(self) -> None:
             super().setup()
             self.bench_connection = recorder.new_connection()
@@ -95,6 +95,9 @@ def make_handler(recorder: Recorder) -> type:
                 document = recorder.counts()
             elif path == "/_bench/requests":
                 document = recorder.snapshot()
+            elif path == "/_bench/counters":
+                counters = self.simulator.counters()
+                document = {name: dataclasses.asdict(counts) for name, counts in counters.items()}
             elif path == "/_bench/reset":
                 recorder.reset()
                 document = {"ok": True}
@@ -118,12 +121,7 @@ def main() -> int:
     args = parser.parse_args()
 
     recorder = Recorder()
-    simulator = Simulator(load_scenario(args.scenario), port=args.port)
-    server = getattr(simulator, "_server", None)
-    if server is None or not hasattr(sim_module, "_Handler"):
-        print("statuscli.simulator changed: no _server/_Handler to wrap", file=sys.stderr)
-        return 2
-    server.RequestHandlerClass = make_handler(recorder)
+    simulator = Simulator(load_scenario(args.scenario), port=args.port, handler=make_handler(recorder))
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt

@@ -721,7 +721,7 @@ def demo(
     """
     from .config import ProviderSettings
     from .providers import Fetcher, make_target
-    from .simulator import DEFAULT_KEYS, Simulator, default_scenario
+    from .sim import DEFAULT_KEYS, Simulator, default_scenario
     from .targets import parse_duration
     from .watch import WatchOptions
 
@@ -799,7 +799,7 @@ def simulate(
       status simulate --port 8787
       status simulate --scenario my-scenario.toml
     """
-    from .simulator import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
+    from .sim import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
 
     try:
         loaded = load_scenario(scenario) if scenario is not None else default_scenario()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 BIN = Path(sys.executable).parent
 

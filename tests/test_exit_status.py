@@ -21,7 +21,7 @@ import pexpect
 import pytest
 
 from statuscli.errors import ExitCode
-from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .test_e2e import BIN, run_status
 

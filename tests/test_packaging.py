@@ -203,7 +203,7 @@ def test_the_wheel_runs_on_each_supported_python(version: str, tmp_path: Path) -
         )
         assert (done.returncode, done.stdout, done.stderr) == (0, f"statuscli {__version__}\n", ""), argv
     # Run from elsewhere, it imports the installed package, and the demo's scenario file is in it.
-    probe = "import statuscli.simulator as s; print(s.__file__, len(s.default_scenario().tasks))"
+    probe = "import statuscli.sim as s; print(s.__file__, len(s.default_scenario().tasks))"
     done = subprocess.run(
         [str(venv / "bin" / "python"), "-c", probe],
         capture_output=True,

@@ -37,7 +37,7 @@ from statuscli.reports import (
     junit_xml,
     step_summary,
 )
-from statuscli.simulator import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY
 from .test_e2e import BIN

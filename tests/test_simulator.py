@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from statuscli.simulator import (
+from statuscli.sim import (
     DEFAULT_KEYS,
     FAULTS,
     Scenario,

@@ -62,7 +62,7 @@ def rss_kib(pid: int) -> int:
 
 @pytest.mark.soak
 def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
-    simulator: Any = pytest.importorskip("statuscli.simulator")
+    simulator: Any = pytest.importorskip("statuscli.sim")
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc to read the peak RSS")
     rng = random.Random(20261123)

@@ -27,6 +27,9 @@ class Provider:
     supports_run_id: bool
     request: Callable[[Target], tuple[list[str], dict[str, str]]]
     parse: Callable[[Target, Any], TaskStatus]
+    #: The dotted module path of its simulated API (a module with a `ROUTES` object), imported
+    #: only when a simulator starts; None: the simulator does not serve this provider.
+    simulator: str | None = None
 
 
 PROVIDERS: tuple[Provider, ...] = (
@@ -36,6 +39,7 @@ PROVIDERS: tuple[Provider, ...] = (
         supports_run_id=False,
         request=anchor.request,
         parse=anchor.parse_generation_status,
+        simulator="statuscli.sim.anchor",
     ),
     Provider(
         name=browserable.NAME,
@@ -43,6 +47,7 @@ PROVIDERS: tuple[Provider, ...] = (
         supports_run_id=True,
         request=browserable.request,
         parse=browserable.parse_run_status,
+        simulator="statuscli.sim.browserable",
     ),
 )
 

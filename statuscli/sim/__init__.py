@@ -1,0 +1,40 @@
+"""A local stand-in for the providers' status APIs, on one loopback port: the package's public face.
+
+Used by `status demo`, `status simulate`, end-to-end tests and benchmarks. `scenario` holds the
+schema and loading, `faults` the responses, `limits` the per-provider request limits, `server` the
+life cycle and handler, and one module per provider its routes (named in the provider registry).
+"""
+
+from __future__ import annotations
+
+from .handler import RequestHandler
+from .limits import Counts
+from .scenario import (
+    DEFAULT_KEYS,
+    FAULTS,
+    Limit,
+    Scenario,
+    ScenarioError,
+    SimTask,
+    Step,
+    default_scenario,
+    load_scenario,
+    parse_timeline,
+)
+from .server import Simulator
+
+__all__ = [
+    "DEFAULT_KEYS",
+    "FAULTS",
+    "Counts",
+    "Limit",
+    "RequestHandler",
+    "Scenario",
+    "ScenarioError",
+    "SimTask",
+    "Simulator",
+    "Step",
+    "default_scenario",
+    "load_scenario",
+    "parse_timeline",
+]
