@@ -2,8 +2,8 @@
 
 A socket timeout bounds only the wait for the next byte, so a server that drips its status line,
 headers or body one byte at a time would hold a blocking read forever. No public requests or urllib3
-API bounds a whole read, so the attempt runs in a worker thread of its own and the caller waits for
-it only until the deadline: then it gives up, marks the attempt abandoned and returns. The worker
+API bounds a whole read, so the attempt runs on a worker thread and the caller waits for it only
+until the deadline: then it gives up, marks the attempt abandoned and returns. The worker
 ends by itself (its body loop checks the deadline between chunks; a header read ends when the server
 stops or a read times out), closes whatever response it got, so that connection is never pooled
 again, and its late answer is ignored.
@@ -11,10 +11,11 @@ again, and its late answer is ignored.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import urllib3.exceptions
@@ -22,9 +23,13 @@ import urllib3.exceptions
 from .errors import ApiError
 from .models import RequestProgress
 
+#: Workers kept parked for the next attempt, and how long one waits before it retires.
+MAX_IDLE = 64
+IDLE_SECONDS = 30.0
 
-class Attempt(threading.Thread):
-    """One request's worker: runs `call`, which must end within `seconds` per attempt.
+
+class Attempt:
+    """One request: runs `call` on a worker thread; each attempt inside it must end within `seconds`.
 
     urllib3 may make several attempts inside one call (its retries); `pause` and `restart`, called
     around the wait between them (see `client.CappedRetry.sleep`), give each attempt a fresh budget
@@ -34,7 +39,6 @@ class Attempt(threading.Thread):
     def __init__(
         self, call: Callable[[Attempt], Any], seconds: float, progress: RequestProgress | None
     ) -> None:
-        super().__init__(name="statuscli-attempt", daemon=True)
         self._call = call
         self.seconds = seconds
         #: The one-shot's status line record, updated as urllib3 retries (None: nobody watches).
@@ -50,7 +54,7 @@ class Attempt(threading.Thread):
     def current() -> Attempt | None:
         """The attempt this thread runs, if it is an attempt's worker."""
         thread = threading.current_thread()
-        return thread if isinstance(thread, Attempt) else None
+        return thread.attempt if isinstance(thread, _Worker) else None
 
     def remaining(self) -> float:
         """Seconds left of the current attempt's budget (infinite while paused between attempts)."""
@@ -69,9 +73,9 @@ class Attempt(threading.Thread):
             self._cond.notify_all()
 
     def outcome(self) -> tuple[bool, Any]:
-        """Start the worker and wait: (True, result) when it ended in time, (False, None) when it
-        overran its deadline and was abandoned. Re-raises the worker's exception."""
-        self.start()
+        """Start the call and wait: (True, result) when it ended in time, (False, None) when it
+        overran its deadline and was abandoned. Re-raises the call's exception."""
+        _Worker.hand(self)
         try:
             with self._cond:
                 while not self._done:
@@ -91,7 +95,7 @@ class Attempt(threading.Thread):
             raise self._error
         return True, self._result
 
-    def run(self) -> None:
+    def _run(self) -> None:
         result: Any = None
         error: BaseException | None = None
         try:
@@ -100,11 +104,57 @@ class Attempt(threading.Thread):
             error = exc
         with self._cond:
             self._done = True
-            self._result, self._error = result, error
-            abandoned = self._abandoned
+            if not self._abandoned:  # else nobody reads it; `call` has closed its response already
+                self._result, self._error = result, error
             self._cond.notify_all()
-        if abandoned:  # nobody will read these; `call` has closed its response already
-            self._result = self._error = None
+
+
+class _Worker(threading.Thread):
+    """A daemon thread that runs attempts one after another, parked between them.
+
+    Not concurrent.futures: its threads are joined at interpreter exit, so one abandoned attempt
+    still reading from a dripping server would hold the process open. Reusing the threads keeps a
+    large watch's hundreds of polls a second from paying a thread start each.
+    """
+
+    _idle: ClassVar[list[_Worker]] = []
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        super().__init__(name="statuscli-attempt", daemon=True)
+        self._jobs: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
+        #: The attempt this thread runs now (see `Attempt.current`).
+        self.attempt: Attempt | None = None
+
+    @classmethod
+    def hand(cls, attempt: Attempt) -> None:
+        """Run `attempt` on an idle worker, or on a new one."""
+        with cls._lock:
+            worker = cls._idle.pop() if cls._idle else None
+        if worker is None:
+            worker = cls()
+            worker._jobs.put(attempt)
+            worker.start()
+        else:
+            worker._jobs.put(attempt)
+
+    def run(self) -> None:
+        while True:
+            try:
+                attempt = self._jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self in self._idle:  # nobody took it meanwhile: retire
+                        self._idle.remove(self)
+                        return
+                continue  # `hand` took this worker just now: its job is on the way
+            self.attempt = attempt
+            attempt._run()
+            self.attempt = None
+            with self._lock:
+                if len(self._idle) >= MAX_IDLE:
+                    return
+                self._idle.append(self)
 
 
 def transport_error(provider: str, exc: BaseException) -> ApiError:
