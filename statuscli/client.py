@@ -1,7 +1,8 @@
 """The HTTP layer: one requests Session per provider, with timeouts, retries and safe URLs.
 
 Turns every transport or HTTP failure into a `StatusCliError` subclass, so callers see either a decoded
-JSON payload or an error that carries its exit code.
+JSON payload or an error that carries its exit code. Each attempt runs under its deadline through
+`transport.Attempt`: requests and urllib3 are used through their public APIs only.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ class HttpClient:
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        #: The overall time one request may take, reading the body included (a slow drip ends here).
+        #: The time one attempt may take, connecting, headers and body together (a slow drip ends here).
         self.deadline = endpoint.connect_timeout + endpoint.read_timeout * 2
 
     def close(self) -> None:
