@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from statuscli.client import Endpoint, HttpClient
 from statuscli.errors import ApiError
@@ -100,3 +101,26 @@ def test_an_attempt_error_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="broken"):
         Attempt(fail, 5, None).outcome()
+
+
+def test_a_retry_after_wait_longer_than_the_deadline_is_not_an_overrun(httpserver: HTTPServer) -> None:
+    """The deadline is per attempt (0.1 + 2 * 0.3 s here); urllib3's 1 s Retry-After wait between the
+    two attempts is off the clock, and the failed attempt shows in the progress record."""
+    path = "/v2/tasks/T1/generation-status"
+    httpserver.expect_oneshot_request(path).respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "1"}
+    )
+    httpserver.expect_request(path).respond_with_json({"id": "T1", "status": "ready"})
+    client = HttpClient(
+        Endpoint("anchor", httpserver.url_for("").rstrip("/"), "anchor-api-key", "k" * 20, 0.1, 0.3, 1)
+    )
+    progress = client.progress()
+    started = time.monotonic()
+    assert client.get_json(["v2", "tasks", "T1", "generation-status"], progress=progress) == {
+        "id": "T1",
+        "status": "ready",
+    }
+    client.close()
+    assert time.monotonic() - started >= 0.9  # it did wait for Retry-After
+    assert (progress.failures, progress.last_error) == (1, "HTTP 429")
+    assert len(httpserver.log) == 2
