@@ -36,7 +36,7 @@ from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
+from .errors import ApiError, AuthError, BadResponseError, NotFoundError
 from .models import RequestProgress
 
 log = logging.getLogger("statuscli.http")
@@ -46,7 +46,6 @@ USER_AGENT = f"statuscli/{__version__}"
 MAX_DEPTH = 64
 #: A status body larger than this is refused: these documents are a few hundred bytes.
 MAX_BODY = 1024 * 1024
-MAX_ID_LENGTH = 512
 
 
 class CappedRetry(Retry):
@@ -99,25 +98,6 @@ def make_retry(retries: int) -> Retry:
         raise_on_status=False,
         raise_on_redirect=False,
     )
-
-
-def check_id(value: str, what: str) -> str:
-    """Reject ids that could change the endpoint even once percent-encoded."""
-    if value == "":
-        raise UsageError(f"{what} must not be empty")
-    if value in (".", ".."):
-        raise UsageError(f"{what} must not be '{value}'")
-    if len(value) > MAX_ID_LENGTH:
-        raise UsageError(f"{what} is longer than {MAX_ID_LENGTH} characters")
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value):
-        raise UsageError(f"{what} must not contain control characters")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # bytes that are not UTF-8, as the OS handed them over (surrogates)
-            shown = value.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
-            raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
-    return value
 
 
 def path_segment(value: str) -> str:
