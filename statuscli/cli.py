@@ -6,49 +6,20 @@ parsed command to `runtime.run`, where errors become exit codes and one-line mes
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup, TyperOption
 
 from . import __version__, runtime
+from . import cli_options as opt
 from .errors import UsageError
-from .providers import Provider, provider_names, providers
-
-DEBUG_HELP = "Log each request (method, URL, status, timing, retries) to stderr; keys masked."
-
-
-def _set_debug(ctx: typer.Context, param: object, value: bool) -> None:
-    if value:
-        runtime.enable_debug()
-
-
-class _Commands(TyperGroup):
-    """The root group: every command also takes `--debug`, so it works after the command too."""
-
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        for command in self.commands.values():
-            if not any(param.name == "debug" for param in command.params):
-                command.params.append(
-                    TyperOption(
-                        param_decls=["--debug"],
-                        is_flag=True,
-                        default=False,
-                        expose_value=False,
-                        callback=_set_debug,
-                        help=DEBUG_HELP,
-                    )
-                )
-
+from .providers import provider_names, providers
 
 app = typer.Typer(
-    cls=_Commands,
+    cls=opt.Commands,
     name="status",
     epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
     "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted (129 SIGHUP, 143 SIGTERM). "
@@ -61,37 +32,10 @@ app = typer.Typer(
 )
 
 
-def _exit(code: int) -> NoReturn:
-    raise typer.Exit(int(code))
-
-
 def _version(value: bool) -> None:
     if value:
         runtime.echo(f"statuscli {__version__}")
         raise typer.Exit(0)
-
-
-def _complete_provider(incomplete: str) -> list[str]:
-    return [p for p in provider_names() if p.startswith(incomplete)]
-
-
-def _recent_ids(provider: str, incomplete: str) -> list[str]:
-    from .recent import complete
-
-    return complete(provider, incomplete)
-
-
-def _complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
-    """After `watch`: a provider name first, then that provider's recent task ids."""
-    words = ctx.params.get("args") or []
-    provider = words[0] if words and words[0] in provider_names() else None
-    if provider is None:
-        return _complete_provider(incomplete)
-    return _recent_ids(provider, incomplete)
-
-
-def _either(names: tuple[str, ...]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 @app.callback()
@@ -100,7 +44,7 @@ def root(
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=opt.DEBUG_HELP)] = False,
 ) -> None:
     """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
 
@@ -114,85 +58,6 @@ def root(
         runtime.enable_debug()
 
 
-# ---- shared options -------------------------------------------------------------------------------
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (errors too).")]
-OneShotTimeoutOption = Annotated[
-    str | None,
-    typer.Option(
-        "--timeout",
-        "-t",
-        metavar="DURATION",
-        help="Overall limit, retries included: 90, 90s, 5m (default 60s, or the config's timeout). "
-        "Exit 6 when it passes.",
-    ),
-]
-BaseUrlOption = Annotated[
-    str | None,
-    typer.Option("--base-url", metavar="URL", help="API base URL (overrides env and config)."),
-]
-InsecureOption = Annotated[
-    bool,
-    typer.Option(
-        "--allow-insecure-http", help="Allow sending the key over plain http:// to a non-loopback host."
-    ),
-]
-JunitOption = Annotated[
-    str | None,
-    typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report to FILE (for CI)."),
-]
-NoCiOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-ci-annotations",
-        help="In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
-    ),
-]
-RunIdOption = Annotated[
-    str | None,
-    typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
-]
-
-
-# ---- one-shot commands, one per provider ----------------------------------------------------------
-
-
-def _one_shot_command(spec: Provider) -> Callable[..., None]:
-    """`status NAME TASK_ID...` for one provider: its completer, `--run-id` when it has runs."""
-
-    def complete_id(incomplete: str) -> list[str]:
-        return _recent_ids(spec.name, incomplete)
-
-    def command(**options: Any) -> None:
-        from .app import Reports, one_shot
-
-        reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
-        _exit(
-            one_shot(
-                spec.name, options.pop("task_ids"), options.pop("run_id", None), reports=reports, **options
-            )
-        )
-
-    ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [inspect.Parameter("task_ids", keyword, annotation=Annotated[list[str], ids])]
-    if spec.supports_run_id:
-        params.append(inspect.Parameter("run_id", keyword, annotation=RunIdOption, default=None))
-    for name, annotation, default in (
-        ("json_output", JsonOption, False),
-        ("junit_xml", JunitOption, None),
-        ("no_ci_annotations", NoCiOption, False),
-        ("base_url", BaseUrlOption, None),
-        ("allow_insecure_http", InsecureOption, False),
-        ("timeout", OneShotTimeoutOption, None),
-    ):
-        params.append(inspect.Parameter(name, keyword, annotation=annotation, default=default))
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    command.__doc__ = spec.help
-    command.__name__ = spec.name
-    return command
-
-
 _generated: set[str] = set()
 
 
@@ -203,7 +68,7 @@ def sync_provider_commands() -> None:
     others = [info for info in app.registered_commands if info.name not in _generated]
     app.registered_commands = []
     for spec in providers():
-        app.command(name=spec.name)(_one_shot_command(spec))
+        app.command(name=spec.name)(opt.one_shot_command(spec))
     app.registered_commands += others
     _generated.clear()
     _generated.update(provider_names())
@@ -214,65 +79,21 @@ def sync_provider_commands() -> None:
 
 @app.command()
 def watch(
-    args: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PROVIDER TASK_ID",
-            help="A provider (anchor or browserable) and its task ids.",
-            autocompletion=_complete_watch_args,
-            show_default=False,
-        ),
-    ] = None,
-    file: Annotated[
-        str | None,
-        typer.Option(
-            "--file",
-            "-f",
-            metavar="FILE",
-            help="Targets, one per line: 'anchor ID' or 'browserable ID [RUN_ID]'; '-' is stdin.",
-        ),
-    ] = None,
-    run_id: Annotated[
-        str | None,
-        typer.Option("--run-id", metavar="RUN_ID", help="A Browserable run (single task only)."),
-    ] = None,
-    interval: Annotated[
-        str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
-    ] = "2s",
-    timeout: Annotated[
-        str | None,
-        typer.Option(
-            "--timeout",
-            "-t",
-            metavar="DURATION",
-            help="Overall deadline: 90, 90s, 5m, 1h. Exit 124 when it passes.",
-        ),
-    ] = None,
-    fail_fast: Annotated[
-        bool, typer.Option("--fail-fast", help="Stop at the first failed or errored task.")
-    ] = False,
-    max_failures: Annotated[
-        int,
-        typer.Option(
-            "--max-failures",
-            metavar="N",
-            min=1,
-            max=100,
-            help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",
-        ),
-    ] = 5,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="NDJSON on stdout: one object per change, then a summary.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code speaks.")
-    ] = False,
-    bell: Annotated[bool, typer.Option("--bell", help="Ring the terminal bell at the end.")] = False,
-    notify: Annotated[bool, typer.Option("--notify", help="Send a desktop notification at the end.")] = False,
-    base_url: BaseUrlOption = None,
-    allow_insecure_http: InsecureOption = False,
-    junit_xml: JunitOption = None,
-    no_ci_annotations: NoCiOption = False,
+    args: opt.WatchArgs = None,
+    file: opt.FileOption = None,
+    run_id: opt.WatchRunIdOption = None,
+    interval: opt.IntervalOption = "2s",
+    timeout: opt.WatchTimeoutOption = None,
+    fail_fast: opt.FailFastOption = False,
+    max_failures: opt.MaxFailuresOption = 5,
+    json_output: opt.NdjsonOption = False,
+    quiet: opt.QuietOption = False,
+    bell: opt.BellOption = False,
+    notify: opt.NotifyOption = False,
+    base_url: opt.BaseUrlOption = None,
+    allow_insecure_http: opt.InsecureOption = False,
+    junit_xml: opt.JunitOption = None,
+    no_ci_annotations: opt.NoCiOption = False,
 ) -> None:
     """Poll tasks until each one is done, with a live table in a terminal.
 
@@ -303,7 +124,7 @@ def watch(
         allow_insecure_http=allow_insecure_http,
         reports=Reports(junit_xml, no_ci_annotations),
     )
-    _exit(run(request))
+    opt.exit_with(run(request))
 
 
 # ---- simulator ------------------------------------------------------------------------------------
@@ -311,10 +132,8 @@ def watch(
 
 @app.command()
 def demo(
-    interval: Annotated[
-        str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
-    ] = "1s",
-    json_output: Annotated[bool, typer.Option("--json", help="NDJSON instead of the table.")] = False,
+    interval: opt.DemoIntervalOption = "1s",
+    json_output: opt.DemoJsonOption = False,
 ) -> None:
     """Watch simulated tasks of both providers finish: no account, key or network needed.
 
@@ -328,28 +147,14 @@ def demo(
     """
     from .demo import demo as run
 
-    _exit(run(interval, json_output=json_output))
+    opt.exit_with(run(interval, json_output=json_output))
 
 
 @app.command()
 def simulate(
-    port: Annotated[
-        int,
-        typer.Option(
-            "--port", "-p", metavar="N", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."
-        ),
-    ] = 0,
-    scenario: Annotated[
-        Path | None,
-        typer.Option(
-            "--scenario",
-            metavar="FILE",
-            help="A TOML or JSON scenario (default: the demo scenario).",
-            exists=False,
-            dir_okay=False,
-        ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Log every request to stderr.")] = False,
+    port: opt.PortOption = 0,
+    scenario: opt.ScenarioOption = None,
+    verbose: opt.VerboseOption = False,
 ) -> None:
     """Serve both provider APIs on 127.0.0.1 for trying statuscli or testing scripts.
 
@@ -368,23 +173,11 @@ def simulate(
 
 # ---- completion -----------------------------------------------------------------------------------
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
-
 
 @app.command()
 def completion(
-    shell: Annotated[
-        str,
-        typer.Argument(
-            metavar="SHELL",
-            help="bash, zsh, fish or powershell.",
-            autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
-        ),
-    ],
-    prog_name: Annotated[
-        str,
-        typer.Option("--prog-name", metavar="NAME", help="The command to complete: status or statuscli."),
-    ] = "status",
+    shell: opt.ShellArg,
+    prog_name: opt.ProgNameOption = "status",
 ) -> None:
     """Print the shell completion script for SHELL.
 
@@ -395,30 +188,18 @@ def completion(
       status completion bash > ~/.local/share/bash-completion/completions/status
       statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
     """
-    if shell not in SHELLS:
-        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(SHELLS)})")
+    if shell not in opt.SHELLS:
+        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SHELLS)})")
     if prog_name not in ("status", "statuscli"):
         raise UsageError("--prog-name must be status or statuscli")
-    runtime.echo(completion_script(shell, prog_name))
-
-
-def completion_script(shell: str, prog_name: str) -> str:
-    """The completion script Typer generates for `prog_name` (its `_PROG_COMPLETE` protocol)."""
-    # typer.completion is public; it re-exports these two without declaring them (hence the ignores).
-    from typer.completion import get_completion_script  # type: ignore[attr-defined]
-
-    return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
-
-
-def complete_var(prog_name: str) -> str:
-    return f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+    runtime.echo(opt.completion_script(shell, prog_name))
 
 
 # ---- settings -------------------------------------------------------------------------------------
 
 
 @app.command("config")
-def show_config(json_output: JsonOption = False) -> None:
+def show_config(json_output: opt.JsonOption = False) -> None:
     """Show the resolved settings for each provider, with the key masked.
 
     Shows each provider's base URL and API key source (env, config file), so a set-up can be
@@ -433,19 +214,12 @@ def show_config(json_output: JsonOption = False) -> None:
 
     code = run(json_output=json_output)
     if code:
-        _exit(code)
+        opt.exit_with(code)
 
 
 @app.command()
 def auth(
-    provider: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROVIDER",
-            help=f"{_either(provider_names())}.",
-            autocompletion=_complete_provider,
-        ),
-    ],
+    provider: opt.ProviderArg,
 ) -> None:
     """Store a provider's API key in the config file (mode 0600).
 
@@ -472,7 +246,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
     if prog in ("__main__.py", "-c", "-m") or not prog:
         prog = "status"
-    if os.environ.get(complete_var(prog)):
+    if os.environ.get(opt.complete_var(prog)):
         # Typer registers its shell classes only with add_completion=True; we print scripts ourselves.
         from typer.completion import completion_init  # type: ignore[attr-defined]
 

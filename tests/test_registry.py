@@ -140,9 +140,9 @@ def test_missing_key_names_its_variable(cli: CliRunner, acme: Provider) -> None:
 
 
 def test_completion_and_help_know_it(cli: CliRunner, acme: Provider) -> None:
-    from statuscli.cli import _complete_provider
+    from statuscli.cli_options import complete_provider
 
-    assert _complete_provider("ac") == ["acme"]
+    assert complete_provider("ac") == ["acme"]
     result = cli("--help")
     assert "acme" in result.stdout
     assert "Show the state of Acme jobs." in cli("acme", "--help").stdout
