@@ -21,9 +21,9 @@ from .runtime import interrupt_code, silence_stdout, state
 from .targets import dedupe, parse_duration, parse_target_lines
 
 if TYPE_CHECKING:
+    from .ci import CiReports
     from .fetch import Fetcher
     from .models import Target
-    from .reports import CiReports
     from .watch import WatchOptions, WatchSummary
 
 
@@ -37,7 +37,9 @@ class Reports:
 
 def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
     """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
-    from .reports import CiReports, check_junit_path, github_enabled
+    from .ci import CiReports
+    from .github import github_enabled
+    from .junit import check_junit_path
 
     return CiReports(
         command=command,
