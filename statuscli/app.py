@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlsplit
 
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve
-from .errors import ExitCode, Signalled, StatusCliError, UsageError
+from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError
+from .models import RequestProgress, TaskStatus
 from .providers import check_provider, make_target, providers
 from .runtime import interrupt_code, silence_stdout, state
 from .targets import dedupe, parse_duration, parse_target_lines
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
     from .ci import CiReports
     from .fetch import Fetcher
     from .models import Target
-    from .watch import WatchOptions, WatchSummary
+    from .watch import TargetView, Watcher, WatchOptions, WatchSummary
+
+Result = tuple["Target", TaskStatus | StatusCliError]
 
 
 @dataclass(frozen=True)
@@ -108,26 +113,34 @@ def one_shot(
     )
 
     from .errors import most_serious
-    from .fetch import ONE_SHOT_PARALLEL, Fetcher
+    from .fetch import Fetcher
     from .models import TaskStatus
     from .output import interactive, print_error, results_document, task_message, write_json
     from .recent import remember
+    from .watch import Watcher, one_shot_options
 
+    conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
         from .render import WaitingLine
 
         line = WaitingLine()
-    with ci.guard(targets), Fetcher(settings, pool_size=min(ONE_SHOT_PARALLEL, len(targets))) as fetcher:
+    limit = conf.timeout if timeout_s is None else timeout_s
+    options = one_shot_options(conf.retries, limit, targets=len(targets), waiting=line is not None)
+
+    def waiting() -> None:
+        if line is not None:
+            line.update(time.monotonic() - watcher.started, _progress(watcher, conf))
+
+    with ci.guard(targets), Fetcher(settings, pool_size=options.workers) as fetcher:
+        watcher = Watcher(targets, fetcher.fetch, options, idle=waiting if line is not None else None)
         try:
-            results = fetcher.fetch_many(
-                targets,
-                timeout=settings[provider].timeout if timeout_s is None else timeout_s,
-                waiting=line.update if line is not None else None,
-            )
+            for _update in watcher.run():
+                pass
         finally:
             if line is not None:
                 line.close()
+        results = [_result(view, conf, options.timeout) for view in watcher.views()]
     code = most_serious([item.exit_code for _, item in results])
     remember(t for t, item in results if isinstance(item, TaskStatus))
     try:
@@ -144,6 +157,43 @@ def one_shot(
             print_error(task_message(target, item))
     ci.one_shot_done(results, code)
     return code
+
+
+def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgress]:
+    """Where each request still out stands, for the status line of a one-shot that waits."""
+    from .watch import Outcome
+
+    views = watcher.views()
+    return [_attempts(v, settings) for v in views if v.status is None and v.outcome is Outcome.WATCHING]
+
+
+def _attempts(view: TargetView, settings: ProviderSettings) -> RequestProgress:
+    last = None
+    if view.error is not None:
+        status = view.error.http_status
+        last = f"HTTP {status}" if status else view.error.message.removeprefix(f"{view.target.provider}: ")
+    host = urlsplit(settings.base_url).netloc
+    return RequestProgress(host=host, attempts=settings.retries + 1, failures=view.failures, last_error=last)
+
+
+def _result(view: TargetView, settings: ProviderSettings, timeout: float | None) -> Result:
+    """A one-shot's answer for one target: its status, its error, or no answer before the timeout."""
+    from .watch import Outcome
+
+    if view.outcome is Outcome.TIMED_OUT or (view.status is None and view.error is None):
+        progress = _attempts(view, settings)
+        attempts = f"attempt {progress.attempt} of {progress.attempts}"
+        last = f", last error: {progress.last_error}" if progress.last_error else ""
+        return view.target, ApiError(
+            f"{view.target.provider}: no answer within {timeout or 0:g} s ({attempts}{last}); gave up "
+            "(--timeout to wait longer)",
+            code="timeout",
+            transient=True,
+        )
+    if view.error is not None:
+        return view.target, view.error
+    assert view.status is not None
+    return view.target, view.status
 
 
 # ---- watch ----------------------------------------------------------------------------------------
@@ -198,7 +248,7 @@ def watch(request: WatchRequest) -> ExitCode:
         interval=interval_s, timeout=timeout_s, fail_fast=request.fail_fast, max_failures=request.max_failures
     )
     pool = min(options.workers, len(targets))
-    with ci.guard(targets), Fetcher(settings, retries=0, pool_size=pool) as fetcher:
+    with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:
         return run_watch(
             targets,
             fetcher,

@@ -36,7 +36,7 @@ from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, NotFoundError
+from .errors import ApiError, AuthError, BadResponseError, NotFoundError, repeatable
 from .models import RequestProgress
 
 log = logging.getLogger("statuscli.http")
@@ -421,7 +421,9 @@ class HttpClient:
             )
         except requests.exceptions.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
-            raise (self._too_slow() if deadline.expired else _transport_error(provider, exc)) from None
+            if deadline.expired:
+                raise self._too_slow() from None
+            raise repeatable(_transport_error(provider, exc)) from None
         except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
             raise ApiError(
                 f"{provider}: server redirected to an address that is not valid UTF-8; not followed",
@@ -441,6 +443,10 @@ class HttpClient:
             guard.arm_until(deadline, deadline.ends())
         try:
             body = self._read_body(response, deadline)
+        except ApiError as error:  # an error page that broke off: asked again, as its status would be
+            if policy.is_transient_status(response.status_code):
+                raise repeatable(error) from None
+            raise
         finally:
             if guard is not None:
                 guard.disarm(deadline)

@@ -32,7 +32,7 @@ def demo(interval: str, *, json_output: bool) -> ExitCode:
         if not json_output:
             say(f"Demo: watching {len(targets)} simulated tasks on {sim.base_url}")
         options = WatchOptions(interval=max(0.1, interval_s), timeout=60.0)
-        with Fetcher(settings, retries=0, pool_size=len(targets)) as fetcher:
+        with Fetcher(settings, pool_size=len(targets)) as fetcher:
             code = run_watch(targets, fetcher, options, json_output=json_output, remember=False)
     if not json_output:
         say(
