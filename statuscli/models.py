@@ -55,21 +55,6 @@ class TaskStatus:
             Phase.PENDING: ExitCode.PENDING,
         }[self.phase]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider,
-            "task_id": self.task_id,
-            "run_id": self.run_id,
-            "state": self.state,
-            "phase": self.phase.value,
-            "label": self.label,
-            "detail": self.detail,
-            "error": self.error,
-            "live_url": self.live_url,
-            "waiting_for_input": self.waiting_for_input,
-            "raw": self.raw,
-        }
-
 
 @dataclass
 class RequestProgress:

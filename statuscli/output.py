@@ -79,11 +79,16 @@ def error_json(error: StatusCliError, target: Target | None = None) -> dict[str,
 
 
 def status_json(status: TaskStatus) -> dict[str, Any]:
-    doc = status.to_json()
-    doc.pop("raw")
-    for key in ("provider", "task_id", "run_id"):
-        doc.pop(key)
-    return doc
+    """A status's fields in JSON (the target and the raw payload are beside it, not in it)."""
+    return {
+        "state": status.state,
+        "phase": status.phase.value,
+        "label": status.label,
+        "detail": status.detail,
+        "error": status.error,
+        "live_url": status.live_url,
+        "waiting_for_input": status.waiting_for_input,
+    }
 
 
 def task_message(target: Target, error: StatusCliError) -> str:
