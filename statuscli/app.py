@@ -122,7 +122,7 @@ def one_shot(
     conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
-        from .render import WaitingLine
+        from .render.live import WaitingLine
 
         line = WaitingLine()
     limit = conf.timeout if timeout_s is None else timeout_s
@@ -147,7 +147,7 @@ def one_shot(
         if json_output:
             write_json(results_document(results, code))
         else:
-            from .render import print_results  # rich, only for the table
+            from .render.table import print_results  # rich, only for the table
 
             print_results(results)
     except BrokenPipeError:
@@ -332,11 +332,11 @@ def run_watch(
     elif json_output:
         renderer = JsonLinesRenderer(started=watcher.started)
     elif interactive():
-        from .render import LiveRenderer
+        from .render.live import LiveRenderer
 
         renderer = LiveRenderer(watcher.views)
     else:
-        from .render import PlainRenderer
+        from .render.live import PlainRenderer
 
         renderer = PlainRenderer()
     if ci is not None:

@@ -19,7 +19,7 @@ from werkzeug import Response
 from statuscli.config import DEFAULT_TIMEOUT, ConfigFile, resolve
 from statuscli.models import RequestProgress
 from statuscli.providers import provider_names
-from statuscli.render import waiting_text
+from statuscli.render.live import waiting_text
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner

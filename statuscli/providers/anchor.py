@@ -57,6 +57,7 @@ PROVIDER = Provider(
     supports_run_id=False,
     request=request,
     parse=parse_generation_status,
+    states=("generating", "waiting-for-session", "ready", "failed"),
     help="""Show the generation status of AnchorBrowser tasks.
 
     Calls GET /v2/tasks/{taskId}/generation-status with the anchor-api-key header, once per id.

@@ -141,6 +141,8 @@ PROVIDER = Provider(
     supports_run_id=True,
     request=request,
     parse=parse_run_status,
+    states=("scheduled", "running", "completed", "error", WAITING, NO_RUN),
+    live_urls=True,
     help="""Show the run status of Browserable tasks (cloud or self-hosted).
 
     Calls GET /task/{taskId}/run/status[?runId=...] with the x-api-key header, once per id.

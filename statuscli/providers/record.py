@@ -30,6 +30,10 @@ class Provider:
     request: Callable[[Target], tuple[list[str], dict[str, str]]]
     #: The pure parser of a 200 body; raises a `StatusCliError` subclass on a body that says "error".
     parse: Callable[[Target, Any], TaskStatus]
+    #: The state words the API documents, so a live view's state column fits them from the start.
+    states: tuple[str, ...] = ()
+    #: Whether its statuses may carry a live-view URL (the live view then keeps a LIVE column).
+    live_urls: bool = False
     #: The one-shot command's help (its first line is the summary in `status --help`).
     help: str = ""
     #: The dotted module path of the simulator's routes for this API (imported lazily), if any.
