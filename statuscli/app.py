@@ -1,8 +1,8 @@
 """The use cases, without any parser: one-shot, watch, demo, simulate, the config report, saving a key.
 
 Each takes resolved inputs (strings as typed, flags) and returns an exit code; the command line
-declares options and calls these. Heavy modules (requests, rich) are imported where a use case needs
-them, so `--help` and tab completion stay fast.
+declares options and calls these. Two seams stay lazy for start-up time: `fetch` (requests) and
+`render` (rich, only for a terminal); the command line imports this module only once a command runs.
 """
 
 from __future__ import annotations
@@ -16,20 +16,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from .alerts import notify as send_notification
+from .alerts import ring_bell
+from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve
-from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError
-from .models import RequestProgress, TaskStatus
+from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError, most_serious
+from .github import github_enabled
+from .junit import check_junit_path
+from .models import RequestProgress, Target, TaskStatus
+from .output import (
+    JsonLinesRenderer,
+    QuietRenderer,
+    WatchRenderer,
+    interactive,
+    print_error,
+    print_warning,
+    results_document,
+    summary_line,
+    task_message,
+    write_json,
+)
 from .providers import check_provider, make_target, providers
+from .recent import remember as remember_ids
 from .runtime import interrupt_code, silence_stdout, state
 from .targets import dedupe, parse_duration, parse_target_lines
+from .watch import Outcome, TargetView, Watcher, WatchOptions, WatchSummary, one_shot_options
 
 if TYPE_CHECKING:
-    from .ci import CiReports
     from .fetch import Fetcher
-    from .models import Target
-    from .watch import TargetView, Watcher, WatchOptions, WatchSummary
 
-Result = tuple["Target", TaskStatus | StatusCliError]
+Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 @dataclass(frozen=True)
@@ -42,9 +58,6 @@ class Reports:
 
 def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
     """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
-    from .ci import CiReports
-    from .github import github_enabled
-    from .junit import check_junit_path
 
     return CiReports(
         command=command,
@@ -55,7 +68,6 @@ def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: boo
 
 
 def load_config() -> ConfigFile:
-    from .output import print_warning
 
     config = load_config_file(config_path())
     for warning in config.warnings:
@@ -112,12 +124,7 @@ def one_shot(
         allow_insecure_http=allow_insecure_http,
     )
 
-    from .errors import most_serious
     from .fetch import Fetcher
-    from .models import TaskStatus
-    from .output import interactive, print_error, results_document, task_message, write_json
-    from .recent import remember
-    from .watch import Watcher, one_shot_options
 
     conf = settings[provider]
     line = None
@@ -142,7 +149,7 @@ def one_shot(
                 line.close()
         results = [_result(view, conf, options.timeout) for view in watcher.views()]
     code = most_serious([item.exit_code for _, item in results])
-    remember(t for t, item in results if isinstance(item, TaskStatus))
+    remember_ids(t for t, item in results if isinstance(item, TaskStatus))
     try:
         if json_output:
             write_json(results_document(results, code))
@@ -161,7 +168,6 @@ def one_shot(
 
 def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgress]:
     """Where each request still out stands, for the status line of a one-shot that waits."""
-    from .watch import Outcome
 
     views = watcher.views()
     return [_attempts(v, settings) for v in views if v.status is None and v.outcome is Outcome.WATCHING]
@@ -178,7 +184,6 @@ def _attempts(view: TargetView, settings: ProviderSettings) -> RequestProgress:
 
 def _result(view: TargetView, settings: ProviderSettings, timeout: float | None) -> Result:
     """A one-shot's answer for one target: its status, its error, or no answer before the timeout."""
-    from .watch import Outcome
 
     if view.outcome is Outcome.TIMED_OUT or (view.status is None and view.error is None):
         progress = _attempts(view, settings)
@@ -221,7 +226,6 @@ class WatchRequest:
 
 def watch(request: WatchRequest) -> ExitCode:
     """Poll the targets until each is done; the most serious outcome."""
-    from .watch import WatchOptions
 
     state.json_output = request.json_output and not request.quiet
     state.json_lines = True
@@ -321,9 +325,6 @@ def run_watch(
     ci: CiReports | None = None,
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
-    from .output import JsonLinesRenderer, QuietRenderer, WatchRenderer, interactive
-    from .recent import remember as remember_ids
-    from .watch import Watcher
 
     watcher = Watcher(targets, fetcher.fetch, options)
     renderer: WatchRenderer
@@ -370,10 +371,6 @@ def run_watch(
         remember_ids(v.target for v in summary.views if v.status is not None)
     _report_errors(summary)
     if bell or notify:
-        from .alerts import notify as send_notification
-        from .alerts import ring_bell
-        from .output import summary_line
-
         if bell:
             ring_bell()
         if notify:
@@ -384,8 +381,6 @@ def run_watch(
 def _report_errors(summary: WatchSummary) -> None:
     """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
     transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
-    from .output import print_error, task_message
-    from .watch import Outcome
 
     for view in summary.views:
         if view.error is not None and view.outcome is Outcome.ERROR:
