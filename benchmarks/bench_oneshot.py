@@ -49,11 +49,13 @@ LEAN_NAME = "ref: statuscli's own fetch + JSON, typer imported, no CLI parse, no
 LEAN_CODE = """
 import json, sys, typer
 from statuscli.config import config_path, load_config_file, resolve
-from statuscli.providers import Fetcher, make_target
+from statuscli.fetch import Fetcher
+from statuscli.output import status_json
+from statuscli.providers import make_target
 settings = {"anchor": resolve("anchor", config=load_config_file(config_path()))}
 with Fetcher(settings, pool_size=1) as fetcher:
     status = fetcher.fetch(make_target("anchor", sys.argv[1]))
-print(json.dumps(status.to_json()))
+print(json.dumps(status_json(status) | {"raw": status.raw}))
 """
 WATCHED_MODULES = ("pydantic", "rich.live", "rich.table", "rich.console", "importlib.metadata", "logging")
 

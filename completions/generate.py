@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from statuscli.cli import SHELLS, completion_script
+from statuscli.cli_options import SHELLS, completion_script
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = ("status", "statuscli")

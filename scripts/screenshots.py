@@ -16,7 +16,7 @@ from typing import Any
 
 from statuscli.errors import ApiError, ExitCode
 from statuscli.providers import get_provider, make_target
-from statuscli.render import end_lines, live_lines, picture_svg
+from statuscli.render.live import end_lines, live_lines, picture_svg
 from statuscli.watch import Outcome, TargetView, WatchSummary
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, NotFoundError, UsageError
+from .errors import ApiError, AuthError, BadResponseError, NotFoundError, repeatable
 from .models import RequestProgress
 from .transport import Attempt, reason, transport_error
 
@@ -40,7 +40,6 @@ USER_AGENT = f"statuscli/{__version__}"
 MAX_DEPTH = 64
 #: A status body larger than this is refused: these documents are a few hundred bytes.
 MAX_BODY = 1024 * 1024
-MAX_ID_LENGTH = 512
 
 
 class CappedRetry(Retry):
@@ -111,25 +110,6 @@ def make_retry(retries: int) -> Retry:
         raise_on_status=False,
         raise_on_redirect=False,
     )
-
-
-def check_id(value: str, what: str) -> str:
-    """Reject ids that could change the endpoint even once percent-encoded."""
-    if value == "":
-        raise UsageError(f"{what} must not be empty")
-    if value in (".", ".."):
-        raise UsageError(f"{what} must not be '{value}'")
-    if len(value) > MAX_ID_LENGTH:
-        raise UsageError(f"{what} is longer than {MAX_ID_LENGTH} characters")
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value):
-        raise UsageError(f"{what} must not contain control characters")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # bytes that are not UTF-8, as the OS handed them over (surrogates)
-            shown = value.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
-            raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
-    return value
 
 
 def path_segment(value: str) -> str:
@@ -241,6 +221,8 @@ class HttpClient:
         url = self.url(segments)
         started = time.monotonic()
 
+        heads: list[int] = []  # the status of the answer, once its head has arrived
+
         def attempt(deadline: Attempt) -> tuple[requests.Response, bytes]:
             response = self.session.get(
                 url,
@@ -250,8 +232,13 @@ class HttpClient:
                 allow_redirects=False,
                 stream=True,
             )
+            heads.append(response.status_code)
             try:
                 return response, self._read_body(response, deadline)
+            except ApiError as error:  # an error page that broke off: asked again, as its status would be
+                if policy.is_transient_status(response.status_code):
+                    raise repeatable(error) from None
+                raise
             finally:
                 response.close()  # a fully read body's connection is back in the pool; others are closed
 
@@ -259,7 +246,7 @@ class HttpClient:
             in_time, answer = Attempt(attempt, self.deadline, progress).outcome()
         except requests.exceptions.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
-            raise transport_error(self.endpoint.provider, exc) from None
+            raise repeatable(transport_error(self.endpoint.provider, exc)) from None
         except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
             raise ApiError(
                 f"{self.endpoint.provider}: server redirected to an address that is not valid UTF-8; "
@@ -268,7 +255,10 @@ class HttpClient:
             ) from None
         if not in_time:
             log.debug("GET %s abandoned after %.0f ms: deadline", url, _ms(started))
-            raise self._too_slow()
+            # No head in time, or a transient status's page that kept dripping: asking again may mend
+            # it. A 200 whose body never ended is reported as it is.
+            too_slow = self._too_slow()
+            raise repeatable(too_slow) if not heads or policy.is_transient_status(heads[0]) else too_slow
         response, body = answer
         log.debug(
             "GET %s -> %s in %.0f ms (%d bytes, %d retries)",

@@ -8,13 +8,14 @@ import re
 import stat
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from .errors import AuthError, ConfigError, UsageError
+from .providers import get_provider, provider_names
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"
@@ -27,28 +28,6 @@ DEFAULT_TIMEOUT = 60.0
 #: The largest `timeout` accepted (a week, like a duration on the command line).
 MAX_TIMEOUT = 7 * 24 * 3600.0
 
-
-@dataclass(frozen=True)
-class ProviderDefaults:
-    """Where a provider's settings come from when nobody sets them."""
-
-    key_env: tuple[str, ...]
-    base_url_env: str
-    default_base_url: str
-
-
-PROVIDER_DEFAULTS: dict[str, ProviderDefaults] = {
-    "anchor": ProviderDefaults(
-        key_env=("ANCHORBROWSER_API_KEY", "ANCHOR_API_KEY"),
-        base_url_env="ANCHORBROWSER_BASE_URL",
-        default_base_url="https://api.anchorbrowser.io",
-    ),
-    "browserable": ProviderDefaults(
-        key_env=("BROWSERABLE_API_KEY",),
-        base_url_env="BROWSERABLE_BASE_URL",
-        default_base_url="https://api.browserable.ai/api/v1",
-    ),
-}
 
 #: Keys a provider table in the config file may hold, with their types.
 FILE_KEYS: dict[str, tuple[type, ...]] = {
@@ -87,9 +66,8 @@ class ProviderSettings:
             )
         if self.api_key:
             return self.api_key
-        defaults = PROVIDER_DEFAULTS[self.provider]
         raise AuthError(
-            f"{self.provider}: no API key configured; set {defaults.key_env[0]} "
+            f"{self.provider}: no API key configured; set {get_provider(self.provider).key_env[0]} "
             f"or run 'status auth {self.provider}' (config entry [{self.provider}] api_key)",
             code="missing_key",
         )
@@ -144,8 +122,8 @@ def load_config_file(path: Path) -> ConfigFile:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
     tables: dict[str, dict[str, Any]] = {}
     for name, table in data.items():
-        if name not in PROVIDER_DEFAULTS:
-            valid = ", ".join(f"[{p}]" for p in PROVIDER_DEFAULTS)
+        if name not in provider_names():
+            valid = ", ".join(f"[{p}]" for p in provider_names())
             raise ConfigError(f"config file {path}: unknown table or key '{name}' (valid: {valid})")
         if not isinstance(table, dict):
             raise ConfigError(f"config file {path}: '{name}' must be a table ([{name}])")
@@ -197,7 +175,7 @@ def resolve(
 ) -> ProviderSettings:
     """Settings for `provider`: flags (the arguments) > environment > config file > defaults."""
     env = os.environ if env is None else env
-    defaults = PROVIDER_DEFAULTS[provider]
+    defaults = get_provider(provider)
     table = config.tables.get(provider, {})
 
     if base_url:
@@ -274,52 +252,6 @@ def _valid_host(host: str) -> bool:
             return False
         return True
     return _HOST_NAME.fullmatch(host) is not None
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_transport(
-    settings: ProviderSettings,
-    proxy: str | None = None,
-    *,
-    loopback: Callable[[str], bool] | None = None,
-) -> None:
-    """Refuse to send a key over plain http to a non-loopback machine unless the user opted in.
-
-    `proxy` is the proxy the request would go through (see `client.proxy_for`). With an http base
-    URL, the request, key included, goes in clear to a proxy whose own URL is not https (an http or
-    SOCKS proxy): that proxy is a hop to check like the host. An https base URL goes through any
-    proxy in a CONNECT tunnel, so the proxy never sees the key. `loopback` classifies a host name.
-    """
-    classify = is_loopback if loopback is None else loopback
-    parts = urlsplit(settings.base_url)
-    if parts.scheme != "http" or settings.allow_insecure_http:
-        return
-    opt_in = (
-        f"use https, or opt in with --allow-insecure-http "
-        f"(config: [{settings.provider}] allow_insecure_http = true)"
-    )
-    if not classify(parts.hostname or ""):
-        raise UsageError(
-            f"{settings.provider}: refusing to send the API key over plain http to "
-            f"{parts.hostname}; {opt_in}",
-            code="insecure_url",
-        )
-    if proxy:
-        hop = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        if hop.scheme != "https" and not classify(hop.hostname or ""):
-            raise UsageError(
-                f"{settings.provider}: refusing to send the API key over plain http through the "
-                f"proxy {hop.hostname} (from the environment's proxy settings); {opt_in}",
-                code="insecure_url",
-            )
 
 
 def mask_key(key: str | None) -> str:

@@ -59,6 +59,9 @@ class StatusCliError(Exception):
     code: str = "error"
     #: A transient error may go away when the same request is repeated later (watch retries it).
     transient: bool = False
+    #: A fresh attempt at once may succeed: no answer came (connection, response head), or the error
+    #: page of a transient status broke off. Set by the HTTP client; read by `retry.worth_retrying`.
+    repeatable: bool = False
 
     def __init__(
         self,
@@ -80,6 +83,12 @@ class StatusCliError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def repeatable(error: StatusCliError) -> StatusCliError:
+    """`error`, marked as one a fresh attempt at once may mend (see `retry.worth_retrying`)."""
+    error.repeatable = True
+    return error
 
 
 class UsageError(StatusCliError):

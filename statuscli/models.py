@@ -6,18 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .errors import ExitCode, UsageError
-
-#: The providers statuscli knows, in the order they are listed (the registry in `providers` and the
-#: settings in `config` are keyed by these names; a test checks they agree).
-PROVIDER_NAMES: tuple[str, ...] = ("anchor", "browserable")
-
-
-def check_provider(name: str) -> str:
-    """`name` if it is a known provider, else a usage error that lists the known ones."""
-    if name not in PROVIDER_NAMES:
-        raise UsageError(f"unknown provider '{name}' (choose from: {', '.join(PROVIDER_NAMES)})")
-    return name
+from .errors import ExitCode
 
 
 class Phase(StrEnum):
@@ -65,21 +54,6 @@ class TaskStatus:
             Phase.FAILURE: ExitCode.FAILURE,
             Phase.PENDING: ExitCode.PENDING,
         }[self.phase]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider,
-            "task_id": self.task_id,
-            "run_id": self.run_id,
-            "state": self.state,
-            "phase": self.phase.value,
-            "label": self.label,
-            "detail": self.detail,
-            "error": self.error,
-            "live_url": self.live_url,
-            "waiting_for_input": self.waiting_for_input,
-            "raw": self.raw,
-        }
 
 
 @dataclass

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -81,11 +79,16 @@ def error_json(error: StatusCliError, target: Target | None = None) -> dict[str,
 
 
 def status_json(status: TaskStatus) -> dict[str, Any]:
-    doc = status.to_json()
-    doc.pop("raw")
-    for key in ("provider", "task_id", "run_id"):
-        doc.pop(key)
-    return doc
+    """A status's fields in JSON (the target and the raw payload are beside it, not in it)."""
+    return {
+        "state": status.state,
+        "phase": status.phase.value,
+        "label": status.label,
+        "detail": status.detail,
+        "error": status.error,
+        "live_url": status.live_url,
+        "waiting_for_input": status.waiting_for_input,
+    }
 
 
 def task_message(target: Target, error: StatusCliError) -> str:
@@ -310,31 +313,3 @@ def _summary_error(view: TargetView) -> dict[str, Any] | None:
         reason = view.status.error or f"{view.target.provider}: task ended {view.status.state}"
         return {"code": "task_failed", "message": reason, "exit_code": int(ExitCode.FAILURE)}
     return None
-
-
-def ring_bell() -> None:
-    """BEL on whichever of stderr and stdout is a terminal (never into a pipe, a file or NDJSON)."""
-    for stream in (sys.stderr, sys.stdout):
-        if interactive(stream):
-            stream.write("\a")
-            stream.flush()
-            return
-
-
-def notify(title: str, body: str) -> None:
-    """A desktop notification through notify-send; a one-line warning where there is none."""
-    program = shutil.which("notify-send")
-    if program is None:
-        print_warning("warning: --notify needs notify-send, which is not installed; skipped")
-        return
-    try:
-        subprocess.run(
-            [program, "--app-name=statuscli", clean(title), clean(body)],
-            check=False,
-            timeout=5,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        print_warning(f"warning: notify-send failed: {exc}")

@@ -1,7 +1,7 @@
-"""The one retry policy: which HTTP answers are worth asking again, and how long to wait before asking.
+"""The one retry policy: which failures are worth asking again, and how long to wait before asking.
 
-Both retry paths read it: urllib3's retries of a one-shot request (`client`) and the watch's polls of a
-failing task (`watch`). Imports nothing from the package.
+The poll engine (`watch`) applies it to a watch's polls and to a one-shot's attempts alike; the HTTP
+client makes one attempt per call. Imports nothing from the package.
 """
 
 from __future__ import annotations
@@ -20,6 +20,19 @@ JITTER = (0.8, 1.2)
 
 def is_transient_status(status: int) -> bool:
     return status in TRANSIENT_STATUSES
+
+
+def worth_retrying(*, transient: bool, repeatable: bool, http_status: int | None, single_round: bool) -> bool:
+    """Whether a failed request is asked again. A watch repeats every transient failure at its next
+    poll. A one-shot repeats only what asking again at once can mend: a transient status (408, 429,
+    5xx) or a `repeatable` failure (no answer at all: connection refused or reset, no response head in
+    time; or a transient status's error page that broke off); a broken body or a wrong shape of a 200
+    is reported at once."""
+    if not transient:
+        return False
+    if not single_round:
+        return True
+    return repeatable or (http_status is not None and is_transient_status(http_status))
 
 
 def backoff(

@@ -1,4 +1,4 @@
-"""Parsing what the user typed: durations and watch files."""
+"""Parsing what the user typed: durations, and watch files (their grammar comes from the registry)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from .errors import UsageError
 from .models import Target
+from .providers import Provider, providers
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 #: The longest duration accepted (a week): beyond it, waits would overflow the clock's arithmetic.
@@ -40,27 +41,31 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
 
 
 def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
-    """Targets from a watch file: `anchor TASK_ID` or `browserable TASK_ID [RUN_ID]` per line.
+    """Targets from a watch file: `PROVIDER TASK_ID`, or `PROVIDER TASK_ID [RUN_ID]` for a provider with
+    run ids (e.g. `anchor TASK_ID`, `browserable TASK_ID [RUN_ID]`), one per line.
 
     Blank lines and `#` comments are skipped; a bad line is a usage error naming its number. Returns
-    (provider, task id, run id) triples for the caller to check against the provider registry.
+    (provider, task id, run id) triples for the caller to check (`providers.make_target`).
     """
+    known = {p.name: p for p in providers()}
     found: list[tuple[str, str, str | None]] = []
     for number, line in enumerate(lines, start=1):
         content = _COMMENT.split(line, maxsplit=1)[0].strip()
         if not content:
             continue
         words = content.split()
-        provider = words[0].lower()
-        if provider == "anchor" and len(words) == 2:
-            found.append((provider, words[1], None))
-        elif provider == "browserable" and len(words) in (2, 3):
-            found.append((provider, words[1], words[2] if len(words) == 3 else None))
+        provider = known.get(words[0].lower())
+        if provider is not None and len(words) in ((2, 3) if provider.supports_run_id else (2,)):
+            found.append((provider.name, words[1], words[2] if len(words) == 3 else None))
         else:
-            raise UsageError(
-                f"{source}, line {number}: expected 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'"
-            )
+            raise UsageError(f"{source}, line {number}: expected {_grammar(known.values())}")
     return found
+
+
+def _grammar(known: Iterable[Provider]) -> str:
+    """`'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'`, from the registry."""
+    forms = [f"'{p.grammar}'" for p in known]
+    return forms[0] if len(forms) == 1 else f"{', '.join(forms[:-1])} or {forms[-1]}"
 
 
 def dedupe(targets: Iterable[Target]) -> list[Target]:

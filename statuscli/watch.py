@@ -1,13 +1,16 @@
-"""The poll loop for many targets: a scheduler over a bounded worker pool.
+"""The one poll engine: a scheduler over a bounded worker pool, for a watch and for a one-shot.
 
-It takes a `fetch` callable, a clock and a sleep, and yields `WatchUpdate`s; it never renders. Tests run
-it with a fake clock and an inline executor, so no test waits for real time.
+A one-shot is a watch with a single round (`WatchOptions.single_round`): each target is asked until it
+answers or gives up, with the same retry policy (`retry`), pool and deadline handling. The engine takes
+a `fetch` callable (one HTTP attempt per call), a clock and a sleep, and yields `WatchUpdate`s; it never
+renders. Tests run it with a fake clock and an inline executor, so no test waits for real time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import logging
 import queue
 import random
 import threading
@@ -21,6 +24,7 @@ from .errors import ExitCode, StatusCliError, most_serious
 from .models import Phase, Target, TaskStatus
 
 Fetch = Callable[[Target], TaskStatus]
+log = logging.getLogger("statuscli.watch")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
 
@@ -88,12 +92,41 @@ class WatchSummary:
 
 @dataclass(frozen=True)
 class WatchOptions:
+    """How the engine polls. `max_failures` counts consecutive transient errors of one target."""
+
     interval: float = 2.0
     timeout: float | None = None
     fail_fast: bool = False
     max_failures: int = 5
     jitter: float = 0.1
     workers: int = 32
+    #: One round (a one-shot): a target is done at its first answer, pending or not; only errors repeat.
+    single_round: bool = False
+    #: While requests are out, call the watcher's `idle` hook at least this often (seconds).
+    tick: float | None = None
+
+
+#: How many requests a one-shot command makes at once (and so its connection pool size).
+ONE_SHOT_PARALLEL = 8
+#: How often a one-shot command that waits for answers updates its status line, in seconds.
+WAITING_TICK = 0.1
+#: The backoff base of a one-shot's retries (README: the first retry at once, then 1 s, 2 s, 4 s ...).
+ONE_SHOT_BACKOFF = 0.5
+
+
+def one_shot_options(
+    retries: int, timeout: float, *, targets: int = 1, waiting: bool = False
+) -> WatchOptions:
+    """A one-shot: one round, `retries` further attempts after a failure worth repeating (the first at
+    once, then 1 s, 2 s, 4 s ...), all within `timeout`; `waiting`: tick for a status line."""
+    return WatchOptions(
+        interval=ONE_SHOT_BACKOFF,
+        timeout=timeout,
+        max_failures=retries + 1,
+        workers=min(ONE_SHOT_PARALLEL, targets),
+        single_round=True,
+        tick=WAITING_TICK if waiting else None,
+    )
 
 
 class InlineExecutor:
@@ -160,6 +193,7 @@ class Watcher:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         threaded: bool = True,
+        idle: Callable[[], None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
@@ -167,6 +201,7 @@ class Watcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._threaded = threaded
+        self._idle = idle
         self.started = clock()
         self._views = [
             TargetView(t, "starting", Outcome.WATCHING, None, None, self.started, 0, 0) for t in targets
@@ -237,16 +272,23 @@ class Watcher:
                 if deadline is not None:
                     wake = deadline if wake is None else min(wake, deadline)
                 wait = None if wake is None else max(0.0, wake - self._clock())
+                ticking = self._idle is not None and self.options.tick is not None
+                if ticking and (in_flight or due):
+                    assert self.options.tick is not None
+                    wait = self.options.tick if wait is None else min(wait, self.options.tick)
                 if in_flight:
                     with contextlib.suppress(queue.Empty):
                         arrived.append(results.get(timeout=wait))
                 elif wait:
                     self._sleep(wait)
+                if ticking and not arrived and results.empty():
+                    assert self._idle is not None
+                    self._idle()
         finally:
             executor.shutdown()
 
     def _spread(self, index: int) -> float:
-        if index == 0 or len(self._views) == 1:
+        if index == 0 or len(self._views) == 1 or self.options.single_round:
             return 0.0
         return self._rng.uniform(0, min(self.options.interval, 0.05 * len(self._views)))
 
@@ -281,12 +323,18 @@ class Watcher:
             # half an interval of rest after each answer.
             next_poll = (
                 max(self._scheduled[index] + self._next_interval(), now + 0.5 * self.options.interval)
-                if outcome is Outcome.WATCHING
+                if outcome is Outcome.WATCHING and not self.options.single_round
                 else None
             )
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
-            give_up = not result.transient or failures >= self.options.max_failures
+            retry = policy.worth_retrying(
+                transient=result.transient,
+                repeatable=result.repeatable,
+                http_status=result.http_status,
+                single_round=self.options.single_round,
+            )
+            give_up = not retry or failures >= self.options.max_failures
             view = replace(
                 old,
                 label="error" if give_up else "retrying",
@@ -295,7 +343,11 @@ class Watcher:
                 polls=polls,
                 failures=failures,
             )
-            next_poll = None if give_up else now + self._backoff(failures, result.retry_after)
+            wait = None if give_up else self._backoff(failures, result.retry_after)
+            next_poll = None if wait is None else now + wait
+            if wait is not None:
+                name = _named(old.target)
+                log.debug("%s %s: retry %d in %.1f s after: %s", *name, failures, wait, result.message)
         else:
             raise result
         changed = view.label != old.label or view.outcome != old.outcome
@@ -306,7 +358,11 @@ class Watcher:
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
     def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """The shared policy's backoff from the poll interval; a Retry-After wins when longer."""
+        """The shared policy's backoff from the poll interval; a Retry-After wins when longer.
+
+        A one-shot retries at once after its first failure (unless told to wait), as documented."""
+        if self.options.single_round and failures == 1:
+            return 0.0 if retry_after is None else policy.cap_retry_after(retry_after)
         return policy.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
 
     def _fold_in_flight(
@@ -342,3 +398,10 @@ class Watcher:
             with self._lock:
                 self._views[index] = view
             yield WatchUpdate(view, True, old.label, now)
+
+
+def _named(target: Target) -> tuple[str, str]:
+    return (
+        target.provider,
+        target.task_id if target.run_id is None else f"{target.task_id} run {target.run_id}",
+    )

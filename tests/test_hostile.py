@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from statuscli.errors import StatusCliError
 from statuscli.models import Target, TaskStatus
+from statuscli.output import status_json
 from statuscli.providers.anchor import parse_generation_status
 from statuscli.providers.browserable import parse_run_status
 from statuscli.text import clean
@@ -439,7 +440,7 @@ def parses_or_refuses(parse: Callable[[Target, Any], TaskStatus], target: Target
     assert isinstance(status, TaskStatus)
     assert status.label
     assert status.phase.value in ("pending", "success", "failure")
-    json.dumps(status.to_json())  # what --json prints is always serializable
+    json.dumps(status_json(status) | {"raw": status.raw})  # what --json prints is always serializable
 
 
 @settings(max_examples=200, deadline=None)

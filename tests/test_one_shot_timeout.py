@@ -16,9 +16,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from statuscli.config import DEFAULT_TIMEOUT, PROVIDER_DEFAULTS, ConfigFile, resolve
+from statuscli.config import DEFAULT_TIMEOUT, ConfigFile, resolve
 from statuscli.models import RequestProgress
-from statuscli.render import waiting_text
+from statuscli.providers import provider_names
+from statuscli.render.live import waiting_text
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner
@@ -92,7 +93,7 @@ def test_timeout_from_the_config_file(
 
 def test_default_timeout_is_a_minute() -> None:
     assert DEFAULT_TIMEOUT == 60
-    for provider in PROVIDER_DEFAULTS:
+    for provider in provider_names():
         config = ConfigFile(path=Path("none.toml"), exists=False, tables={})
         assert resolve(provider, config=config, env={}).timeout == 60
 

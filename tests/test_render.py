@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from statuscli.models import Phase, Target, TaskStatus
-from statuscli.render import LiveRenderer
+from statuscli.render.live import LiveRenderer
 from statuscli.text import safe_url
 from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 

@@ -26,17 +26,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from statuscli.errors import ExitCode
+from statuscli.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
+from statuscli.junit import junit_xml
 from statuscli.models import Target
-from statuscli.reports import (
-    SUMMARY_ROWS,
-    Kind,
-    RunReport,
-    TaskReport,
-    escape_data,
-    escape_property,
-    junit_xml,
-    step_summary,
-)
+from statuscli.reports import Kind, RunReport, TaskReport
 from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY

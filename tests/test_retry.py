@@ -1,4 +1,4 @@
-"""The one retry policy shared by a one-shot's urllib3 retries and the watch: statuses, backoff, caps."""
+"""The one retry policy, applied by the one poll engine to a one-shot's attempts and a watch's polls."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import itertools
 import random
 
 import pytest
-from urllib3.util.retry import RequestHistory
 
 from statuscli import retry as policy
 from statuscli.client import CappedRetry, make_retry, parse_retry_after
-from statuscli.errors import ApiError
-from statuscli.models import Target, TaskStatus
-from statuscli.watch import Watcher, WatchOptions
+from statuscli.errors import ApiError, BadResponseError, repeatable
+from statuscli.models import Phase, Target, TaskStatus
+from statuscli.watch import Outcome, Watcher, WatchOptions, one_shot_options
 
 LOW, HIGH = policy.JITTER
 
@@ -63,19 +62,6 @@ def test_retry_after_wins_when_longer_and_is_capped() -> None:
     assert CappedRetry(total=1).parse_retry_after("99999") == policy.RETRY_AFTER_MAX
 
 
-def test_one_shot_retries_use_the_shared_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(CappedRetry, "uniform", staticmethod(highest))
-    retry = make_retry(10)
-    waits = []
-    for _ in range(10):
-        waits.append(retry.get_backoff_time())
-        retry = retry.new(history=(*retry.history, RequestHistory("GET", "/", None, 503, None)))
-    assert waits[:2] == [0.0, 0.0]  # no wait before the first retry, as urllib3 does
-    assert waits[2] == pytest.approx(0.5 * 2 * HIGH)
-    assert waits[2:] == [policy.backoff(0.5, n, highest) for n in range(2, 10)]
-    assert max(waits) == policy.MAX_BACKOFF  # 0.5 * 2^8 = 128 s, jittered up, still capped at 60
-
-
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -116,3 +102,110 @@ def test_a_watch_never_waits_more_than_the_cap_between_polls() -> None:
     assert len(gaps) == 8
     assert gaps[:5] == pytest.approx([2.4, 4.8, 9.6, 19.2, 38.4])
     assert gaps[5:] == [policy.MAX_BACKOFF] * 3  # 64 s, 128 s, 256 s before the cap: 60 s, not 72 s
+
+
+def _one_shot(fetch: object, clock: FakeClock, retries: int = 10, timeout: float = 10_000.0) -> Watcher:
+    return Watcher(
+        [Target("anchor", "t1")],
+        fetch,  # type: ignore[arg-type]
+        one_shot_options(retries, timeout),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=TopJitter(),
+        threaded=False,
+    )
+
+
+def test_one_shot_retries_use_the_shared_backoff() -> None:
+    """The engine, not urllib3, retries a one-shot: the first retry at once, then the shared backoff."""
+    clock = FakeClock()
+    attempts: list[float] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        attempts.append(clock.now)
+        raise ApiError("anchor: HTTP 503 from the API", transient=True, http_status=503)
+
+    watcher = _one_shot(fetch, clock)
+    list(watcher.run())
+    waits = [b - a for a, b in itertools.pairwise(attempts)]
+    assert len(attempts) == 11  # the first attempt and its ten retries
+    assert waits[0] == 0.0  # no wait before the first retry
+    assert waits[1] == pytest.approx(0.5 * 2 * HIGH)
+    assert waits[1:] == pytest.approx([policy.backoff(0.5, n, highest) for n in range(2, 11)])
+    assert max(waits) == policy.MAX_BACKOFF  # 0.5 * 2^8 = 128 s, jittered up, still capped at 60
+    assert watcher.views()[0].outcome is Outcome.ERROR
+
+
+def test_a_one_shot_first_retry_waits_for_retry_after_capped() -> None:
+    clock = FakeClock()
+    attempts: list[float] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        attempts.append(clock.now)
+        raise ApiError("anchor: HTTP 429", transient=True, http_status=429, retry_after=10**6)
+
+    list(_one_shot(fetch, clock, retries=1).run())
+    assert attempts == [0.0, policy.RETRY_AFTER_MAX]
+
+
+def _status(state: str, phase: Phase) -> TaskStatus:
+    return TaskStatus("anchor", "t1", None, state, phase, state)
+
+
+def test_a_one_shot_is_one_round_a_pending_answer_ends_it() -> None:
+    clock = FakeClock()
+    calls: list[float] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        calls.append(clock.now)
+        return _status("generating", Phase.PENDING)
+
+    watcher = _one_shot(fetch, clock)
+    list(watcher.run())
+    assert calls == [0.0]
+    view = watcher.views()[0]
+    assert (view.status is not None, int(view.exit_code)) == (True, 3)
+
+
+@pytest.mark.parametrize(
+    ("error", "once", "watch"),
+    [
+        (ApiError("HTTP 503", transient=True, http_status=503), 3, 3),
+        (repeatable(ApiError("connection refused", transient=True)), 3, 3),
+        (ApiError("connection reset mid-body", transient=True), 1, 3),
+        (BadResponseError("wrong shape", http_status=200), 1, 3),
+        (ApiError("HTTP 400", http_status=400), 1, 1),
+    ],
+)
+def test_which_failures_each_mode_repeats(error: ApiError, once: int, watch: int) -> None:
+    """A watch repeats every transient failure; a one-shot only what asking again at once can mend."""
+    if isinstance(error, BadResponseError):
+        error.transient = True  # a wrong shape is transient for a watch (the next poll may be fine)
+    for single_round, expected in ((True, once), (False, watch)):
+        clock = FakeClock()
+        calls: list[float] = []
+
+        def fetch(target: Target, clock: FakeClock = clock, calls: list[float] = calls) -> TaskStatus:
+            calls.append(clock.now)
+            raise error
+
+        options = one_shot_options(2, 10_000.0) if single_round else WatchOptions(max_failures=3)
+        watcher = Watcher(
+            [Target("anchor", "t1")], fetch, options, clock=clock, sleep=clock.sleep, threaded=False
+        )
+        list(watcher.run())
+        assert len(calls) == expected, (single_round, error)
+
+
+def test_a_one_shot_deadline_ends_the_round() -> None:
+    clock = FakeClock()
+
+    def fetch(target: Target) -> TaskStatus:
+        clock.now += 5
+        raise ApiError("HTTP 503", transient=True, http_status=503)
+
+    watcher = _one_shot(fetch, clock, retries=10, timeout=12.0)
+    list(watcher.run())
+    view = watcher.views()[0]
+    assert view.outcome is Outcome.TIMED_OUT
+    assert view.failures >= 2

@@ -16,7 +16,8 @@ from rich.console import Console, Group
 from statuscli.errors import ApiError, NotFoundError, StatusCliError
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.output import Result
-from statuscli.render import LiveRenderer, live_lines, table_lines
+from statuscli.render.live import LiveRenderer, live_lines
+from statuscli.render.table import table_lines
 from statuscli.watch import Outcome, TargetView, WatchSummary
 
 from .test_watch import FakeClock

@@ -230,9 +230,11 @@ def test_routes_are_chosen_by_the_registry_simulator_field(
 ) -> None:
     (tmp_path / "fake_sim_routes.py").write_text(FAKE_ROUTES)
     monkeypatch.syspath_prepend(str(tmp_path))
-    anchor_record = statuscli.providers.PROVIDERS[0]
+    anchor_record = statuscli.providers.get_provider("anchor")
     fake = dataclasses.replace(anchor_record, name="fake", simulator="fake_sim_routes")
-    monkeypatch.setattr(statuscli.providers, "PROVIDERS", (*statuscli.providers.PROVIDERS, fake))
+    # A copy of the registry, so the fake provider is gone again after the test.
+    monkeypatch.setattr(statuscli.providers, "_REGISTRY", dict(statuscli.providers._REGISTRY))
+    statuscli.providers.register(fake)
     with running(scenario({}), clock) as sim:
         reply = get(sim, "/fake/task-9", {"fake-key": "k"})
         assert (reply.status, reply.json()) == (200, {"echo": "/fake/task-9", "key": "k"})

@@ -7,6 +7,8 @@ from typing import Any
 from statuscli.errors import BadResponseError
 from statuscli.models import Phase, Target, TaskStatus
 
+from .record import Provider
+
 NAME = "anchor"
 KEY_HEADER = "anchor-api-key"
 
@@ -44,3 +46,27 @@ def parse_generation_status(target: Target, payload: Any) -> TaskStatus:
         error=error if isinstance(error, str) and error else None,
         raw=payload,
     )
+
+
+PROVIDER = Provider(
+    name=NAME,
+    key_env=("ANCHORBROWSER_API_KEY", "ANCHOR_API_KEY"),
+    base_url_env="ANCHORBROWSER_BASE_URL",
+    default_base_url="https://api.anchorbrowser.io",
+    key_header=KEY_HEADER,
+    supports_run_id=False,
+    request=request,
+    simulator="statuscli.sim.anchor",
+    parse=parse_generation_status,
+    states=("generating", "waiting-for-session", "ready", "failed"),
+    help="""Show the generation status of AnchorBrowser tasks.
+
+    Calls GET /v2/tasks/{taskId}/generation-status with the anchor-api-key header, once per id.
+    Exit code: 0 all ready, 1 one failed, 3 one still generating (see README for the rest).
+
+    \b
+    Examples:
+      status anchor 3f6c2a...
+      status anchor T1 T2 --json | jq '.tasks[].status.state'
+    """,
+)

@@ -12,6 +12,8 @@ from statuscli.errors import ApiError, AuthError, BadResponseError, NotFoundErro
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.text import safe_url
 
+from .record import Provider
+
 NAME = "browserable"
 KEY_HEADER = "x-api-key"
 
@@ -128,3 +130,28 @@ def _question(tool_call: Any) -> str | None:
     parameters = tool.get("parameters") if isinstance(tool, dict) else None
     question = parameters.get("question") if isinstance(parameters, dict) else None
     return question if isinstance(question, str) and question.strip() else None
+
+
+PROVIDER = Provider(
+    name=NAME,
+    key_env=("BROWSERABLE_API_KEY",),
+    base_url_env="BROWSERABLE_BASE_URL",
+    default_base_url="https://api.browserable.ai/api/v1",
+    key_header=KEY_HEADER,
+    supports_run_id=True,
+    request=request,
+    simulator="statuscli.sim.browserable",
+    parse=parse_run_status,
+    states=("scheduled", "running", "completed", "error", WAITING, NO_RUN),
+    live_urls=True,
+    help="""Show the run status of Browserable tasks (cloud or self-hosted).
+
+    Calls GET /task/{taskId}/run/status[?runId=...] with the x-api-key header, once per id.
+    Exit code: 0 all completed, 1 one errored, 3 one scheduled/running/no run yet.
+
+    \b
+    Examples:
+      status browserable 0b7c... --run-id 9a1e...
+      BROWSERABLE_BASE_URL=http://localhost:2003/api/v1 status browserable 0b7c...
+    """,
+)

@@ -48,10 +48,10 @@ class Routes:
 
 def provider_routes() -> dict[str, Routes]:
     """Every registered provider's routes, by provider name (each module imported on demand)."""
-    from statuscli.providers import PROVIDERS
+    from statuscli.providers import providers
 
     routes: dict[str, Routes] = {}
-    for provider in PROVIDERS:
+    for provider in providers():
         if provider.simulator is not None:
             module = importlib.import_module(provider.simulator)
             routes[provider.name] = module.ROUTES

@@ -1,0 +1,387 @@
+"""The use cases, without any parser: one-shot, watch, demo, simulate, the config report, saving a key.
+
+Each takes resolved inputs (strings as typed, flags) and returns an exit code; the command line
+declares options and calls these. Two seams stay lazy for start-up time: `fetch` (requests) and
+`render` (rich, only for a terminal); the command line imports this module only once a command runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlsplit
+
+from .alerts import notify as send_notification
+from .alerts import ring_bell
+from .ci import CiReports
+from .config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve
+from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError, most_serious
+from .github import github_enabled
+from .junit import check_junit_path
+from .models import RequestProgress, Target, TaskStatus
+from .output import (
+    JsonLinesRenderer,
+    QuietRenderer,
+    WatchRenderer,
+    interactive,
+    print_error,
+    print_warning,
+    results_document,
+    summary_line,
+    task_message,
+    write_json,
+)
+from .providers import check_provider, make_target, providers
+from .recent import remember as remember_ids
+from .runtime import interrupt_code, silence_stdout, state
+from .targets import dedupe, parse_duration, parse_target_lines
+from .watch import Outcome, TargetView, Watcher, WatchOptions, WatchSummary, one_shot_options
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
+
+Result = tuple[Target, TaskStatus | StatusCliError]
+
+
+@dataclass(frozen=True)
+class Reports:
+    """The CI reports asked for on the command line."""
+
+    junit_xml: str | None = None
+    no_ci_annotations: bool = False
+
+
+def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
+    """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
+
+    return CiReports(
+        command=command,
+        junit_path=check_junit_path(reports.junit_xml) if reports.junit_xml is not None else None,
+        github=github_enabled(os.environ, flag_off=reports.no_ci_annotations),
+        commands_to_stderr=json_output or quiet,
+    )
+
+
+def load_config() -> ConfigFile:
+
+    config = load_config_file(config_path())
+    for warning in config.warnings:
+        print_warning(warning)
+    return config
+
+
+def settings_for(
+    names: list[str], *, base_url: tuple[str, str] | None, allow_insecure_http: bool
+) -> dict[str, ProviderSettings]:
+    """Each provider's settings; `base_url` is (provider, URL) from --base-url, for that provider only."""
+    config = load_config()
+    return {
+        name: resolve(
+            name,
+            config=config,
+            base_url=base_url[1] if base_url and base_url[0] == name else None,
+            allow_insecure_http=allow_insecure_http,
+        )
+        for name in names
+    }
+
+
+def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
+    if run_id is not None and len(task_ids) != 1:
+        raise UsageError("--run-id goes with a single task id")
+    return dedupe(make_target(provider, task_id, run_id) for task_id in task_ids)
+
+
+# ---- one-shot -------------------------------------------------------------------------------------
+
+
+def one_shot(
+    provider: str,
+    task_ids: list[str],
+    run_id: str | None,
+    *,
+    json_output: bool,
+    reports: Reports,
+    base_url: str | None,
+    allow_insecure_http: bool,
+    timeout: str | None,
+) -> ExitCode:
+    """Ask once about each task; print a table or one JSON document; the most serious outcome."""
+    state.json_output = json_output
+    timeout_s = parse_duration(timeout, what="--timeout") if timeout is not None else None
+    if timeout_s == 0:
+        raise UsageError("--timeout must be more than 0")
+    targets = _targets(provider, task_ids, run_id)
+    ci = _ci_reports(provider, reports, json_output=json_output)
+    settings = settings_for(
+        [provider],
+        base_url=(provider, base_url) if base_url else None,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+    from .fetch import Fetcher
+
+    conf = settings[provider]
+    line = None
+    if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
+        from .render.live import WaitingLine
+
+        line = WaitingLine()
+    limit = conf.timeout if timeout_s is None else timeout_s
+    options = one_shot_options(conf.retries, limit, targets=len(targets), waiting=line is not None)
+
+    def waiting() -> None:
+        if line is not None:
+            line.update(time.monotonic() - watcher.started, _progress(watcher, conf))
+
+    with ci.guard(targets), Fetcher(settings, pool_size=options.workers) as fetcher:
+        watcher = Watcher(targets, fetcher.fetch, options, idle=waiting if line is not None else None)
+        try:
+            for _update in watcher.run():
+                pass
+        finally:
+            if line is not None:
+                line.close()
+        results = [_result(view, conf, options.timeout) for view in watcher.views()]
+    code = most_serious([item.exit_code for _, item in results])
+    remember_ids(t for t, item in results if isinstance(item, TaskStatus))
+    try:
+        if json_output:
+            write_json(results_document(results, code))
+        else:
+            from .render.table import print_results  # rich, only for the table
+
+            print_results(results)
+    except BrokenPipeError:
+        silence_stdout()
+    for target, item in results:
+        if isinstance(item, StatusCliError):
+            print_error(task_message(target, item))
+    ci.one_shot_done(results, code)
+    return code
+
+
+def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgress]:
+    """Where each request still out stands, for the status line of a one-shot that waits."""
+
+    views = watcher.views()
+    return [_attempts(v, settings) for v in views if v.status is None and v.outcome is Outcome.WATCHING]
+
+
+def _attempts(view: TargetView, settings: ProviderSettings) -> RequestProgress:
+    last = None
+    if view.error is not None:
+        status = view.error.http_status
+        last = f"HTTP {status}" if status else view.error.message.removeprefix(f"{view.target.provider}: ")
+    host = urlsplit(settings.base_url).netloc
+    return RequestProgress(host=host, attempts=settings.retries + 1, failures=view.failures, last_error=last)
+
+
+def _result(view: TargetView, settings: ProviderSettings, timeout: float | None) -> Result:
+    """A one-shot's answer for one target: its status, its error, or no answer before the timeout."""
+
+    if view.outcome is Outcome.TIMED_OUT or (view.status is None and view.error is None):
+        progress = _attempts(view, settings)
+        attempts = f"attempt {progress.attempt} of {progress.attempts}"
+        last = f", last error: {progress.last_error}" if progress.last_error else ""
+        return view.target, ApiError(
+            f"{view.target.provider}: no answer within {timeout or 0:g} s ({attempts}{last}); gave up "
+            "(--timeout to wait longer)",
+            code="timeout",
+            transient=True,
+        )
+    if view.error is not None:
+        return view.target, view.error
+    assert view.status is not None
+    return view.target, view.status
+
+
+# ---- watch ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WatchRequest:
+    """A watch as typed: positional words, --file, and the options (durations still text)."""
+
+    args: list[str]
+    file: str | None = None
+    run_id: str | None = None
+    interval: str = "2s"
+    timeout: str | None = None
+    fail_fast: bool = False
+    max_failures: int = 5
+    json_output: bool = False
+    quiet: bool = False
+    bell: bool = False
+    notify: bool = False
+    base_url: str | None = None
+    allow_insecure_http: bool = False
+    reports: Reports = Reports()
+
+
+def watch(request: WatchRequest) -> ExitCode:
+    """Poll the targets until each is done; the most serious outcome."""
+
+    state.json_output = request.json_output and not request.quiet
+    state.json_lines = True
+    interval_s = parse_duration(request.interval, what="--interval")
+    if interval_s < 0.1:
+        raise UsageError("--interval must be at least 0.1 s")
+    timeout_s = parse_duration(request.timeout, what="--timeout") if request.timeout is not None else None
+    if timeout_s == 0:
+        raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
+    args = request.args
+    targets = watch_targets(args, request.file, request.run_id, request.base_url)
+    ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
+    names = sorted({t.provider for t in targets})
+    # --base-url belongs to the provider named on the command line, never to --file's other targets:
+    # their keys must not travel to that host.
+    settings = settings_for(
+        names,
+        base_url=(args[0], request.base_url) if args and request.base_url else None,
+        allow_insecure_http=request.allow_insecure_http,
+    )
+    from .fetch import Fetcher
+
+    options = WatchOptions(
+        interval=interval_s, timeout=timeout_s, fail_fast=request.fail_fast, max_failures=request.max_failures
+    )
+    pool = min(options.workers, len(targets))
+    with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:
+        return run_watch(
+            targets,
+            fetcher,
+            options,
+            json_output=request.json_output,
+            quiet=request.quiet,
+            bell=request.bell,
+            notify=request.notify,
+            ci=ci,
+        )
+
+
+def watch_targets(
+    args: list[str], file: str | None, run_id: str | None, base_url: str | None
+) -> list[Target]:
+    targets: list[Target] = []
+    if args:
+        provider, *task_ids = args
+        check_provider(provider)
+        if not task_ids:
+            raise UsageError(f"give at least one task id after '{provider}'")
+        targets += _targets(provider, task_ids, run_id)
+    elif run_id is not None:
+        with_runs = next((p.name for p in providers() if p.supports_run_id), "PROVIDER")
+        raise UsageError(f"--run-id goes with 'watch {with_runs} TASK_ID'")
+    if file is not None:
+        if base_url is not None and not args:
+            envs = " or ".join(p.base_url_env for p in providers())
+            raise UsageError(f"--base-url needs a provider argument; with --file, set {envs}")
+        lines = _read_lines(file)
+        source = "stdin" if file == "-" else file
+        targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+    if not targets:
+        raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
+    return dedupe(targets)
+
+
+def _read_lines(file: str) -> list[str]:
+    try:
+        data = stdin().buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --file {file}: {exc.strerror or exc}") from exc
+    return decode_input(data, "stdin" if file == "-" else file).splitlines()
+
+
+def stdin() -> TextIO:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise UsageError("stdin is closed; nothing to read")
+    return sys.stdin
+
+
+def decode_input(data: bytes, source: str) -> str:
+    """UTF-8 text from a file or stdin (a leading BOM, as Windows editors write, is dropped)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start + 1})") from None
+
+
+def run_watch(
+    targets: list[Target],
+    fetcher: Fetcher,
+    options: WatchOptions,
+    *,
+    json_output: bool,
+    quiet: bool = False,
+    bell: bool = False,
+    notify: bool = False,
+    remember: bool = True,
+    ci: CiReports | None = None,
+) -> ExitCode:
+    """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
+
+    watcher = Watcher(targets, fetcher.fetch, options)
+    renderer: WatchRenderer
+    if quiet:
+        renderer = QuietRenderer()
+    elif json_output:
+        renderer = JsonLinesRenderer(started=watcher.started)
+    elif interactive():
+        from .render.live import LiveRenderer
+
+        renderer = LiveRenderer(watcher.views)
+    else:
+        from .render.live import PlainRenderer
+
+        renderer = PlainRenderer()
+    if ci is not None:
+        renderer = ci.record(renderer, watcher.started)
+    deadline = None if options.timeout is None else watcher.started + options.timeout
+    interrupted = False
+    stop_code = ExitCode.INTERRUPTED
+    try:
+        renderer.start(deadline)
+        for update in watcher.run():
+            renderer.update(update)
+    except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
+        interrupted = True
+        stop_code = interrupt_code(exc)
+    except BrokenPipeError:  # the reader went away (`| head -1`): like Ctrl-C, without the noise
+        silence_stdout()
+        interrupted = True
+    except BaseException:
+        renderer.close()  # an internal error: give the terminal back (cursor shown) before the report
+        raise
+    summary = watcher.summary()
+    if interrupted:
+        summary = dataclasses.replace(summary, exit_code=stop_code)
+    try:
+        renderer.finish(summary, interrupted=interrupted)
+    except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
+        silence_stdout()
+    if ci is not None:
+        ci.watch_done(summary, interrupted=interrupted)
+    if remember:
+        remember_ids(v.target for v in summary.views if v.status is not None)
+    _report_errors(summary)
+    if bell or notify:
+        if bell:
+            ring_bell()
+        if notify:
+            send_notification("statuscli watch finished", summary_line(summary))
+    return summary.exit_code
+
+
+def _report_errors(summary: WatchSummary) -> None:
+    """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
+    transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
+
+    for view in summary.views:
+        if view.error is not None and view.outcome is Outcome.ERROR:
+            print_error(task_message(view.target, view.error))

@@ -1,0 +1,264 @@
+"""The command line's building blocks: shared options, completers, and the one-shot command a provider
+record generates. Only this module and `cli` import Typer.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup, TyperOption
+
+from .providers import Provider, provider_names
+from .runtime import enable_debug
+
+
+def exit_with(code: int) -> NoReturn:
+    raise typer.Exit(int(code))
+
+
+def complete_provider(incomplete: str) -> list[str]:
+    return [p for p in provider_names() if p.startswith(incomplete)]
+
+
+def recent_ids(provider: str, incomplete: str) -> list[str]:
+    from .recent import complete
+
+    return complete(provider, incomplete)
+
+
+def complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
+    """After `watch`: a provider name first, then that provider's recent task ids."""
+    words = ctx.params.get("args") or []
+    provider = words[0] if words and words[0] in provider_names() else None
+    if provider is None:
+        return complete_provider(incomplete)
+    return recent_ids(provider, incomplete)
+
+
+def either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# ---- shared options -------------------------------------------------------------------------------
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (errors too).")]
+OneShotTimeoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        "-t",
+        metavar="DURATION",
+        help="Overall limit, retries included: 90, 90s, 5m (default 60s, or the config's timeout). "
+        "Exit 6 when it passes.",
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", metavar="URL", help="API base URL (overrides env and config)."),
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-insecure-http", help="Allow sending the key over plain http:// to a non-loopback host."
+    ),
+]
+JunitOption = Annotated[
+    str | None,
+    typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report to FILE (for CI)."),
+]
+NoCiOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-ci-annotations",
+        help="In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+    ),
+]
+RunIdOption = Annotated[
+    str | None,
+    typer.Option("--run-id", metavar="RUN_ID", help="A run of the task (default: the latest)."),
+]
+
+
+# ---- watch options ---------------------------------------------------------------------------------
+
+WatchArgs = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="PROVIDER TASK_ID",
+        help="A provider (anchor or browserable) and its task ids.",
+        autocompletion=complete_watch_args,
+        show_default=False,
+    ),
+]
+FileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--file",
+        "-f",
+        metavar="FILE",
+        help="Targets, one per line: 'anchor ID' or 'browserable ID [RUN_ID]'; '-' is stdin.",
+    ),
+]
+WatchRunIdOption = Annotated[
+    str | None,
+    typer.Option("--run-id", metavar="RUN_ID", help="A Browserable run (single task only)."),
+]
+IntervalOption = Annotated[
+    str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
+]
+WatchTimeoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        "-t",
+        metavar="DURATION",
+        help="Overall deadline: 90, 90s, 5m, 1h. Exit 124 when it passes.",
+    ),
+]
+FailFastOption = Annotated[
+    bool, typer.Option("--fail-fast", help="Stop at the first failed or errored task.")
+]
+MaxFailuresOption = Annotated[
+    int,
+    typer.Option(
+        "--max-failures",
+        metavar="N",
+        min=1,
+        max=100,
+        help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",
+    ),
+]
+NdjsonOption = Annotated[
+    bool, typer.Option("--json", help="NDJSON on stdout: one object per change, then a summary.")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code speaks.")
+]
+BellOption = Annotated[bool, typer.Option("--bell", help="Ring the terminal bell at the end.")]
+NotifyOption = Annotated[bool, typer.Option("--notify", help="Send a desktop notification at the end.")]
+
+
+# ---- one-shot commands, one per provider ----------------------------------------------------------
+
+
+def one_shot_command(spec: Provider) -> Callable[..., None]:
+    """`status NAME TASK_ID...` for one provider: its completer, `--run-id` when it has runs."""
+
+    def complete_id(incomplete: str) -> list[str]:
+        return recent_ids(spec.name, incomplete)
+
+    def command(**options: Any) -> None:
+        from .app import Reports, one_shot
+
+        reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
+        exit_with(
+            one_shot(
+                spec.name, options.pop("task_ids"), options.pop("run_id", None), reports=reports, **options
+            )
+        )
+
+    ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("task_ids", keyword, annotation=Annotated[list[str], ids])]
+    if spec.supports_run_id:
+        params.append(inspect.Parameter("run_id", keyword, annotation=RunIdOption, default=None))
+    for name, annotation, default in (
+        ("json_output", JsonOption, False),
+        ("junit_xml", JunitOption, None),
+        ("no_ci_annotations", NoCiOption, False),
+        ("base_url", BaseUrlOption, None),
+        ("allow_insecure_http", InsecureOption, False),
+        ("timeout", OneShotTimeoutOption, None),
+    ):
+        params.append(inspect.Parameter(name, keyword, annotation=annotation, default=default))
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__doc__ = spec.help
+    command.__name__ = spec.name
+    return command
+
+
+# ---- the root group, the other commands' options, completion scripts ------------------------------
+
+DEBUG_HELP = "Log each request (method, URL, status, timing, retries) to stderr; keys masked."
+
+
+def _set_debug(ctx: typer.Context, param: object, value: bool) -> None:
+    if value:
+        enable_debug()
+
+
+class Commands(TyperGroup):
+    """The root group: every command also takes `--debug`, so it works after the command too."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for command in self.commands.values():
+            if not any(param.name == "debug" for param in command.params):
+                command.params.append(
+                    TyperOption(
+                        param_decls=["--debug"],
+                        is_flag=True,
+                        default=False,
+                        expose_value=False,
+                        callback=_set_debug,
+                        help=DEBUG_HELP,
+                    )
+                )
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+DemoIntervalOption = Annotated[
+    str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
+]
+DemoJsonOption = Annotated[bool, typer.Option("--json", help="NDJSON instead of the table.")]
+PortOption = Annotated[
+    int,
+    typer.Option("--port", "-p", metavar="N", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."),
+]
+ScenarioOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--scenario",
+        metavar="FILE",
+        help="A TOML or JSON scenario (default: the demo scenario).",
+        exists=False,
+        dir_okay=False,
+    ),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", help="Log every request to stderr.")]
+ShellArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SHELL",
+        help="bash, zsh, fish or powershell.",
+        autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
+    ),
+]
+ProgNameOption = Annotated[
+    str,
+    typer.Option("--prog-name", metavar="NAME", help="The command to complete: status or statuscli."),
+]
+ProviderArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="PROVIDER",
+        help=f"{either(provider_names())}.",
+        autocompletion=complete_provider,
+    ),
+]
+
+
+def completion_script(shell: str, prog_name: str) -> str:
+    """The completion script Typer generates for `prog_name` (its `_PROG_COMPLETE` protocol)."""
+    # typer.completion is public; it re-exports these two without declaring them (hence the ignores).
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]
+
+    return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
+
+
+def complete_var(prog_name: str) -> str:
+    return f"_{prog_name}_COMPLETE".replace("-", "_").upper()

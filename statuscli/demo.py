@@ -1,0 +1,113 @@
+"""The simulator's use cases: `status demo` (a watch of simulated tasks) and `status simulate`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from .app import run_watch
+from .config import ConfigFile, resolve
+from .errors import ExitCode, UsageError
+from .providers import get_provider, make_target
+from .runtime import echo, say, state
+from .targets import parse_duration
+
+
+def demo(interval: str, *, json_output: bool) -> ExitCode:
+    """Watch the simulator's default scenario; settings resolved as for real use, from its addresses."""
+    from .fetch import Fetcher
+    from .sim import DEFAULT_KEYS, Simulator, default_scenario
+    from .watch import WatchOptions
+
+    state.json_output = json_output
+    state.json_lines = True
+    interval_s = parse_duration(interval, what="--interval")
+    with Simulator(default_scenario()) as sim:
+        targets = [make_target(provider, task_id) for provider, task_id in sim.targets()]
+        names = list(dict.fromkeys(t.provider for t in targets))
+        env = simulator_env(sim, names, DEFAULT_KEYS)
+        empty = ConfigFile(path=Path(os.devnull), exists=False, tables={})
+        settings = {name: resolve(name, config=empty, env=env) for name in names}
+        if not json_output:
+            say(f"Demo: watching {len(targets)} simulated tasks on {sim.base_url}")
+        options = WatchOptions(interval=max(0.1, interval_s), timeout=60.0)
+        with Fetcher(settings, pool_size=len(targets)) as fetcher:
+            code = run_watch(targets, fetcher, options, json_output=json_output, remember=False)
+    if not json_output:
+        say(
+            f"Demo: exit code {int(code)} ({EXIT_MEANINGS.get(code, '')}); "
+            "in a script: status watch ... && next-step"
+        )
+    return code
+
+
+def simulator_env(sim: object, names: list[str], keys: Mapping[str, str]) -> dict[str, str]:
+    """The environment that points each provider at the simulator: base URL and key variables."""
+    env: dict[str, str] = {}
+    for name in names:
+        spec = get_provider(name)
+        env[spec.base_url_env] = str(getattr(sim, f"{name}_base_url"))
+        env[spec.key_env[0]] = keys[name]
+    return env
+
+
+EXIT_MEANINGS = {
+    ExitCode.SUCCESS: "every task succeeded",
+    ExitCode.FAILURE: "a task failed",
+    ExitCode.PENDING: "a task is still pending",
+    ExitCode.AUTH: "authentication problem",
+    ExitCode.NOT_FOUND: "not found",
+    ExitCode.API: "API or network failure",
+    ExitCode.DEADLINE: "the deadline passed",
+    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.HANGUP: "hung up",
+    ExitCode.TERMINATED: "terminated",
+}
+
+
+def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
+    """Serve the scenario on loopback until Ctrl-C; print the lines that point statuscli at it."""
+    from .sim import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
+
+    try:
+        loaded = load_scenario(scenario) if scenario is not None else default_scenario()
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        sim = Simulator(loaded, port=port, verbose=verbose)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+    keys = {**DEFAULT_KEYS, **(loaded.keys or {})}
+    names = list(DEFAULT_KEYS)
+    try:
+        targets_file = _write_watch_file(sim.targets(), sim.base_url)
+        urls = [get_provider(n).base_url_env for n in names]
+        env = simulator_env(sim, names, keys)
+        lines = [f"export {var}={env[var]}" for var in urls]
+        lines += [f"export {var}={value}" for var, value in env.items() if var not in urls]
+        lines.append(f"# watch every task of the scenario: status watch --file {targets_file}")
+        echo("\n".join(lines))
+        say(f"Simulator serving on {sim.base_url}; press Ctrl-C to stop.")
+        try:
+            sim.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sim.stop()
+    finally:
+        import shutil
+
+        shutil.rmtree(targets_file.parent, ignore_errors=True)
+    return ExitCode.SUCCESS
+
+
+def _write_watch_file(targets: list[tuple[str, str]], base_url: str) -> Path:
+    """The simulator's tasks as a watch file in a private temporary directory (removed at the end)."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="statuscli-simulate-"))
+    path = directory / "targets.txt"
+    text = "".join(f"{provider} {task_id}\n" for provider, task_id in targets)
+    path.write_text(f"# the tasks of the statuscli simulator on {base_url}\n{text}", encoding="utf-8")
+    return path

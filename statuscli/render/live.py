@@ -1,0 +1,344 @@
+"""The watch's views: plain lines when not a terminal, the live view, the end lines, and the one-shot's
+status line while it waits for answers."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from rich.console import Console, Group, RenderableType
+from rich.control import Control
+from rich.live import Live
+from rich.style import Style
+from rich.text import Text
+
+from statuscli.models import RequestProgress
+from statuscli.output import (
+    WatchRenderer,
+    duration,
+    plural,
+    shown_label,
+    summary_line,
+)
+from statuscli.providers import providers
+from statuscli.text import clean, safe_url
+from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
+
+# ---- watch --------------------------------------------------------------------------------------
+from .table import (
+    DETAIL_FLOOR,
+    ID_LIMIT,
+    OUTCOME_STYLES,
+    WATCH_STATES,
+    drop_order,
+    fit_cell,
+    header_line,
+    id_cells,
+    layout,
+    links_supported,
+    natural_widths,
+    row_line,
+    stdout_console,
+    view_row,
+    view_style,
+)
+
+
+class PlainRenderer(WatchRenderer):
+    """Not a terminal: one line per state change, no cursor movement, then a summary line."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or stdout_console()
+
+    def update(self, update: WatchUpdate) -> None:
+        if not update.changed:
+            return
+        view = update.view
+        stamp = datetime.now().strftime("%H:%M:%S")
+        line = Text(f"{stamp} {view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        if view.target.run_id:
+            line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
+        line.append(f" {clean(update.previous or '', limit=60)} -> ")
+        line.append(clean(shown_label(view), limit=60), style=view_style(view))
+        row = view_row(view, update.at, update.at)
+        if row.detail:
+            line.append(" ")
+            line.append_text(row.detail)
+        url = safe_url(view.status.live_url if view.status and not view.done else None)
+        if url:
+            line.append(" ")
+            line.append(url, style=Style(link=url, underline=True))
+        self.console.print(line, soft_wrap=True)
+
+    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
+        prefix = "interrupted: " if interrupted else ""
+        self.console.print(Text(prefix + summary_line(summary)), soft_wrap=True)
+
+
+class LiveRenderer(WatchRenderer):
+    """An interactive terminal: a frame redrawn in place that always fits the screen; at the end the
+    final frame stays, followed by a line for every task that did not succeed and the summary.
+
+    Rich redraws once a second from its own thread (the time columns tick); a state change asks for a
+    redraw sooner, but never more than `MAX_FPS` times a second, so a thousand targets changing at once
+    cost a few frames, not a thousand.
+    """
+
+    MAX_FPS = 4
+
+    def __init__(
+        self,
+        views: Callable[[], list[TargetView]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        console: Console | None = None,
+    ) -> None:
+        self._views = views
+        self._clock = clock
+        self.console = console or stdout_console()
+        self._deadline: float | None = None
+        self._started = clock()
+        self._live: Live | None = None
+        self._ended = False
+        self._drawn_at = float("-inf")
+        self._size: tuple[int, int] | None = None
+        self._links = links_supported(self.console)
+
+    def start(self, deadline: float | None) -> None:
+        self._deadline = deadline
+        self._live = Live(
+            get_renderable=self._render,
+            console=self.console,
+            refresh_per_second=1,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._live.start()
+
+    def update(self, update: WatchUpdate) -> None:
+        if update.changed and self._live is not None:
+            now = self._clock()
+            if now - self._drawn_at >= 1 / self.MAX_FPS:
+                self._live.refresh()
+
+    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
+        self._ended = True
+        self.close()
+        self.console.print(Group(*end_lines(summary, self.console.width, interrupted=interrupted)))
+
+    def close(self) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()
+
+    def _render(self) -> RenderableType:
+        now = self._drawn_at = self._clock()
+        size = (self.console.width, self.console.height)
+        if self._live is not None and self._size is not None and size != self._size:
+            # The terminal was resized: what was drawn may have been re-wrapped, so the old frame's
+            # height no longer says where it starts. Clear the screen and draw from the top.
+            live_render = getattr(self._live, "_live_render", None)
+            if live_render is not None:
+                live_render._shape = None
+            self.console.control(Control.home(), Control.clear())
+        self._size = size
+        return Group(
+            *live_lines(
+                self._views(),
+                now=now,
+                started=self._started,
+                deadline=None if self._ended else self._deadline,
+                width=size[0],
+                height=size[1],
+                links=self._links,
+                ended=self._ended,
+            )
+        )
+
+
+def live_lines(
+    views: Sequence[TargetView],
+    *,
+    now: float,
+    started: float,
+    deadline: float | None,
+    width: int,
+    height: int,
+    links: bool,
+    ended: bool = False,
+) -> list[Text]:
+    """One frame of the live view: a header line, the column headers, one line per task that fits and,
+    when some do not, a footer counting the hidden ones by outcome. Never more than `height - 1` lines
+    (the cursor's line stays free), so rich never has to crop it."""
+    if not views:
+        return [_fit_text(_counts_header(views, now, deadline), width)]
+    targets = [v.target for v in views]
+    # The words each provider's states may take (its record says), so the state column is wide enough
+    # from the first frame on; longer words a server invents are shortened with `…`.
+    watched = [p for p in providers() if p.name in {t.provider for t in targets}]
+    states = [*WATCH_STATES, *(s for p in watched for s in p.states)]
+    links = links and not ended and any(p.live_urls for p in watched)
+    widths = natural_widths(targets, states, live=True, links=links)
+    if ended:  # nothing is in a state any more
+        widths.pop("in_state", None)
+    columns = layout(widths, width, id_widths=id_cells(tuple(targets)), drop=drop_order(targets))
+    rows = max(0, height - 1 - 2)
+    shown, hidden = window(views, rows)
+    lines = [_fit_text(_counts_header(views, now, deadline), width), header_line(columns)]
+    lines += [row_line(view_row(v, now, started), columns, links=links) for v in shown]
+    if hidden:
+        lines.append(_fit_text(Text(hidden_counts(hidden), style="dim"), width))
+    return lines[: max(1, height - 1)]
+
+
+def window(views: Sequence[TargetView], rows: int) -> tuple[list[TargetView], list[TargetView]]:
+    """The views that fit `rows` lines and those hidden. When all do not fit, one line goes to the
+    footer, and pending and unsuccessful tasks are chosen first; shown rows keep the user's order."""
+    if len(views) <= rows:
+        return list(views), []
+    room = max(0, rows - 1)
+    ranked = sorted(range(len(views)), key=lambda n: (views[n].outcome is Outcome.SUCCESS, n))
+    chosen = set(ranked[:room])
+    shown = [v for n, v in enumerate(views) if n in chosen]
+    hidden = [v for n, v in enumerate(views) if n not in chosen]
+    return shown, hidden
+
+
+_OUTCOME_WORDS = (
+    (Outcome.WATCHING, "pending"),
+    (Outcome.SUCCESS, "succeeded"),
+    (Outcome.FAILURE, "failed"),
+    (Outcome.ERROR, "errored"),
+    (Outcome.TIMED_OUT, "timed out"),
+    (Outcome.STOPPED, "stopped"),
+)
+
+
+def hidden_counts(hidden: Sequence[TargetView]) -> str:
+    """`… 31 more: 28 succeeded, 3 failed`."""
+    counts = [
+        f"{n} {word}" for outcome, word in _OUTCOME_WORDS if (n := sum(v.outcome is outcome for v in hidden))
+    ]
+    return f"\u2026 {len(hidden)} more: {', '.join(counts)}"
+
+
+def _counts_header(views: Sequence[TargetView], now: float, deadline: float | None) -> Text:
+    pending = sum(1 for v in views if not v.done)
+    ok = sum(1 for v in views if v.outcome is Outcome.SUCCESS)
+    bad = sum(1 for v in views if v.done and v.outcome is not Outcome.SUCCESS)
+    header = Text(f"statuscli watch: {pending} pending, {ok} succeeded, {bad} failed")
+    if deadline is not None:
+        header.append(f", deadline in {duration(deadline - now)}")
+    return header
+
+
+def _fit_text(text: Text, width: int) -> Text:
+    """One line, shortened with `…` to `width` (a header that would fold loses its start first)."""
+    line = text.copy()
+    if line.cell_len > width and line.plain.startswith("statuscli watch: "):
+        line = line[len("statuscli watch: ") :]
+    line.no_wrap = True
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def end_lines(summary: WatchSummary, width: int, *, interrupted: bool = False) -> list[Text]:
+    """What follows the final frame: the tasks that did not succeed, then the summary line."""
+    prefix = "interrupted: " if interrupted else ""
+    summary_text = Text(prefix + summary_line(summary), style="bold")  # may wrap: it is not a task
+    return [*ending_lines(summary.views, width), summary_text]
+
+
+def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
+    """After the final frame: every task that did not succeed, one line each with its reason (ids
+    whole; the reason is shortened to fit), whatever the frame had room for."""
+    failed = [v for v in views if v.outcome is not Outcome.SUCCESS]
+    if not failed:
+        return []
+    lines = [Text(f"{plural(len(failed), 'task')} did not succeed:", style="bold")]
+    for view in failed:
+        head = Text("  \u2717 ", style=OUTCOME_STYLES[view.outcome])
+        head.append(f"{view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        if view.target.run_id:
+            head.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
+        head.append(" ")
+        head.append(clean(shown_label(view), limit=60), style=view_style(view))
+        reason = view_row(view, 0.0, 0.0).detail
+        line = Text(no_wrap=True, overflow="crop")
+        line.append_text(head)
+        room = width - head.cell_len - 2
+        if reason and room >= DETAIL_FLOOR:
+            line.append(": ")
+            line.append_text(fit_cell(reason, room))
+            line.rstrip()
+        lines.append(line)
+    return lines
+
+
+def picture_svg(lines: Sequence[Text], *, width: int, height: int, title: str) -> str:
+    """An SVG picture of `lines` as a terminal of that size shows them (for the README)."""
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=width,
+        height=height,
+        force_terminal=True,
+        color_system="truecolor",
+    )
+    console.print(Group(*lines))
+    return console.export_svg(title=title)
+
+
+class WaitingLine:
+    """A status line on stderr while a one-shot command waits for slow answers; erased when it ends.
+
+    Use it only when stderr is a terminal. Nothing shows during the first SHOW_AFTER seconds, so a
+    quick answer draws nothing at all.
+    """
+
+    SHOW_AFTER = 1.0
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True)
+        self._live: Live | None = None
+        self._shown = ""
+
+    def update(self, elapsed: float, pending: list[RequestProgress]) -> None:
+        if elapsed < self.SHOW_AFTER or not pending:
+            return
+        line = clean(waiting_text(elapsed, pending), limit=300)
+        if line == self._shown:
+            return
+        self._shown = line
+        text = Text(line, no_wrap=True, overflow="ellipsis")
+        if self._live is None:
+            self._live = Live(
+                text,
+                console=self._console,
+                transient=True,
+                auto_refresh=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        self._live.update(text, refresh=True)
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
+def waiting_text(elapsed: float, pending: list[RequestProgress]) -> str:
+    """`waiting for api.example.com: attempt 2 of 4, last error: HTTP 503 (3s)`."""
+    hosts = sorted({p.host for p in pending})
+    furthest = max(pending, key=lambda p: p.failures)
+    tasks = f"{len(pending)} tasks, " if len(pending) > 1 else ""
+    last = f", last error: {furthest.last_error}" if furthest.last_error else ""
+    return (
+        f"waiting for {', '.join(hosts)}: {tasks}attempt {furthest.attempt} of {furthest.attempts}"
+        f"{last} ({duration(elapsed)})"
+    )
