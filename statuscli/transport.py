@@ -22,6 +22,7 @@ import urllib3.exceptions
 
 from .errors import ApiError
 from .models import RequestProgress
+from .workers import leave_signals_to_main_thread
 
 #: Workers kept parked for the next attempt, and how long one waits before it retires.
 MAX_IDLE = 64
@@ -139,6 +140,7 @@ class _Worker(threading.Thread):
             worker._jobs.put(attempt)
 
     def run(self) -> None:
+        leave_signals_to_main_thread()
         while True:
             try:
                 attempt = self._jobs.get(timeout=IDLE_SECONDS)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from . import retry as policy
 from .errors import ExitCode, StatusCliError, most_serious
 from .models import Phase, Target, TaskStatus
+from .workers import leave_signals_to_main_thread
 
 Fetch = Callable[[Target], TaskStatus]
 log = logging.getLogger("statuscli.watch")
@@ -159,6 +160,7 @@ class ThreadExecutor:
             thread.start()
 
     def _work(self) -> None:
+        leave_signals_to_main_thread()
         while (item := self._jobs.get()) is not None and not self._stopped.is_set():
             index, job = item
             self._results.put((index, _run(job)))
