@@ -1,3 +1,90 @@
-"""statuscli: poll AnchorBrowser and Browserable task status from a terminal or a script."""
+"""statuscli: poll AnchorBrowser and Browserable task status from a terminal or a script.
+
+The Python API (stable: the names in `__all__`; everything else may change)::
+
+    import statuscli
+
+    status = statuscli.get_status("anchor", "task-id")
+    summary = statuscli.wait([statuscli.Target("anchor", "task-id")], timeout="10m")
+
+Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .api import Settings, get_status, wait
+    from .errors import (
+        ApiError,
+        AuthError,
+        BadResponseError,
+        ConfigError,
+        ExitCode,
+        NotFoundError,
+        StatusCliError,
+        UsageError,
+    )
+    from .models import Phase, Target, TaskStatus
+    from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
+
+#: Each public name and the module that defines it.
+_SOURCES = {
+    "get_status": "api",
+    "wait": "api",
+    "Settings": "api",
+    "Target": "models",
+    "TaskStatus": "models",
+    "Phase": "models",
+    "Outcome": "watch",
+    "TargetView": "watch",
+    "WatchUpdate": "watch",
+    "WatchSummary": "watch",
+    "ExitCode": "errors",
+    "StatusCliError": "errors",
+    "UsageError": "errors",
+    "ConfigError": "errors",
+    "AuthError": "errors",
+    "NotFoundError": "errors",
+    "ApiError": "errors",
+    "BadResponseError": "errors",
+}
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "BadResponseError",
+    "ConfigError",
+    "ExitCode",
+    "NotFoundError",
+    "Outcome",
+    "Phase",
+    "Settings",
+    "StatusCliError",
+    "Target",
+    "TargetView",
+    "TaskStatus",
+    "UsageError",
+    "WatchSummary",
+    "WatchUpdate",
+    "get_status",
+    "wait",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (PEP 562)."""
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'statuscli' has no attribute '{name}'")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
