@@ -418,8 +418,16 @@ def test_the_example_consumer_runs(sim: Simulator, capsys: pytest.CaptureFixture
     assert "anchor done: starting -> ready" in out.err
 
 
+def readme_example() -> str:
+    """The program in the README's "Python API" section."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Python API", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 def test_the_example_consumer_type_checks_against_the_installed_package(tmp_path: Path) -> None:
-    """mypy --strict from outside the source tree, so `statuscli` is the installed package."""
+    """mypy --strict from outside the source tree, so `statuscli` is the installed package; the
+    README's example too."""
+    (tmp_path / "readme_example.py").write_text(readme_example(), encoding="utf-8")
     mypy = [
         sys.executable,
         "-m",
@@ -430,11 +438,11 @@ def test_the_example_consumer_type_checks_against_the_installed_package(tmp_path
         str(tmp_path / "cache"),
     ]
     out = subprocess.run(
-        [*mypy, str(REPO / "tests" / "example_consumer.py")],
+        [*mypy, str(REPO / "tests" / "example_consumer.py"), "readme_example.py"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "Success" in out.stdout
+    assert "Success: no issues found in 2 source files" in out.stdout
