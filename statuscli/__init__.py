@@ -10,12 +10,10 @@ The Python API (stable: the names in `__all__`; everything else may change)::
 Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
+
+#: Not `typing.TYPE_CHECKING`: importing typing alone costs more than the rest of this module.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from .api import Settings, get_status, wait
@@ -76,15 +74,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first use (PEP 562)."""
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'statuscli' has no attribute '{name}'")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above, and an unknown name as an error
+
+    def __getattr__(name: str) -> object:
+        """Load a public name from its module on first use (PEP 562)."""
+        module = _SOURCES.get(name)
+        if module is None:
+            raise AttributeError(f"module 'statuscli' has no attribute '{name}'")
+        # __import__, not importlib: importing importlib (and warnings) costs more than this module.
+        value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return sorted({*globals(), *__all__})
