@@ -311,11 +311,18 @@ def test_wait_calls_back_on_each_change_in_the_calling_thread(sim: Simulator) ->
 
 
 def test_wait_reports_a_deadline_in_the_summary(sim: Simulator) -> None:
+    seen: list[WatchUpdate] = []
     summary = wait(
         [Target("anchor", "done"), Target("anchor", "pending")],
         interval="100ms",
         timeout="1s",
+        on_change=seen.append,
         settings=settings_for(sim),
+    )
+    assert (seen[-1].view.target.task_id, seen[-1].previous, seen[-1].view.outcome) == (
+        "pending",
+        "generating",
+        Outcome.TIMED_OUT,
     )
     assert [v.outcome for v in summary.views] == [Outcome.SUCCESS, Outcome.TIMED_OUT]
     assert summary.exit_code is ExitCode.DEADLINE
