@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from .api import Settings, get_status, wait
+    from .api import Settings, get_status, wait, wait_async
     from .errors import (
         ApiError,
         AuthError,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _SOURCES = {
     "get_status": "api",
     "wait": "api",
+    "wait_async": "api",
     "Settings": "api",
     "Target": "models",
     "TaskStatus": "models",
@@ -71,6 +72,7 @@ __all__ = [
     "WatchUpdate",
     "get_status",
     "wait",
+    "wait_async",
 ]
 
 

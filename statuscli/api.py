@@ -8,7 +8,9 @@ is imported only when a call makes a request. Only the names in `statuscli.__all
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -28,7 +30,7 @@ from .watch import (
     one_shot_options,
 )
 
-__all__ = ["Settings", "get_status", "wait"]
+__all__ = ["Settings", "get_status", "wait", "wait_async"]
 
 Result = tuple[Target, TaskStatus | StatusCliError]
 
@@ -118,19 +120,96 @@ def wait(
         raise UsageError("nothing to wait for: give at least one target")
     options = watch_options(interval, timeout, fail_fast=fail_fast, max_rate=max_rate, flags=False)
     resolved = provider_settings(sorted({t.provider for t in checked}), settings)
+    return _run_wait(checked, options, resolved, on_change)
+
+
+def _run_wait(
+    targets: list[Target],
+    options: WatchOptions,
+    settings: Mapping[str, ProviderSettings],
+    on_change: Callable[[WatchUpdate], None] | None,
+    stop: threading.Event | None = None,
+) -> WatchSummary:
     from .fetch import Fetcher
 
-    with Fetcher(resolved, pool_size=min(options.workers, len(checked))) as fetcher:
-        watcher = Watcher(checked, fetcher.fetch, options)
-        return follow(watcher, _changes(on_change))
-
-
-def _changes(on_change: Callable[[WatchUpdate], None] | None) -> Callable[[WatchUpdate], None]:
     def each(update: WatchUpdate) -> None:
+        if stop is not None and stop.is_set():
+            raise _Stopped
         if on_change is not None and update.changed:
             on_change(update)
 
-    return each
+    with Fetcher(settings, pool_size=min(options.workers, len(targets))) as fetcher:
+        return follow(Watcher(targets, fetcher.fetch, options), each)
+
+
+class _Stopped(Exception):
+    """A cancelled `wait_async` ends its thread's watch."""
+
+
+async def wait_async(
+    targets: Iterable[Target],
+    *,
+    interval: float | str = 2.0,
+    timeout: float | str | None = None,
+    fail_fast: bool = False,
+    max_rate: float | str | None = None,
+    on_change: Callable[[WatchUpdate], None] | None = None,
+    settings: Mapping[str, Settings] | None = None,
+) -> WatchSummary:
+    """`wait` for asyncio: the engine runs on a thread of its own, never on the event loop.
+
+    Arguments are checked (and raise) before it starts; `on_change` is called on the event loop (what
+    it raises ends the wait and is raised here). When the awaiting task is cancelled, the watch stops
+    at its next answer from a server.
+    """
+    import asyncio
+
+    checked = dedupe(make_target(t.provider, t.task_id, t.run_id) for t in targets)
+    if not checked:
+        raise UsageError("nothing to wait for: give at least one target")
+    options = watch_options(interval, timeout, fail_fast=fail_fast, max_rate=max_rate, flags=False)
+    resolved = provider_settings(sorted({t.provider for t in checked}), settings)
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[WatchSummary] = loop.create_future()
+    stop = threading.Event()
+
+    def call(update: WatchUpdate) -> None:  # on the loop
+        if on_change is None or done.done():
+            return
+        try:
+            on_change(update)
+        except Exception as exc:  # ends the wait, as in `wait`
+            stop.set()
+            settle(None, exc)
+
+    def deliver(update: WatchUpdate) -> None:  # on the engine's thread
+        loop.call_soon_threadsafe(call, update)
+
+    def settle(result: WatchSummary | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            assert result is not None
+            done.set_result(result)
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = _run_wait(checked, options, resolved, deliver, stop)
+        except _Stopped:
+            return
+        except Exception as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="statuscli-wait", daemon=True).start()
+    try:
+        return await done
+    finally:
+        stop.set()
 
 
 # ---- the entry points the CLI shares --------------------------------------------------------------

@@ -7,6 +7,7 @@ error type, callbacks, deadlines and fail-fast; that the CLI's JSON is built fro
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,6 +40,7 @@ from statuscli import (
     WatchUpdate,
     get_status,
     wait,
+    wait_async,
 )
 from statuscli.sim import Scenario, SimTask, Simulator, parse_timeline
 from tests.example_consumer import wait_for_both
@@ -413,6 +416,82 @@ def test_waits_in_parallel_threads_do_not_mix(sim: Simulator) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert results == {"done": ExitCode.SUCCESS, "failed": ExitCode.FAILURE, "steps": ExitCode.SUCCESS}
+
+
+def test_wait_async_runs_off_the_event_loop(sim: Simulator) -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def main() -> tuple[ExitCode, list[str]]:
+        ticks = 0
+
+        async def ticker() -> None:  # the loop stays free while the engine waits
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(ticker())
+        summary = await wait_async(
+            [Target("anchor", "steps"), Target("anchor", "done")],
+            interval=0.1,
+            timeout=30,
+            on_change=lambda update: seen.append((update.view.label, threading.get_ident())),
+            settings=settings_for(sim),
+        )
+        ticking.cancel()
+        assert ticks > 5
+        return summary.exit_code, [v.label for v in summary.views]
+
+    assert asyncio.run(main()) == (ExitCode.SUCCESS, ["ready", "ready"])
+    assert {thread for _, thread in seen} == {threading.get_ident()}
+    assert [label for label, _ in seen].count("ready") == 2
+
+
+def test_wait_async_raises_what_wait_raises(sim: Simulator) -> None:
+    with pytest.raises(UsageError):
+        asyncio.run(wait_async([Target("anchor", "done")], interval=0, settings=settings_for(sim)))
+    with pytest.raises(AuthError):
+        asyncio.run(
+            wait_async(
+                [Target("anchor", "done")], settings={"anchor": Settings(base_url=sim.anchor_base_url)}
+            )
+        )
+
+    def on_change(update: WatchUpdate) -> None:
+        raise RuntimeError("callback failed")
+
+    with pytest.raises(RuntimeError, match="callback failed"):
+        asyncio.run(
+            wait_async(
+                [Target("anchor", "pending")], interval=0.1, on_change=on_change, settings=settings_for(sim)
+            )
+        )
+
+
+def test_cancelling_wait_async_stops_the_watch(sim: Simulator) -> None:
+    async def main() -> None:
+        first = asyncio.Event()
+        task = asyncio.create_task(
+            wait_async(
+                [Target("anchor", "pending")],
+                interval=0.1,
+                on_change=lambda _u: first.set(),
+                settings=settings_for(sim),
+            )
+        )
+        await asyncio.wait_for(first.wait(), timeout=30)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    ends = time.monotonic() + 30
+    while any(t.name == "statuscli-wait" for t in threading.enumerate()) and time.monotonic() < ends:
+        time.sleep(0.05)
+    assert not any(t.name == "statuscli-wait" for t in threading.enumerate())
+    polls = sim.counters()["anchor"].requests
+    time.sleep(0.5)  # a watch still running would poll again within 0.1 s
+    assert sim.counters()["anchor"].requests == polls
 
 
 # ---- the example consumer -----------------------------------------------------------------------
