@@ -1,3 +1,93 @@
-"""statuscli: poll AnchorBrowser and Browserable task status from a terminal or a script."""
+"""statuscli: poll AnchorBrowser and Browserable task status from a terminal or a script.
+
+The Python API (stable: the names in `__all__`; everything else may change)::
+
+    import statuscli
+
+    status = statuscli.get_status("anchor", "task-id")
+    summary = statuscli.wait([statuscli.Target("anchor", "task-id")], timeout="10m")
+
+Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
+"""
 
 __version__ = "0.1.0"
+
+#: Not `typing.TYPE_CHECKING`: importing typing alone costs more than the rest of this module.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from .api import Settings, get_status, wait, wait_async
+    from .errors import (
+        ApiError,
+        AuthError,
+        BadResponseError,
+        ConfigError,
+        ExitCode,
+        NotFoundError,
+        StatusCliError,
+        UsageError,
+    )
+    from .models import Phase, Target, TaskStatus
+    from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
+
+#: Each public name and the module that defines it.
+_SOURCES = {
+    "get_status": "api",
+    "wait": "api",
+    "wait_async": "api",
+    "Settings": "api",
+    "Target": "models",
+    "TaskStatus": "models",
+    "Phase": "models",
+    "Outcome": "watch",
+    "TargetView": "watch",
+    "WatchUpdate": "watch",
+    "WatchSummary": "watch",
+    "ExitCode": "errors",
+    "StatusCliError": "errors",
+    "UsageError": "errors",
+    "ConfigError": "errors",
+    "AuthError": "errors",
+    "NotFoundError": "errors",
+    "ApiError": "errors",
+    "BadResponseError": "errors",
+}
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "BadResponseError",
+    "ConfigError",
+    "ExitCode",
+    "NotFoundError",
+    "Outcome",
+    "Phase",
+    "Settings",
+    "StatusCliError",
+    "Target",
+    "TargetView",
+    "TaskStatus",
+    "UsageError",
+    "WatchSummary",
+    "WatchUpdate",
+    "get_status",
+    "wait",
+    "wait_async",
+]
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and an unknown name as an error
+
+    def __getattr__(name: str) -> object:
+        """Load a public name from its module on first use (PEP 562)."""
+        module = _SOURCES.get(name)
+        if module is None:
+            raise AttributeError(f"module 'statuscli' has no attribute '{name}'")
+        # __import__, not importlib: importing importlib (and warnings) costs more than this module.
+        value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
-from urllib.parse import urlsplit
 
 from .alerts import notify as send_notification
 from .alerts import ring_bell
+from .api import Settings, ask, follow, provider_settings, request_progress, watch_options
 from .ci import CiReports
-from .config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve
-from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError, most_serious
+from .config import ConfigFile, ProviderSettings, config_path, load_config_file
+from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
 from .github import github_enabled
 from .junit import check_junit_path
 from .models import RequestProgress, Target, TaskStatus
@@ -40,7 +40,7 @@ from .providers import check_provider, make_target, providers
 from .recent import remember as remember_ids
 from .runtime import interrupt_code, silence_stdout, state
 from .targets import dedupe, parse_duration, parse_target_lines
-from .watch import Outcome, TargetView, Watcher, WatchOptions, WatchSummary, one_shot_options
+from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -79,16 +79,14 @@ def settings_for(
     names: list[str], *, base_url: tuple[str, str] | None, allow_insecure_http: bool
 ) -> dict[str, ProviderSettings]:
     """Each provider's settings; `base_url` is (provider, URL) from --base-url, for that provider only."""
-    config = load_config()
-    return {
-        name: resolve(
-            name,
-            config=config,
+    flags = {
+        name: Settings(
             base_url=base_url[1] if base_url and base_url[0] == name else None,
-            allow_insecure_http=allow_insecure_http,
+            allow_insecure_http=allow_insecure_http or None,
         )
         for name in names
     }
+    return provider_settings(names, flags, source="--base-url", warn=print_warning)
 
 
 def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
@@ -124,30 +122,23 @@ def one_shot(
         allow_insecure_http=allow_insecure_http,
     )
 
-    from .fetch import Fetcher
-
     conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
         from .render.live import WaitingLine
 
         line = WaitingLine()
-    limit = conf.timeout if timeout_s is None else timeout_s
-    options = one_shot_options(conf.retries, limit, targets=len(targets), waiting=line is not None)
 
-    def waiting() -> None:
+    def waiting(watcher: Watcher) -> None:
         if line is not None:
             line.update(time.monotonic() - watcher.started, _progress(watcher, conf))
 
-    with ci.guard(targets), Fetcher(settings, pool_size=options.workers) as fetcher:
-        watcher = Watcher(targets, fetcher.fetch, options, idle=waiting if line is not None else None)
+    with ci.guard(targets):
         try:
-            for _update in watcher.run():
-                pass
+            results = ask(targets, settings, timeout=timeout_s, idle=waiting if line is not None else None)
         finally:
             if line is not None:
                 line.close()
-        results = [_result(view, conf, options.timeout) for view in watcher.views()]
     code = most_serious([item.exit_code for _, item in results])
     remember_ids(t for t, item in results if isinstance(item, TaskStatus))
     try:
@@ -170,35 +161,9 @@ def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgr
     """Where each request still out stands, for the status line of a one-shot that waits."""
 
     views = watcher.views()
-    return [_attempts(v, settings) for v in views if v.status is None and v.outcome is Outcome.WATCHING]
-
-
-def _attempts(view: TargetView, settings: ProviderSettings) -> RequestProgress:
-    last = None
-    if view.error is not None:
-        status = view.error.http_status
-        last = f"HTTP {status}" if status else view.error.message.removeprefix(f"{view.target.provider}: ")
-    host = urlsplit(settings.base_url).netloc
-    return RequestProgress(host=host, attempts=settings.retries + 1, failures=view.failures, last_error=last)
-
-
-def _result(view: TargetView, settings: ProviderSettings, timeout: float | None) -> Result:
-    """A one-shot's answer for one target: its status, its error, or no answer before the timeout."""
-
-    if view.outcome is Outcome.TIMED_OUT or (view.status is None and view.error is None):
-        progress = _attempts(view, settings)
-        attempts = f"attempt {progress.attempt} of {progress.attempts}"
-        last = f", last error: {progress.last_error}" if progress.last_error else ""
-        return view.target, ApiError(
-            f"{view.target.provider}: no answer within {timeout or 0:g} s ({attempts}{last}); gave up "
-            "(--timeout to wait longer)",
-            code="timeout",
-            transient=True,
-        )
-    if view.error is not None:
-        return view.target, view.error
-    assert view.status is not None
-    return view.target, view.status
+    return [
+        request_progress(v, settings) for v in views if v.status is None and v.outcome is Outcome.WATCHING
+    ]
 
 
 # ---- watch ----------------------------------------------------------------------------------------
@@ -229,12 +194,9 @@ def watch(request: WatchRequest) -> ExitCode:
 
     state.json_output = request.json_output and not request.quiet
     state.json_lines = True
-    interval_s = parse_duration(request.interval, what="--interval")
-    if interval_s < 0.1:
-        raise UsageError("--interval must be at least 0.1 s")
-    timeout_s = parse_duration(request.timeout, what="--timeout") if request.timeout is not None else None
-    if timeout_s == 0:
-        raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
+    options = watch_options(
+        request.interval, request.timeout, fail_fast=request.fail_fast, max_failures=request.max_failures
+    )
     args = request.args
     targets = watch_targets(args, request.file, request.run_id, request.base_url)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
@@ -248,9 +210,6 @@ def watch(request: WatchRequest) -> ExitCode:
     )
     from .fetch import Fetcher
 
-    options = WatchOptions(
-        interval=interval_s, timeout=timeout_s, fail_fast=request.fail_fast, max_failures=request.max_failures
-    )
     pool = min(options.workers, len(targets))
     with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:
         return run_watch(
@@ -347,8 +306,7 @@ def run_watch(
     stop_code = ExitCode.INTERRUPTED
     try:
         renderer.start(deadline)
-        for update in watcher.run():
-            renderer.update(update)
+        follow(watcher, renderer.update)
     except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True
         stop_code = interrupt_code(exc)

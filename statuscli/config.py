@@ -172,14 +172,17 @@ def resolve(
     env: Mapping[str, str] | None = None,
     base_url: str | None = None,
     allow_insecure_http: bool = False,
+    base_url_source: str = "--base-url",
 ) -> ProviderSettings:
-    """Settings for `provider`: flags (the arguments) > environment > config file > defaults."""
+    """Settings for `provider`: flags (the arguments) > environment > config file > defaults.
+
+    `base_url_source` names where an explicit `base_url` came from, in messages."""
     env = os.environ if env is None else env
     defaults = get_provider(provider)
     table = config.tables.get(provider, {})
 
     if base_url:
-        url, url_source = base_url, "--base-url"
+        url, url_source = base_url, base_url_source
     elif env.get(defaults.base_url_env):
         url, url_source = env[defaults.base_url_env], f"env {defaults.base_url_env}"
     elif table.get("base_url"):

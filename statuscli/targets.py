@@ -40,6 +40,21 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
     return seconds
 
 
+_RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_RATE = re.compile(r"(\d+(?:\.\d+)?)(?:/(s|m|h))?")
+
+
+def parse_rate(text: str) -> float:
+    """Requests per second from `20`, `2.5`, `20/s`, `600/m`, `1000/h` (a bare number is per second)."""
+    match = _RATE.fullmatch(text.strip().lower())
+    rate = float(match.group(1)) / _RATE_UNITS[match.group(2) or "s"] if match else 0.0
+    if not rate > 0:
+        raise UsageError(
+            f"invalid rate '{text}': use requests per second or per unit, e.g. 20, 20/s, 600/m, 1000/h"
+        )
+    return rate
+
+
 def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
     """Targets from a watch file: `PROVIDER TASK_ID`, or `PROVIDER TASK_ID [RUN_ID]` for a provider with
     run ids (e.g. `anchor TASK_ID`, `browserable TASK_ID [RUN_ID]`), one per line.

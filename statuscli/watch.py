@@ -105,6 +105,8 @@ class WatchOptions:
     single_round: bool = False
     #: While requests are out, call the watcher's `idle` hook at least this often (seconds).
     tick: float | None = None
+    #: Requests per second per provider at most (None: no fixed cap).
+    max_rate: float | None = None
 
 
 #: How many requests a one-shot command makes at once (and so its connection pool size).
