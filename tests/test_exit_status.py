@@ -258,7 +258,7 @@ def test_sigterm_and_sighup_end_a_live_watch_like_ctrl_c(
         dimensions=(30, 120),
     )
     child.logfile_read = seen = io.StringIO()
-    child.expect("generating")
+    child.expect("1 pending, 1 succeeded")  # `done` is ready and `forever` still generating
     child.kill(signum)
     child.expect(pexpect.EOF)
     child.close()
