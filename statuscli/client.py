@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, NotFoundError, repeatable
+from .errors import ApiError, AuthError, BadResponseError, ConfigError, NotFoundError, repeatable
 from .models import RequestProgress
 from .transport import Attempt, reason, transport_error
 
@@ -134,10 +134,28 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return policy.cap_retry_after(when.timestamp() - now)
 
 
+#: The variables requests reads a proxy from, lower case first as it does.
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
 def proxy_for(url: str) -> str | None:
     """The proxy a request to `url` goes through, read from the environment as requests does
-    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None."""
-    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None.
+
+    A proxy URL that cannot be parsed (`http://[::1`, a port that is not a number) is a config error
+    naming the variable, not a failure deep in the request."""
+    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    if not proxy:
+        return proxy
+    try:
+        parts = urllib3.util.parse_url(proxy if "://" in proxy else f"http://{proxy}")
+        if not parts.host:
+            raise ValueError("no host")
+    except (ValueError, urllib3.exceptions.LocationParseError):
+        names = [name for name in PROXY_VARS if os.environ.get(name) == proxy] or ["the proxy variable"]
+        # The value is not shown: a proxy URL may hold a password.
+        raise ConfigError(f"the proxy URL in {names[0]} is not valid; expected http(s)://host:port") from None
+    return proxy
 
 
 def error_message(payload: Any) -> str | None:
