@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from statuscli.errors import ExitCode
 from statuscli.sim import Simulator
 
-from .test_bad_input import run, sim
+from .test_bad_input import run
+from .test_e2e import BIN
+from .test_exit_status import sim
 
 __all__ = ["sim"]
 
@@ -77,3 +84,68 @@ def test_a_malformed_proxy_variable_is_a_config_error_naming_it(
     assert "proxy URL in http_proxy is not valid" in proc.stderr
     assert proxy not in proc.stderr  # a proxy URL may hold a password
     assert error_code(proc.stdout) == "config_error"
+
+
+def _env(sim: Simulator, tmp_path: Path) -> dict[str, str]:
+    from .test_exit_status import environment
+
+    return environment(sim, tmp_path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_inherited_as_ignored_stays_ignored(sim: Simulator, tmp_path: Path, signum: int) -> None:
+    """`nohup status watch …` and `(trap '' TERM; status watch …)`: the signal does not end the watch."""
+    proc = subprocess.Popen(
+        [
+            str(BIN / "status"),
+            "watch",
+            "anchor",
+            "forever",
+            "--interval",
+            "0.1",
+            "--timeout",
+            "1.5s",
+            "--json",
+        ],
+        env=_env(sim, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN),
+    )
+    assert proc.stdout is not None
+    assert '"event": "change"' in proc.stdout.readline()  # the watch is running
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == ExitCode.DEADLINE, err
+    summary = json.loads(out.splitlines()[-1])
+    assert (summary["interrupted"], summary["exit_code"]) == (False, int(ExitCode.DEADLINE))
+
+
+STDERR_CLOSED = [
+    (["anchor", "no-such-task"], ExitCode.NOT_FOUND),
+    (["anchor", "done", "--base-url", "ftp://x"], ExitCode.USAGE),
+    (["watch", "anchor", "no-such-task", "--interval", "0.1", "--timeout", "5s"], ExitCode.NOT_FOUND),
+    (["watch", "anchor", "done", "--base-url", "ftp://x"], ExitCode.USAGE),
+    (["auth", "nobody"], ExitCode.USAGE),
+]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX descriptors")
+@pytest.mark.parametrize(("args", "code"), STDERR_CLOSED, ids=[" ".join(a[:2]) for a, _ in STDERR_CLOSED])
+def test_a_closed_stderr_keeps_every_exit_code(
+    sim: Simulator, tmp_path: Path, args: list[str], code: int
+) -> None:
+    """`status … 2>&-`: the messages are dropped, the exit code is the one a script expects."""
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=_env(sim, tmp_path),
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=30,
+        preexec_fn=lambda: os.close(2),
+        check=False,
+    )
+    assert proc.returncode == code, proc.stdout
