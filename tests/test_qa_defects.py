@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from statuscli.errors import ExitCode
 from statuscli.sim import Simulator
 
 from .test_bad_input import run
-from .test_e2e import BIN
+from .test_e2e import BIN, run_status
 from .test_exit_status import sim
 
 __all__ = ["sim"]
@@ -149,3 +150,35 @@ def test_a_closed_stderr_keeps_every_exit_code(
         check=False,
     )
     assert proc.returncode == code, proc.stdout
+
+
+def _local_env(tmp_path: Path, base_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env.update(
+        ANCHORBROWSER_BASE_URL=base_url,
+        ANCHORBROWSER_API_KEY="k" * 20,
+        STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        TERM="dumb",
+        NO_PROXY="*",
+    )
+    env.update(extra)
+    return env
+
+
+PATH = "/v2/tasks/T1/generation-status"
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("header", ["-5", "1.5", "soon"])
+def test_a_malformed_retry_after_is_treated_as_absent(
+    httpserver: HTTPServer, tmp_path: Path, status: int, header: str
+) -> None:
+    httpserver.expect_ordered_request(PATH).respond_with_json(
+        {"error": "busy"}, status=status, headers={"Retry-After": header}
+    )
+    httpserver.expect_ordered_request(PATH).respond_with_json({"id": "T1", "status": "ready"})
+    proc = run_status(["anchor", "T1", "--json"], _local_env(tmp_path, httpserver.url_for("").rstrip("/")))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tasks"][0]["status"]["state"] == "ready"
+    assert len(httpserver.log) == 2
