@@ -246,7 +246,14 @@ class HttpClient:
         payload: Any = None
         is_json = True
         try:
-            payload = json.loads(body)
+            payload = json.loads(body, parse_constant=_no_constant)
+        except _NonStandard:
+            if status == 200:  # an error page with them is just not the API's JSON
+                raise BadResponseError(
+                    f"{provider}: response JSON holds NaN or Infinity, which JSON does not allow",
+                    http_status=status,
+                ) from None
+            is_json = False
         except (ValueError, UnicodeDecodeError, RecursionError):
             is_json = False
         if is_json and _too_deep(payload):
@@ -303,6 +310,14 @@ class HttpClient:
             code="http_error",
             http_status=status,
         )
+
+
+class _NonStandard(ValueError):
+    """NaN, Infinity or -Infinity in a response: Python's decoder accepts them, JSON does not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonStandard(name)
 
 
 def _too_deep(payload: Any) -> bool:

@@ -182,3 +182,24 @@ def test_a_malformed_retry_after_is_treated_as_absent(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["tasks"][0]["status"]["state"] == "ready"
     assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_from_the_server_is_a_bad_response(
+    httpserver: HTTPServer, tmp_path: Path, constant: str
+) -> None:
+    httpserver.expect_request(PATH).respond_with_data(
+        '{"id": "T1", "status": "ready", "x": ' + constant + "}", content_type="application/json"
+    )
+    proc = run_status(["anchor", "T1", "--json"], _local_env(tmp_path, httpserver.url_for("").rstrip("/")))
+    assert proc.returncode == ExitCode.API, proc.stderr
+    document = json.loads(proc.stdout, parse_constant=pytest.fail)  # standard JSON, nothing else
+    assert document["tasks"][0]["error"]["code"] == "bad_response"
+    assert "NaN or Infinity" in proc.stderr
+
+
+def test_json_output_never_writes_nan() -> None:
+    from statuscli.output import write_json
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        write_json({"x": float("nan")})
