@@ -7,7 +7,6 @@ calls it with the parsed command. Nothing here knows Typer.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import sys
@@ -229,7 +228,9 @@ class _ClosedStdout(io.TextIOBase):
     encoding = "utf-8"
 
     def write(self, text: str) -> int:
-        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+        # No errno: the parser turns an EPIPE it sees (printing --help) into exit 1; this one reaches
+        # `run`, which makes it 130 as for any reader that went away.
+        raise BrokenPipeError("stdout is closed")
 
     def isatty(self) -> bool:
         return False

@@ -203,3 +203,22 @@ def test_json_output_never_writes_nan() -> None:
 
     with pytest.raises(ValueError, match="not JSON compliant"):
         write_json({"x": float("nan")})
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX descriptors")
+@pytest.mark.parametrize("args", [["--help"], ["anchor", "--help"], ["watch", "--help"], ["--version"]])
+def test_help_with_stdout_closed_is_a_reader_that_went_away(
+    sim: Simulator, tmp_path: Path, args: list[str]
+) -> None:
+    """`status --help >&-` exits 130 like any other command started with stdout closed."""
+    proc = subprocess.run(
+        [str(BIN / "status"), *args],
+        env=_env(sim, tmp_path),
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=30,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == ExitCode.INTERRUPTED, proc.stderr
+    assert proc.stderr == ""
