@@ -222,3 +222,16 @@ def test_help_with_stdout_closed_is_a_reader_that_went_away(
     )
     assert proc.returncode == ExitCode.INTERRUPTED, proc.stderr
     assert proc.stderr == ""
+
+
+def test_config_shows_the_one_shot_timeout(sim: Simulator, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[anchor]\ntimeout = 90\n")
+    proc = run(sim, tmp_path, ["config"])
+    assert proc.returncode == 0, proc.stderr
+    assert "timeouts     connect 5s, read 20s, one-shot 90s" in proc.stdout
+    assert "timeouts     connect 5s, read 20s, one-shot 60s" in proc.stdout  # browserable's default
+    rows = json.loads(run(sim, tmp_path, ["config", "--json"]).stdout)["providers"]
+    assert [(r["provider"], r["timeout"], r["read_timeout"]) for r in rows] == [
+        ("anchor", 90.0, 20.0),
+        ("browserable", 60.0, 20.0),
+    ]
