@@ -291,7 +291,8 @@ def write_key(path: Path, provider: str, key: str) -> None:
     import tomlkit
 
     config = load_config_file(path)  # refuse to rewrite a file that is not a valid config
-    document = tomlkit.parse(path.read_text(encoding="utf-8") if config.exists else "")
+    original = path.read_bytes().decode("utf-8") if config.exists else ""  # bytes: line endings kept
+    document = tomlkit.parse(original)
     if provider in document:
         _set_in_table(document[provider], "api_key", key)
     else:
@@ -300,6 +301,8 @@ def write_key(path: Path, provider: str, key: str) -> None:
         document[provider] = table
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = tomlkit.dumps(document)
+    if "\r\n" in original:  # a CRLF file stays CRLF, the new line included
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -235,3 +235,18 @@ def test_config_shows_the_one_shot_timeout(sim: Simulator, tmp_path: Path) -> No
         ("anchor", 90.0, 20.0),
         ("browserable", 60.0, 20.0),
     ]
+
+
+@pytest.mark.parametrize("provider", ["anchor", "browserable"])
+def test_auth_keeps_a_crlf_file_crlf(tmp_path: Path, provider: str) -> None:
+    from .test_auth import COMMENTED, SECRET, auth_from_stdin
+
+    config = tmp_path / "config.toml"
+    config.write_bytes(COMMENTED.replace("\n", "\r\n").encode())
+    config.chmod(0o600)
+    done = auth_from_stdin(tmp_path, provider, SECRET)
+    assert done.returncode == 0, done.stderr
+    data = config.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 0  # no bare LF
+    assert f'api_key = "{SECRET}"\r\n'.encode() in data
+    assert b"# AnchorBrowser below\r\n" in data
