@@ -15,6 +15,7 @@ from pytest_httpserver import HTTPServer
 from statuscli.errors import ExitCode
 from statuscli.sim import Simulator
 
+from .conftest import CliRunner
 from .test_bad_input import run
 from .test_e2e import BIN, run_status
 from .test_exit_status import sim
@@ -250,3 +251,25 @@ def test_auth_keeps_a_crlf_file_crlf(tmp_path: Path, provider: str) -> None:
     assert data.count(b"\n") == data.count(b"\r\n") > 0  # no bare LF
     assert f'api_key = "{SECRET}"\r\n'.encode() in data
     assert b"# AnchorBrowser below\r\n" in data
+
+
+def test_simulate_when_the_watch_file_cannot_be_written(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Disk full while writing the watch file: one line, exit 2, no temporary directory left behind."""
+    import errno
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def full(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = cli("simulate")
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    assert result.stderr == "error: cannot write the simulator's watch file: No space left on device\n"
+    assert result.stdout == ""
+    assert list(scratch.iterdir()) == []
