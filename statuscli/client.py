@@ -229,6 +229,11 @@ class HttpClient:
                 chunks.append(chunk)
         except ApiError:
             raise
+        except urllib3.exceptions.DecodeError:  # a Content-Encoding the body does not match
+            encoding = response.headers.get("Content-Encoding", "")
+            raise BadResponseError(
+                f"{provider}: the body could not be decompressed (Content-Encoding: {encoding[:40]})"
+            ) from None
         except Exception as exc:  # urllib3 / socket errors while streaming the body
             raise transport_error(provider, exc) from None
         return b"".join(chunks)
@@ -272,7 +277,7 @@ class HttpClient:
             return payload
         message = error_message(payload) if is_json else None
         suffix = f": {message}" if message else ""
-        if 300 <= status < 400:
+        if 300 <= status < 400 and status != 304:  # 304 Not Modified redirects nowhere: unexpected
             target = response.headers.get("Location", "(no Location header)")
             raise ApiError(
                 f"{provider}: server redirected (HTTP {status}) to {target}; not followed, "

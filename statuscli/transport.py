@@ -151,8 +151,9 @@ def reason(exc: BaseException) -> str:
         if isinstance(nested, BaseException):
             current = nested
             continue
-        if current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
+        inner = next((arg for arg in current.args if isinstance(arg, BaseException)), None)
+        if inner is not None:  # ProtocolError('Connection aborted.', LineTooLong(...)) holds it second
+            current = inner
             continue
         current = current.__cause__ or current.__context__
     text = str(best)
@@ -168,6 +169,8 @@ def reason(exc: BaseException) -> str:
         ("remote end closed", "server closed the connection without answering"),
         ("incompleteread", "response ended early"),
         ("certificate verify failed", "certificate verify failed"),
+        ("linetoolong", "a response header line was too long"),
+        ("got more than 100 headers", "the response had too many header lines"),
     ):
         if marker in lowered or marker in type(best).__name__.lower():
             return words

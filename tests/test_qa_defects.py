@@ -15,6 +15,7 @@ from pytest_httpserver import HTTPServer
 from statuscli.errors import ExitCode
 from statuscli.sim import Simulator
 
+from . import rawhttp
 from .conftest import CliRunner
 from .test_bad_input import run
 from .test_e2e import BIN, run_status
@@ -273,3 +274,48 @@ def test_simulate_when_the_watch_file_cannot_be_written(
     assert result.stderr == "error: cannot write the simulator's watch file: No space left on device\n"
     assert result.stdout == ""
     assert list(scratch.iterdir()) == []
+
+
+RAW_ANSWERS = {
+    "304": (
+        rawhttp.http_response("304 Not Modified", b""),
+        "http_error",
+        "anchor T1: unexpected HTTP 304 from the API",
+    ),
+    "bad-gzip": (
+        rawhttp.http_response("200 OK", b"not gzip at all", Content_Encoding="gzip"),
+        "bad_response",
+        "anchor T1: the body could not be decompressed (Content-Encoding: gzip)",
+    ),
+    "long-header-line": (
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n",
+        "network_error",
+        "anchor T1: connection failed: a response header line was too long",
+    ),
+    "too-many-headers": (
+        b"HTTP/1.1 200 OK\r\n"
+        + b"".join(b"X-H%d: 1\r\n" % i for i in range(150))
+        + b"Content-Length: 2\r\n\r\n{}",
+        "network_error",
+        "anchor T1: connection failed: the response had too many header lines",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RAW_ANSWERS)
+def test_odd_answers_get_a_clean_one_line_reason(tmp_path: Path, case: str) -> None:
+    answer, code, message = RAW_ANSWERS[case]
+    (tmp_path / "config.toml").write_text("[anchor]\nretries = 0\n")
+    with rawhttp.RawServer(rawhttp.scripted([answer])) as server:
+        proc = run_status(["anchor", "T1", "--json"], _local_env(tmp_path, server.url))
+    assert proc.returncode == ExitCode.API, proc.stderr
+    assert json.loads(proc.stdout)["tasks"][0]["error"]["code"] == code
+    assert proc.stderr.splitlines() == [f"error: {message}"]
+
+
+def test_a_watch_file_line_with_a_control_character_is_named(tmp_path: Path) -> None:
+    watch_file = tmp_path / "targets.txt"
+    watch_file.write_text("anchor fine\n\nbrowserable ok bad\x01run\n")
+    proc = run_status(["watch", "--file", str(watch_file)], _local_env(tmp_path, "http://127.0.0.1:9"))
+    assert proc.returncode == ExitCode.USAGE
+    assert proc.stderr == f"error: {watch_file}, line 3: run id must not contain control characters\n"
