@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from . import retry as policy
 from .alerts import notify as send_notification
 from .alerts import ring_bell
 from .ci import CiReports
@@ -139,8 +140,14 @@ def one_shot(
         if line is not None:
             line.update(time.monotonic() - watcher.started, _progress(watcher, conf))
 
+    def fetch(target: Target) -> TaskStatus:
+        try:
+            return fetcher.fetch(target)
+        except ApiError as error:
+            raise _past_deadline(error, watcher.started + limit - time.monotonic()) from None
+
     with ci.guard(targets), Fetcher(settings, pool_size=options.workers) as fetcher:
-        watcher = Watcher(targets, fetcher.fetch, options, idle=waiting if line is not None else None)
+        watcher = Watcher(targets, fetch, options, idle=waiting if line is not None else None)
         try:
             for _update in watcher.run():
                 pass
@@ -164,6 +171,21 @@ def one_shot(
             print_error(task_message(target, item))
     ci.one_shot_done(results, code)
     return code
+
+
+def _past_deadline(error: ApiError, left: float) -> ApiError:
+    """`error`, final when the wait its `Retry-After` asks for outlasts the one-shot's time left: the
+    answer is known now, and no attempt could be made in time."""
+    wait = None if error.retry_after is None else policy.cap_retry_after(error.retry_after)
+    if wait is None or not error.transient or wait <= left:
+        return error
+    return ApiError(
+        f"{error.message} (Retry-After {wait:g} s, beyond the {max(left, 0):.0f} s left of the time limit)",
+        code=error.code,
+        transient=False,
+        retry_after=error.retry_after,
+        http_status=error.http_status,
+    )
 
 
 def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgress]:

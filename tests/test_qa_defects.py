@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,38 @@ def test_a_watch_file_line_with_a_control_character_is_named(tmp_path: Path) -> 
     proc = run_status(["watch", "--file", str(watch_file)], _local_env(tmp_path, "http://127.0.0.1:9"))
     assert proc.returncode == ExitCode.USAGE
     assert proc.stderr == f"error: {watch_file}, line 3: run id must not contain control characters\n"
+
+
+def test_a_retry_after_beyond_the_time_limit_ends_a_one_shot_at_once(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request(PATH).respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "30"}
+    )
+    started = time.monotonic()
+    proc = run_status(
+        ["anchor", "T1", "--json", "--timeout", "10s"],
+        _local_env(tmp_path, httpserver.url_for("").rstrip("/")),
+    )
+    assert time.monotonic() - started < 8  # not the whole 10 s
+    assert proc.returncode == ExitCode.API, proc.stderr
+    assert json.loads(proc.stdout)["tasks"][0]["error"]["code"] == "rate_limited"
+    assert re.fullmatch(
+        r"error: anchor T1: HTTP 429 from the API: slow down "
+        r"\(Retry-After 30 s, beyond the \d+ s left of the time limit\)\n",
+        proc.stderr,
+    ), proc.stderr
+    assert "attempt 2" not in proc.stderr
+    assert len(httpserver.log) == 1
+
+
+def test_a_retry_after_within_the_time_limit_is_waited_for(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_ordered_request(PATH).respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "1"}
+    )
+    httpserver.expect_ordered_request(PATH).respond_with_json({"id": "T1", "status": "ready"})
+    proc = run_status(
+        ["anchor", "T1", "--timeout", "10s"], _local_env(tmp_path, httpserver.url_for("").rstrip("/"))
+    )
+    assert proc.returncode == ExitCode.SUCCESS, proc.stderr
+    assert len(httpserver.log) == 2
