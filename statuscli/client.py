@@ -180,6 +180,8 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
             raise repeatable(transport_error(self.endpoint.provider, exc)) from None
+        except urllib3.exceptions.LocationParseError as exc:  # a host urllib3 cannot connect to
+            raise ApiError(f"{self.endpoint.provider}: cannot connect: {exc}", code="network_error") from None
         except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
             raise ApiError(
                 f"{self.endpoint.provider}: server redirected to an address that is not valid UTF-8; "

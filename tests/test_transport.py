@@ -111,3 +111,12 @@ def test_a_429_is_one_attempt_reporting_its_retry_after(
         wait,
     )
     assert len(httpserver.log) == 1
+
+
+def test_a_host_urllib3_cannot_connect_to_is_an_api_error() -> None:
+    """Settings refuse such hosts; should one reach the client anyway, it is a network error, not a crash."""
+    client = HttpClient(Endpoint("anchor", "http://" + "a" * 64 + ".com", "anchor-api-key", "k" * 20, 0.5, 1))
+    with pytest.raises(ApiError) as caught:
+        client.get_json(["a"])
+    client.close()
+    assert caught.value.code == "network_error"
