@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from . import retry as policy
 from .config import MAX_TIMEOUT, ProviderSettings, config_path, load_config_file, resolve
 from .errors import ApiError, StatusCliError, UsageError
 from .models import RequestProgress, Target, TaskStatus
@@ -277,11 +279,31 @@ def ask(
     from .fetch import Fetcher
 
     with Fetcher(settings, pool_size=options.workers) as fetcher:
-        watcher = Watcher(
-            targets, fetcher.fetch, options, idle=None if idle is None else lambda: idle(watcher)
-        )
+
+        def fetch(target: Target) -> TaskStatus:
+            try:
+                return fetcher.fetch(target)
+            except ApiError as error:
+                raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
+
+        watcher = Watcher(targets, fetch, options, idle=None if idle is None else lambda: idle(watcher))
         follow(watcher, lambda _update: None)
         return [one_shot_result(view, conf, limit, hint) for view in watcher.views()]
+
+
+def past_deadline(error: ApiError, left: float) -> ApiError:
+    """`error`, final when the wait its `Retry-After` asks for outlasts the one-shot's time left: the
+    answer is known now, and no attempt could be made in time."""
+    wait = None if error.retry_after is None else policy.cap_retry_after(error.retry_after)
+    if wait is None or not error.transient or wait <= left:
+        return error
+    return ApiError(
+        f"{error.message} (Retry-After {wait:g} s, beyond the {max(left, 0):.0f} s left of the time limit)",
+        code=error.code,
+        transient=False,
+        retry_after=error.retry_after,
+        http_status=error.http_status,
+    )
 
 
 def follow(watcher: Watcher, each: Callable[[WatchUpdate], None]) -> WatchSummary:

@@ -1,4 +1,4 @@
-"""The HTTP layer: one requests Session per provider, with timeouts, retries and safe URLs.
+"""The HTTP layer: one requests Session per provider, with timeouts, one attempt per call and safe URLs.
 
 Turns every transport or HTTP failure into a `StatusCliError` subclass, so callers see either a decoded
 JSON payload or an error that carries its exit code. Each attempt runs under its deadline through
@@ -10,28 +10,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from itertools import takewhile
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import ConnectionPool
-from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from . import __version__
 from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, NotFoundError, repeatable
-from .models import RequestProgress
-from .transport import Attempt, reason, transport_error
+from .errors import ApiError, AuthError, BadResponseError, ConfigError, NotFoundError, repeatable
+from .transport import Attempt, transport_error
 
 log = logging.getLogger("statuscli.http")
 
@@ -42,74 +36,11 @@ MAX_DEPTH = 64
 MAX_BODY = 1024 * 1024
 
 
-class CappedRetry(Retry):
-    """urllib3 Retry that waits as the shared policy says: the same backoff, jitter and caps as a watch."""
-
-    #: The jitter's random source (a test's stand-in replaces it).
-    uniform = staticmethod(random.uniform)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        return policy.cap_retry_after(super().parse_retry_after(retry_after))
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Self:
-        """Note the failed attempt in the request's progress record (the one-shot's status line), and
-        drop the connection of an answer about to be retried: urllib3 would read its body to reuse the
-        connection, with no deadline and no size limit (a server dripping its 503 page would hold the
-        command forever)."""
-        attempt = Attempt.current()
-        progress = attempt.progress if attempt is not None else None
-        if progress is not None:
-            progress.failures += 1
-            progress.last_error = (
-                f"HTTP {response.status}" if response is not None else reason(error) if error else None
-            )
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        if response is not None:  # a retry follows (an exhausted Retry raised above)
-            response.close()
-        return retry
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        """Wait before the next attempt, off the attempt's clock; the next attempt gets a fresh budget."""
-        attempt = Attempt.current()
-        if attempt is not None:
-            attempt.pause()
-        try:
-            super().sleep(response)
-        finally:
-            if attempt is not None:
-                attempt.restart()
-
-    def get_backoff_time(self) -> float:
-        # Like urllib3: only the last run of consecutive errors counts, and the first retry is at once.
-        failures = len(list(takewhile(lambda x: x.redirect_location is None, reversed(self.history))))
-        if failures <= 1:
-            return 0.0
-        return policy.backoff(self.backoff_factor, failures, self.uniform)
-
-
-def make_retry(retries: int) -> Retry:
-    return CappedRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,
-        redirect=False,
-        allowed_methods=frozenset({"GET"}),
-        status_forcelist=policy.TRANSIENT_STATUSES,
-        backoff_factor=0.5,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
+#: One attempt per call: no retries, no redirects, no wait for a Retry-After (the poll engine does
+#: all of that, see `retry`); an error status is returned as an answer, never raised.
+NO_RETRY = Retry(
+    total=0, redirect=False, raise_on_status=False, raise_on_redirect=False, respect_retry_after_header=False
+)
 
 
 def path_segment(value: str) -> str:
@@ -134,10 +65,28 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return policy.cap_retry_after(when.timestamp() - now)
 
 
+#: The variables requests reads a proxy from, lower case first as it does.
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
 def proxy_for(url: str) -> str | None:
     """The proxy a request to `url` goes through, read from the environment as requests does
-    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None."""
-    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, and NO_PROXY to bypass), or None.
+
+    A proxy URL that cannot be parsed (`http://[::1`, a port that is not a number) is a config error
+    naming the variable, not a failure deep in the request."""
+    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    if not proxy:
+        return proxy
+    try:
+        parts = urllib3.util.parse_url(proxy if "://" in proxy else f"http://{proxy}")
+        if not parts.host:
+            raise ValueError("no host")
+    except (ValueError, urllib3.exceptions.LocationParseError):
+        names = [name for name in PROXY_VARS if os.environ.get(name) == proxy] or ["the proxy variable"]
+        # The value is not shown: a proxy URL may hold a password.
+        raise ConfigError(f"the proxy URL in {names[0]} is not valid; expected http(s)://host:port") from None
+    return proxy
 
 
 def error_message(payload: Any) -> str | None:
@@ -164,7 +113,6 @@ class Endpoint:
     api_key: str
     connect_timeout: float
     read_timeout: float
-    retries: int
 
 
 class HttpClient:
@@ -188,7 +136,7 @@ class HttpClient:
         adapter = HTTPAdapter(
             pool_connections=1,
             pool_maxsize=max(1, pool_size),
-            max_retries=make_retry(endpoint.retries),
+            max_retries=NO_RETRY,
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -201,23 +149,8 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def progress(self) -> RequestProgress:
-        """A fresh progress record for one request to this provider (see `get_json`)."""
-        host = urllib3.util.parse_url(self.endpoint.base_url).netloc or self.endpoint.base_url
-        return RequestProgress(host=host, attempts=self.endpoint.retries + 1)
-
-    def get_json(
-        self,
-        segments: list[str],
-        params: Mapping[str, str] | None = None,
-        *,
-        progress: RequestProgress | None = None,
-    ) -> Any:
-        """GET base_url/segments and return the decoded JSON body of a 200 answer.
-
-        `progress`, when given, is kept up to date with the attempt and the last error as urllib3
-        retries.
-        """
+    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer."""
         url = self.url(segments)
         started = time.monotonic()
 
@@ -243,10 +176,12 @@ class HttpClient:
                 response.close()  # a fully read body's connection is back in the pool; others are closed
 
         try:
-            in_time, answer = Attempt(attempt, self.deadline, progress).outcome()
+            in_time, answer = Attempt(attempt, self.deadline).outcome()
         except requests.exceptions.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
             raise repeatable(transport_error(self.endpoint.provider, exc)) from None
+        except urllib3.exceptions.LocationParseError as exc:  # a host urllib3 cannot connect to
+            raise ApiError(f"{self.endpoint.provider}: cannot connect: {exc}", code="network_error") from None
         except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
             raise ApiError(
                 f"{self.endpoint.provider}: server redirected to an address that is not valid UTF-8; "
@@ -261,17 +196,12 @@ class HttpClient:
             raise repeatable(too_slow) if not heads or policy.is_transient_status(heads[0]) else too_slow
         response, body = answer
         log.debug(
-            "GET %s -> %s in %.0f ms (%d bytes, %d retries)",
-            response.url,
-            response.status_code,
-            _ms(started),
-            len(body),
-            _retry_count(response),
+            "GET %s -> %s in %.0f ms (%d bytes)", response.url, response.status_code, _ms(started), len(body)
         )
         return self._decode(response, body)
 
     def _read_body(self, response: requests.Response, deadline: Attempt) -> bytes:
-        """The body, read in chunks within what is left of the last attempt's budget and the size cap.
+        """The body, read in chunks within what is left of the attempt's budget and the size cap.
 
         Each read waits at most the read timeout; a body that keeps dripping is cut between chunks
         (and the caller has stopped waiting at the deadline anyway).
@@ -301,6 +231,11 @@ class HttpClient:
                 chunks.append(chunk)
         except ApiError:
             raise
+        except urllib3.exceptions.DecodeError:  # a Content-Encoding the body does not match
+            encoding = response.headers.get("Content-Encoding", "")
+            raise BadResponseError(
+                f"{provider}: the body could not be decompressed (Content-Encoding: {encoding[:40]})"
+            ) from None
         except Exception as exc:  # urllib3 / socket errors while streaming the body
             raise transport_error(provider, exc) from None
         return b"".join(chunks)
@@ -318,7 +253,14 @@ class HttpClient:
         payload: Any = None
         is_json = True
         try:
-            payload = json.loads(body)
+            payload = json.loads(body, parse_constant=_no_constant)
+        except _NonStandard:
+            if status == 200:  # an error page with them is just not the API's JSON
+                raise BadResponseError(
+                    f"{provider}: response JSON holds NaN or Infinity, which JSON does not allow",
+                    http_status=status,
+                ) from None
+            is_json = False
         except (ValueError, UnicodeDecodeError, RecursionError):
             is_json = False
         if is_json and _too_deep(payload):
@@ -337,7 +279,7 @@ class HttpClient:
             return payload
         message = error_message(payload) if is_json else None
         suffix = f": {message}" if message else ""
-        if 300 <= status < 400:
+        if 300 <= status < 400 and status != 304:  # 304 Not Modified redirects nowhere: unexpected
             target = response.headers.get("Location", "(no Location header)")
             raise ApiError(
                 f"{provider}: server redirected (HTTP {status}) to {target}; not followed, "
@@ -377,6 +319,14 @@ class HttpClient:
         )
 
 
+class _NonStandard(ValueError):
+    """NaN, Infinity or -Infinity in a response: Python's decoder accepts them, JSON does not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonStandard(name)
+
+
 def _too_deep(payload: Any) -> bool:
     """Whether `payload` nests lists and objects more than MAX_DEPTH levels (without recursion)."""
     stack: list[tuple[Any, int]] = [(payload, 1)]
@@ -402,12 +352,6 @@ def _describe_body(response: requests.Response, body: bytes) -> str:
     if not body:
         return "an empty body"
     return f"a body that is not valid JSON ({ctype or 'no content type'}, {len(body)} bytes)"
-
-
-def _retry_count(response: requests.Response) -> int:
-    retries = getattr(response.raw, "retries", None)
-    history = getattr(retries, "history", ())
-    return len(history)
 
 
 def _ms(started: float) -> float:

@@ -247,14 +247,33 @@ _HOST_NAME = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\
 
 
 def _valid_host(host: str) -> bool:
-    """A DNS name (letters, digits, hyphens; any script), an IPv4 address or a bracketed IPv6 one."""
+    """A DNS name (letters, digits, hyphens; any script) that encodes as IDNA with labels of at most 63
+    bytes, an IPv4 address or a bracketed IPv6 one. A dotted all-numeric host must be an IPv4 address
+    (`1.2.3.4.5` and `999.999.999.999` would only fail later, at DNS)."""
     if ":" in host:
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             return False
         return True
-    return _HOST_NAME.fullmatch(host) is not None
+    if _HOST_NAME.fullmatch(host) is None:
+        return False
+    labels = host.rstrip(".").split(".")
+    if len(labels) > 1 and all(label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(host.rstrip("."))
+        except ValueError:
+            return False
+        return True
+    ascii_host = host
+    if not host.isascii():  # as urllib3 encodes it on the way out (IDNA 2008: no full-width letters)
+        import idna
+
+        try:
+            ascii_host = idna.encode(host.lower(), strict=True, std3_rules=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return False
+    return len(ascii_host.rstrip(".")) <= 253 and all(len(x) <= 63 for x in ascii_host.rstrip(".").split("."))
 
 
 def mask_key(key: str | None) -> str:
@@ -275,7 +294,8 @@ def write_key(path: Path, provider: str, key: str) -> None:
     import tomlkit
 
     config = load_config_file(path)  # refuse to rewrite a file that is not a valid config
-    document = tomlkit.parse(path.read_text(encoding="utf-8") if config.exists else "")
+    original = path.read_bytes().decode("utf-8") if config.exists else ""  # bytes: line endings kept
+    document = tomlkit.parse(original)
     if provider in document:
         _set_in_table(document[provider], "api_key", key)
     else:
@@ -284,6 +304,8 @@ def write_key(path: Path, provider: str, key: str) -> None:
         document[provider] = table
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = tomlkit.dumps(document)
+    if "\r\n" in original:  # a CRLF file stays CRLF, the new line included
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -24,6 +24,7 @@ CONFIG_ROW_KEYS = (
     "api_key_problem",
     "connect_timeout",
     "read_timeout",
+    "timeout",
     "retries",
     "allow_insecure_http",
     "error",
@@ -52,6 +53,7 @@ def config_rows() -> tuple[Any, list[dict[str, Any]]]:
                 "api_key_problem": key_problem(item.api_key) if item.api_key else None,
                 "connect_timeout": item.connect_timeout,
                 "read_timeout": item.read_timeout,
+                "timeout": item.timeout,
                 "retries": item.retries,
                 "allow_insecure_http": item.allow_insecure_http,
                 "error": None,
@@ -89,7 +91,8 @@ def show_config(*, json_output: bool) -> ExitCode:
         lines += [
             f"  base_url     {clean(row['base_url'])}  ({clean(row['base_url_source'])})",
             f"  api_key      {row['api_key']}  ({clean(source)}{problem})",
-            f"  timeouts     connect {row['connect_timeout']:g}s, read {row['read_timeout']:g}s",
+            f"  timeouts     connect {row['connect_timeout']:g}s, read {row['read_timeout']:g}s, "
+            f"one-shot {row['timeout']:g}s",
             f"  retries      {row['retries']}",
             f"  insecure     {'allowed' if row['allow_insecure_http'] else 'refused'} "
             "(plain http to non-loopback hosts)",

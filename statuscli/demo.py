@@ -82,6 +82,10 @@ def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
     names = list(DEFAULT_KEYS)
     try:
         targets_file = _write_watch_file(sim.targets(), sim.base_url)
+    except OSError as exc:  # a full or unwritable temporary directory: a local problem, like a bad option
+        sim.stop()
+        raise UsageError(f"cannot write the simulator's watch file: {exc.strerror or exc}") from None
+    try:
         urls = [get_provider(n).base_url_env for n in names]
         env = simulator_env(sim, names, keys)
         lines = [f"export {var}={env[var]}" for var in urls]
@@ -109,5 +113,11 @@ def _write_watch_file(targets: list[tuple[str, str]], base_url: str) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="statuscli-simulate-"))
     path = directory / "targets.txt"
     text = "".join(f"{provider} {task_id}\n" for provider, task_id in targets)
-    path.write_text(f"# the tasks of the statuscli simulator on {base_url}\n{text}", encoding="utf-8")
+    try:
+        path.write_text(f"# the tasks of the statuscli simulator on {base_url}\n{text}", encoding="utf-8")
+    except OSError:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)  # nothing left behind
+        raise
     return path

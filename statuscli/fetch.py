@@ -31,8 +31,8 @@ class Fetcher:
                 api_key=item.require_key(),
                 connect_timeout=item.connect_timeout,
                 read_timeout=item.read_timeout,
-                retries=0,  # one attempt per call: the poll engine (`watch`) does the retrying
             )
+            # One attempt per call: the poll engine (`watch`) does the retrying.
             self._clients[name] = HttpClient(endpoint, pool_size=pool_size)
 
     def fetch(self, target: Target) -> TaskStatus:

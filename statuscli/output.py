@@ -57,7 +57,7 @@ def _stderr_line(text: str) -> None:
 def write_json(document: Any, stream: IO[str] | None = None) -> None:
     """JSON with every non-ASCII and control character escaped, so the bytes are inert."""
     stream = sys.stdout if stream is None else stream
-    stream.write(json.dumps(document, ensure_ascii=True) + "\n")
+    stream.write(json.dumps(document, ensure_ascii=True, allow_nan=False) + "\n")
     stream.flush()
 
 

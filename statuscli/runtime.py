@@ -7,7 +7,6 @@ calls it with the parsed command. Nothing here knows Typer.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import sys
@@ -90,6 +89,8 @@ def run(
     state.json_lines = False
     if sys.stdout is None:  # started with stdout closed: the same as a reader that went away
         sys.stdout = _ClosedStdout()
+    if sys.stderr is None:  # started with stderr closed (`2>&-`): messages are dropped, codes stay
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives until exit
     try:
         with signals_interrupt():
             code = invoke()
@@ -159,7 +160,9 @@ def interrupt_code(exc: BaseException) -> ExitCode:
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `Signalled` in the main thread for the duration, then put back."""
+    """Turn SIGTERM and SIGHUP into `Signalled` in the main thread for the duration, then put back.
+
+    A signal inherited as ignored (`nohup`, `trap '' TERM`) stays ignored."""
     import signal
 
     codes = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}  # no SIGHUP on Windows
@@ -170,7 +173,7 @@ def signals_interrupt() -> Iterator[None]:
     previous: dict[signal.Signals, Any] = {}
     for name in codes:
         signum = getattr(signal, name, None)
-        if signum is None:
+        if signum is None or signal.getsignal(signum) is signal.SIG_IGN:
             continue
         try:
             previous[signum] = signal.signal(signum, handler)
@@ -225,7 +228,9 @@ class _ClosedStdout(io.TextIOBase):
     encoding = "utf-8"
 
     def write(self, text: str) -> int:
-        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+        # No errno: the parser turns an EPIPE it sees (printing --help) into exit 1; this one reaches
+        # `run`, which makes it 130 as for any reader that went away.
+        raise BrokenPipeError("stdout is closed")
 
     def isatty(self) -> bool:
         return False

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from .errors import UsageError
 from .models import Target
+from .policy import check_id
 from .providers import Provider, providers
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -71,6 +72,11 @@ def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, 
         words = content.split()
         provider = known.get(words[0].lower())
         if provider is not None and len(words) in ((2, 3) if provider.supports_run_id else (2,)):
+            try:  # checked here too, so a bad id is named by its line like any other bad line
+                for word, what in zip(words[1:], ("task id", "run id"), strict=False):
+                    check_id(word, what)
+            except UsageError as exc:
+                raise UsageError(f"{source}, line {number}: {exc.message}") from None
             found.append((provider.name, words[1], words[2] if len(words) == 3 else None))
         else:
             raise UsageError(f"{source}, line {number}: expected {_grammar(known.values())}")

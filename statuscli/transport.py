@@ -21,7 +21,6 @@ import requests
 import urllib3.exceptions
 
 from .errors import ApiError
-from .models import RequestProgress
 from .workers import leave_signals_to_main_thread
 
 #: Workers kept parked for the next attempt, and how long one waits before it retires.
@@ -30,48 +29,22 @@ IDLE_SECONDS = 30.0
 
 
 class Attempt:
-    """One request: runs `call` on a worker thread; each attempt inside it must end within `seconds`.
+    """One attempt: runs `call` on a worker thread; it must end within `seconds`."""
 
-    urllib3 may make several attempts inside one call (its retries); `pause` and `restart`, called
-    around the wait between them (see `client.CappedRetry.sleep`), give each attempt a fresh budget
-    and leave the wait itself uncounted, as the README says.
-    """
-
-    def __init__(
-        self, call: Callable[[Attempt], Any], seconds: float, progress: RequestProgress | None
-    ) -> None:
+    def __init__(self, call: Callable[[Attempt], Any], seconds: float) -> None:
         self._call = call
         self.seconds = seconds
-        #: The one-shot's status line record, updated as urllib3 retries (None: nobody watches).
-        self.progress = progress
         self._cond = threading.Condition()
-        self._ends: float | None = time.monotonic() + seconds
+        self._ends = time.monotonic() + seconds
         self._done = False
         self._abandoned = False
         self._result: Any = None
         self._error: BaseException | None = None
 
-    @staticmethod
-    def current() -> Attempt | None:
-        """The attempt this thread runs, if it is an attempt's worker."""
-        thread = threading.current_thread()
-        return thread.attempt if isinstance(thread, _Worker) else None
-
     def remaining(self) -> float:
-        """Seconds left of the current attempt's budget (infinite while paused between attempts)."""
+        """Seconds left of the attempt's budget (none once abandoned)."""
         with self._cond:
-            if self._abandoned:
-                return 0.0
-            return float("inf") if self._ends is None else self._ends - time.monotonic()
-
-    def pause(self) -> None:
-        with self._cond:
-            self._ends = None
-
-    def restart(self) -> None:
-        with self._cond:
-            self._ends = time.monotonic() + self.seconds
-            self._cond.notify_all()
+            return 0.0 if self._abandoned else self._ends - time.monotonic()
 
     def outcome(self) -> tuple[bool, Any]:
         """Start the call and wait: (True, result) when it ended in time, (False, None) when it
@@ -80,9 +53,6 @@ class Attempt:
         try:
             with self._cond:
                 while not self._done:
-                    if self._ends is None:
-                        self._cond.wait()
-                        continue
                     left = self._ends - time.monotonic()
                     if left <= 0:
                         self._abandoned = True
@@ -124,8 +94,6 @@ class _Worker(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="statuscli-attempt", daemon=True)
         self._jobs: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
-        #: The attempt this thread runs now (see `Attempt.current`).
-        self.attempt: Attempt | None = None
 
     @classmethod
     def hand(cls, attempt: Attempt) -> None:
@@ -150,9 +118,7 @@ class _Worker(threading.Thread):
                         self._idle.remove(self)
                         return
                 continue  # `hand` took this worker just now: its job is on the way
-            self.attempt = attempt
             attempt._run()
-            self.attempt = None
             with self._lock:
                 if len(self._idle) >= MAX_IDLE:
                     return
@@ -187,8 +153,9 @@ def reason(exc: BaseException) -> str:
         if isinstance(nested, BaseException):
             current = nested
             continue
-        if current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
+        inner = next((arg for arg in current.args if isinstance(arg, BaseException)), None)
+        if inner is not None:  # ProtocolError('Connection aborted.', LineTooLong(...)) holds it second
+            current = inner
             continue
         current = current.__cause__ or current.__context__
     text = str(best)
@@ -204,6 +171,8 @@ def reason(exc: BaseException) -> str:
         ("remote end closed", "server closed the connection without answering"),
         ("incompleteread", "response ended early"),
         ("certificate verify failed", "certificate verify failed"),
+        ("linetoolong", "a response header line was too long"),
+        ("got more than 100 headers", "the response had too many header lines"),
     ):
         if marker in lowered or marker in type(best).__name__.lower():
             return words

@@ -702,9 +702,7 @@ def test_a_reused_connection_gets_its_own_deadline(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(HttpClient, "_read_body", read_then_reuse)
     with rawhttp.RawServer(keepalive_then_drip_headers) as server:
-        client = HttpClient(
-            Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.5, 0), pool_size=1
-        )
+        client = HttpClient(Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.5), pool_size=1)
 
         def first_request() -> None:
             with contextlib.suppress(ApiError):  # its caller may give up while the second one runs

@@ -1,5 +1,5 @@
 """The attempt deadline: the caller stops waiting at the deadline, a late answer is ignored and its
-connection is never pooled again, and urllib3's waits between retries are off the clock."""
+connection is never pooled again; the client makes one attempt per call."""
 
 from __future__ import annotations
 
@@ -51,9 +51,7 @@ def test_a_late_answer_is_ignored_and_its_connection_never_reused() -> None:
             conn.sendall(ANSWER)
 
     with rawhttp.RawServer(behave) as server:
-        client = HttpClient(
-            Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.3, 0), pool_size=1
-        )
+        client = HttpClient(Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.3), pool_size=1)
         started = time.monotonic()
         with pytest.raises(ApiError, match="response took longer than 1 s; gave up"):
             client.get_json(["a"])
@@ -72,7 +70,7 @@ def test_an_attempt_that_overruns_is_abandoned_and_its_late_result_dropped() -> 
         release.wait(10)
         return "late"
 
-    attempt = Attempt(hang, 0.2, None)
+    attempt = Attempt(hang, 0.2)
     assert attempt.outcome() == (False, None)
     assert attempt.remaining() == 0
     worker = next(t for t in threading.enumerate() if t.name == "statuscli-attempt" and t.is_alive())
@@ -80,47 +78,45 @@ def test_an_attempt_that_overruns_is_abandoned_and_its_late_result_dropped() -> 
     release.set()
 
 
-def test_the_wait_between_attempts_does_not_count() -> None:
-    """urllib3's backoff runs between pause() and restart(): 0.5 s of it within a 0.2 s budget is fine."""
-    release = threading.Event()
-    threading.Timer(0.5, release.set).start()
-
-    def backoff_then_answer(attempt: Attempt) -> str:
-        attempt.pause()
-        assert attempt.remaining() == float("inf")
-        release.wait(10)
-        attempt.restart()
-        return "ok"
-
-    assert Attempt(backoff_then_answer, 0.2, None).outcome() == (True, "ok")
-
-
 def test_an_attempt_error_reaches_the_caller() -> None:
     def fail(attempt: Attempt) -> None:
         raise ValueError("broken")
 
     with pytest.raises(ValueError, match="broken"):
-        Attempt(fail, 5, None).outcome()
+        Attempt(fail, 5).outcome()
 
 
-def test_a_retry_after_wait_longer_than_the_deadline_is_not_an_overrun(httpserver: HTTPServer) -> None:
-    """The deadline is per attempt (0.1 + 2 * 0.3 s here); urllib3's 1 s Retry-After wait between the
-    two attempts is off the clock, and the failed attempt shows in the progress record."""
+@pytest.mark.parametrize(
+    ("header", "wait"), [("1", 1.0), ("99999", 60.0), ("-5", None), ("1.5", None), ("soon", None), ("", None)]
+)
+def test_a_429_is_one_attempt_reporting_its_retry_after(
+    httpserver: HTTPServer, header: str, wait: float | None
+) -> None:
+    """The client never waits or asks again itself: it hands the engine the status and the wait (a
+    malformed `Retry-After` is treated as absent, never an error of its own)."""
     path = "/v2/tasks/T1/generation-status"
-    httpserver.expect_oneshot_request(path).respond_with_json(
-        {"error": "slow down"}, status=429, headers={"Retry-After": "1"}
-    )
-    httpserver.expect_request(path).respond_with_json({"id": "T1", "status": "ready"})
+    headers = {"Retry-After": header} if header else {}
+    httpserver.expect_request(path).respond_with_json({"error": "slow down"}, status=429, headers=headers)
     client = HttpClient(
-        Endpoint("anchor", httpserver.url_for("").rstrip("/"), "anchor-api-key", "k" * 20, 0.1, 0.3, 1)
+        Endpoint("anchor", httpserver.url_for("").rstrip("/"), "anchor-api-key", "k" * 20, 0.5, 1)
     )
-    progress = client.progress()
     started = time.monotonic()
-    assert client.get_json(["v2", "tasks", "T1", "generation-status"], progress=progress) == {
-        "id": "T1",
-        "status": "ready",
-    }
+    with pytest.raises(ApiError) as caught:
+        client.get_json(["v2", "tasks", "T1", "generation-status"])
     client.close()
-    assert time.monotonic() - started >= 0.9  # it did wait for Retry-After
-    assert (progress.failures, progress.last_error) == (1, "HTTP 429")
-    assert len(httpserver.log) == 2
+    assert time.monotonic() - started < 0.9  # no wait inside the client
+    assert (caught.value.code, caught.value.http_status, caught.value.retry_after) == (
+        "rate_limited",
+        429,
+        wait,
+    )
+    assert len(httpserver.log) == 1
+
+
+def test_a_host_urllib3_cannot_connect_to_is_an_api_error() -> None:
+    """Settings refuse such hosts; should one reach the client anyway, it is a network error, not a crash."""
+    client = HttpClient(Endpoint("anchor", "http://" + "a" * 64 + ".com", "anchor-api-key", "k" * 20, 0.5, 1))
+    with pytest.raises(ApiError) as caught:
+        client.get_json(["a"])
+    client.close()
+    assert caught.value.code == "network_error"

@@ -57,7 +57,6 @@ def test_attempt_workers_block_the_stop_signals() -> None:
         api_key="test-key-0123456789",
         connect_timeout=1.0,
         read_timeout=1.0,
-        retries=0,
     )
     client = HttpClient(endpoint)
 
