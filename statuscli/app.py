@@ -21,8 +21,6 @@ from .api import Settings, ask, follow, provider_settings, request_progress, wat
 from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file
 from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from .github import github_enabled
-from .junit import check_junit_path
 from .models import RequestProgress, Target, TaskStatus
 from .output import (
     JsonLinesRenderer,
@@ -57,13 +55,22 @@ class Reports:
 
 
 def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
-    """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now."""
+    """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now.
 
+    The report modules are imported only where a report may be written, to keep a one-shot's start-up
+    fast."""
+    junit_path = None
+    if reports.junit_xml is not None:
+        from .junit import check_junit_path
+
+        junit_path = check_junit_path(reports.junit_xml)
+    github = False
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from .github import github_enabled
+
+        github = github_enabled(os.environ, flag_off=reports.no_ci_annotations)
     return CiReports(
-        command=command,
-        junit_path=check_junit_path(reports.junit_xml) if reports.junit_xml is not None else None,
-        github=github_enabled(os.environ, flag_off=reports.no_ci_annotations),
-        commands_to_stderr=json_output or quiet,
+        command=command, junit_path=junit_path, github=github, commands_to_stderr=json_output or quiet
     )
 
 

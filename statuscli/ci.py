@@ -11,15 +11,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .errors import ExitCode, Signalled, StatusCliError
-from .github import step_summary, workflow_commands
-from .junit import junit_xml, write_atomically
 from .models import Target, TaskStatus
 from .output import WatchRenderer, print_warning
-from .reports import Kind, RunReport, TaskReport, error_text, task_from_result, task_from_view
 from .watch import WatchSummary, WatchUpdate
+
+if TYPE_CHECKING:
+    from .reports import Kind, RunReport
+
+# The report modules (reports, junit, github) are imported only by a run that writes a report, so a
+# plain one-shot does not pay for them at start-up.
 
 
 class HistoryRecorder(WatchRenderer):
@@ -38,6 +41,8 @@ class HistoryRecorder(WatchRenderer):
             view = update.view
             line = f"+{max(0.0, update.at - self.started):.1f}s {update.previous} -> {view.label}"
             if view.error is not None:
+                from .reports import error_text
+
                 line += f": {error_text(view.target, view.error)}"
             elif view.status is not None and (view.status.error or view.status.detail):
                 line += f": {view.status.error or view.status.detail}"
@@ -79,6 +84,10 @@ class CiReports:
         return self.recorder
 
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
+        if not self.active:
+            return
+        from .reports import RunReport, task_from_view
+
         history = self.recorder.lines if self.recorder else {}
         tasks = tuple(
             task_from_view(
@@ -95,6 +104,10 @@ class CiReports:
     def one_shot_done(
         self, results: Sequence[tuple[Target, TaskStatus | StatusCliError]], exit_code: ExitCode
     ) -> None:
+        if not self.active:
+            return
+        from .reports import RunReport, task_from_result
+
         seconds = time.monotonic() - self.started
         tasks = tuple(task_from_result(target, item, seconds) for target, item in results)
         self.write(RunReport(self.command, self.started_at, seconds, exit_code, tasks))
@@ -102,6 +115,11 @@ class CiReports:
     @contextlib.contextmanager
     def guard(self, targets: Sequence[Target]) -> Iterator[None]:
         """Reports for a run that ends before its answers: Ctrl-C, or an error such as a missing key."""
+        if not self.active:
+            yield
+            return
+        from .reports import Kind
+
         try:
             yield
         except (KeyboardInterrupt, Signalled) as stop:  # Ctrl-C, SIGTERM, SIGHUP
@@ -122,6 +140,8 @@ class CiReports:
     ) -> None:
         if self.written or not self.active:
             return
+        from .reports import RunReport, TaskReport
+
         seconds = time.monotonic() - self.started
         code = error.exit_code if error is not None else interrupt
         tasks = tuple(TaskReport(t, kind, message, seconds, error.code if error else None) for t in targets)
@@ -129,6 +149,9 @@ class CiReports:
 
     def write(self, report: RunReport) -> None:
         """The JUnit file, the workflow commands and the step summary; a failure is a warning."""
+        from .github import step_summary, workflow_commands
+        from .junit import junit_xml, write_atomically
+
         self.written = True
         if self.junit_path is not None:
             try:
