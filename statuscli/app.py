@@ -39,7 +39,7 @@ from .output import (
 from .providers import check_provider, make_target, providers
 from .recent import remember as remember_ids
 from .runtime import interrupt_code, silence_stdout, state
-from .targets import dedupe, parse_duration, parse_target_lines
+from .targets import dedupe, parse_duration, parse_rate, parse_target_lines
 from .watch import Outcome, TargetView, Watcher, WatchOptions, WatchSummary, one_shot_options
 
 if TYPE_CHECKING:
@@ -133,7 +133,9 @@ def one_shot(
 
         line = WaitingLine()
     limit = conf.timeout if timeout_s is None else timeout_s
-    options = one_shot_options(conf.retries, limit, targets=len(targets), waiting=line is not None)
+    options = one_shot_options(
+        conf.retries, limit, targets=len(targets), waiting=line is not None, max_rate=conf.max_rate
+    )
 
     def waiting() -> None:
         if line is not None:
@@ -222,6 +224,7 @@ class WatchRequest:
     base_url: str | None = None
     allow_insecure_http: bool = False
     reports: Reports = Reports()
+    max_rate: str | None = None
 
 
 def watch(request: WatchRequest) -> ExitCode:
@@ -235,6 +238,7 @@ def watch(request: WatchRequest) -> ExitCode:
     timeout_s = parse_duration(request.timeout, what="--timeout") if request.timeout is not None else None
     if timeout_s == 0:
         raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
+    max_rate = parse_rate(request.max_rate, what="--max-rate") if request.max_rate is not None else None
     args = request.args
     targets = watch_targets(args, request.file, request.run_id, request.base_url)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
@@ -249,7 +253,11 @@ def watch(request: WatchRequest) -> ExitCode:
     from .fetch import Fetcher
 
     options = WatchOptions(
-        interval=interval_s, timeout=timeout_s, fail_fast=request.fail_fast, max_failures=request.max_failures
+        interval=interval_s,
+        timeout=timeout_s,
+        fail_fast=request.fail_fast,
+        max_failures=request.max_failures,
+        max_rate={n: r for n, s in settings.items() if (r := max_rate or s.max_rate) is not None},
     )
     pool = min(options.workers, len(targets))
     with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:

@@ -1,4 +1,4 @@
-"""Parsing what the user typed: durations, and watch files (their grammar comes from the registry)."""
+"""Parsing what the user typed: durations, rates, and watch files (their grammar comes from the registry)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,21 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
     if seconds > MAX_DURATION:
         raise UsageError(f"invalid {what} '{text}': at most 168h (a week)")
     return seconds
+
+
+_RATE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(s|m|h)")
+_RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_rate(text: str, *, what: str = "rate") -> float:
+    """Requests per second from `20/s`, `600/m` or `1000/h` (more than 0)."""
+    match = _RATE.fullmatch(text.strip().lower())
+    if match is None or float(match.group(1)) <= 0:
+        raise UsageError(
+            f"invalid {what} '{text}': use a number of requests per second, minute or hour, "
+            "more than 0, e.g. 20/s, 600/m, 1000/h"
+        )
+    return float(match.group(1)) / _RATE_UNITS[match.group(2)]
 
 
 def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
