@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from .alerts import notify as send_notification
 from .alerts import ring_bell
+from .budget import Throttle
 from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve
 from .errors import ApiError, ExitCode, Signalled, StatusCliError, UsageError, most_serious
@@ -334,7 +335,13 @@ def run_watch(
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
 
-    watcher = Watcher(targets, fetcher.fetch, options)
+    shown: list[WatchRenderer] = []  # the renderer, once made: it hears of the budgets' changes
+
+    def throttled(event: Throttle) -> None:
+        for view in shown:
+            view.throttle(event)
+
+    watcher = Watcher(targets, fetcher.fetch, options, throttled=throttled)
     renderer: WatchRenderer
     if quiet:
         renderer = QuietRenderer()
@@ -348,6 +355,7 @@ def run_watch(
         from .render.live import PlainRenderer
 
         renderer = PlainRenderer()
+    shown.append(renderer)
     if ci is not None:
         renderer = ci.record(renderer, watcher.started)
     deadline = None if options.timeout is None else watcher.started + options.timeout

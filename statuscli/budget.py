@@ -60,8 +60,8 @@ def disabled(env: Mapping[str, str] | None = None) -> bool:
 
 
 def is_throttle(http_status: int | None, retry_after: float | None) -> bool:
-    """A provider-wide slow-down: a 429, or a 503 that says when to come back."""
-    return http_status == 429 or (http_status == 503 and retry_after is not None)
+    """A provider-wide slow-down: a 429, or a 503 that asks for a pause (`Retry-After` above 0)."""
+    return http_status == 429 or (http_status == 503 and retry_after is not None and retry_after > 0)
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class Budget:
         self.paused_until = float("-inf")
         self._tat = float("-inf")  # when the next send is due by the pacing (theoretical arrival)
         self._served: deque[float] = deque()
+        self._sent: deque[float] = deque()
         self._first: float | None = None
         self._decreased_at = float("-inf")
         self._last_step = float("-inf")
@@ -129,6 +130,7 @@ class Budget:
             base = self._tat if self._tat >= now - TOLERANCE else now
             self._tat = max(base, self.paused_until) + 1 / self.rate
         self._sends_since_step += 1
+        self._sent.append(now)
         return index
 
     # Answers -----------------------------------------------------------------------------------
@@ -158,15 +160,17 @@ class Budget:
         self._sends_since_step = 0
 
     def achieved(self, now: float) -> float:
-        """Answers not throttled per second, over the last WINDOW seconds (at least one second)."""
+        """Answers not throttled per second over the last WINDOW seconds (at least one second); when
+        none came, the requests sent (what the server refused is then all there is to go by)."""
         if self._first is None:
             return 0.0
         span = min(WINDOW, max(1.0, now - self._first))
-        return len(self._served) / span
+        return (len(self._served) or len(self._sent)) / span
 
     def _forget(self, now: float) -> None:
-        while self._served and self._served[0] < now - WINDOW:
-            self._served.popleft()
+        for times in (self._served, self._sent):
+            while times and times[0] < now - WINDOW:
+                times.popleft()
 
     def _recover(self, now: float) -> None:
         if self.rate is None or now < self.paused_until or now - self._last_step < RECOVER_EVERY:

@@ -15,8 +15,11 @@ from statuscli import budget as budgets
 from statuscli.budget import Budget, Throttle, format_rate
 from statuscli.errors import ApiError, ExitCode, UsageError
 from statuscli.models import Phase, Target, TaskStatus
+from statuscli.output import throttle_text
+from statuscli.render.live import PlainRenderer, live_lines
+from statuscli.sim import Counts, Simulator, load_scenario
 from statuscli.targets import parse_rate
-from statuscli.watch import Watcher, WatchOptions
+from statuscli.watch import Outcome, TargetView, Watcher, WatchOptions
 
 from .conftest import CliRunner
 from .test_watch import FakeClock
@@ -275,3 +278,95 @@ def test_config_max_rate_is_shown_and_checked(cli: CliRunner, config_file: Calla
     bad = cli("config")
     assert bad.exit_code == ExitCode.USAGE
     assert "anchor.max_rate" in bad.stderr
+
+
+# ---- what a person and a script see --------------------------------------------------------------
+
+
+def test_throttle_text() -> None:
+    assert throttle_text(Throttle("anchor", 50.0, 20.0, budgets.SERVER, 0.0)) == (
+        "anchor every 20s: limited to 50/s by the server"
+    )
+    assert throttle_text(Throttle("anchor", 1 / 60, 100.0, budgets.MAX_RATE, 0.0)) == (
+        "anchor every 1m40s: limited to 1/m by the max rate"
+    )
+    assert (
+        throttle_text(Throttle("anchor", 50.0, 2.0, budgets.NONE, 0.0))
+        == "anchor every 2s: no longer limited"
+    )
+
+
+def test_the_live_header_shows_the_effective_interval() -> None:
+    view = TargetView(Target("anchor", "t1"), "generating", Outcome.WATCHING, None, None, 0.0, 1, 0)
+    event = Throttle("anchor", 50.0, 20.0, budgets.SERVER, 0.0)
+    lines = live_lines(
+        [view], now=1, started=0, deadline=None, width=200, height=20, links=False, throttles=[event]
+    )
+    assert lines[0].plain.endswith("; anchor every 20s: limited to 50/s by the server")
+    quiet = live_lines([view], now=1, started=0, deadline=None, width=200, height=20, links=False)
+    assert "limited" not in quiet[0].plain
+
+
+def test_plain_output_says_it_once_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    PlainRenderer().throttle(Throttle("anchor", 50.0, 20.0, budgets.SERVER, 0.0))
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.rstrip("\n").endswith(" anchor every 20s: limited to 50/s by the server")
+    assert err.count("\n") == 1
+
+
+LIMITED = """
+[defaults]
+anchor = "generating 600s -> ready"
+
+[limits.anchor]
+rate = 5
+burst = 5
+"""
+
+
+def limited_watch(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[list[dict[str, object]], int, Counts]:
+    scenario = tmp_path / "limited.toml"
+    scenario.write_text(LIMITED, encoding="utf-8")
+    with Simulator(load_scenario(scenario)) as sim:
+        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", sim.anchor_base_url)
+        monkeypatch.setenv("ANCHORBROWSER_API_KEY", sim.key("anchor"))
+        ids = [f"t{n}" for n in range(10)]
+        result = cli("watch", "anchor", *ids, "--interval", "0.5s", "--timeout", "3s", "--json", *args)
+        counts = sim.counters()["anchor"]
+    return [json.loads(line) for line in result.stdout.splitlines()], result.exit_code, counts
+
+
+def test_a_rate_limited_server_slows_the_whole_provider_over_loopback(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10 tasks every 0.5 s ask 20 requests a second of a server that allows 5 (burst 5).
+    events, code, counts = limited_watch(cli, tmp_path, monkeypatch)
+    assert code == ExitCode.DEADLINE  # nothing gave up on 429s
+    throttles = [e for e in events if e["event"] == "throttle"]
+    assert throttles
+    assert throttles[0]["provider"] == "anchor"
+    assert throttles[0]["reason"] == "server"
+    assert set(throttles[0]) == {"event", "time", "elapsed", "provider", "rate", "interval", "reason"}
+    assert counts.too_many <= 3  # the first 429 paused every task: no storm
+    assert counts.requests >= 10  # still polite, not silent: every task was asked
+    # The same watch without the budget keeps hammering (the benchmark-only switch).
+    monkeypatch.setenv(budgets.DISABLED_ENV, "1")
+    events, _code, unbudgeted = limited_watch(cli, tmp_path, monkeypatch)
+    assert unbudgeted.too_many > 3 * max(1, counts.too_many)
+    assert not [e for e in events if e["event"] == "throttle"]
+
+
+def test_max_rate_caps_the_requests_over_loopback(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events, code, counts = limited_watch(cli, tmp_path, monkeypatch, "--max-rate", "120/m")
+    assert code == ExitCode.DEADLINE
+    assert counts.too_many == 0
+    assert counts.requests <= 2 * 3 + 2  # 2 a second for 3 s
+    throttle = next(e for e in events if e["event"] == "throttle")
+    assert throttle["reason"] == "max_rate"
+    assert throttle["rate"] == 2.0
+    assert throttle["interval"] == 5.0  # 10 tasks at 2 a second
