@@ -45,6 +45,7 @@ from .watch import Outcome, TargetView, Watcher, WatchOptions, WatchSummary, one
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
+    from .stream import StreamFetcher, TargetStream
 
 Result = tuple[Target, TaskStatus | StatusCliError]
 
@@ -241,13 +242,17 @@ def watch(request: WatchRequest) -> ExitCode:
         raise UsageError("--timeout must be more than 0 (leave it out to wait without a deadline)")
     max_rate = parse_rate(request.max_rate, what="--max-rate") if request.max_rate is not None else None
     args = request.args
-    targets = watch_targets(args, request.file, request.run_id, request.base_url)
+    from .stream import StreamFetcher, TargetStream, is_stream
+
+    # --file - or a named pipe: followed line by line while the watch runs; a regular file is read whole.
+    stream = TargetStream.open(request.file, []) if request.file and is_stream(request.file) else None
+    targets = watch_targets(args, request.file, request.run_id, request.base_url, stream)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
     names = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
     settings = settings_for(
-        names,
+        names if stream is None else [p.name for p in providers()],  # streamed lines may name any
         base_url=(args[0], request.base_url) if args and request.base_url else None,
         allow_insecure_http=request.allow_insecure_http,
     )
@@ -260,8 +265,13 @@ def watch(request: WatchRequest) -> ExitCode:
         max_failures=request.max_failures,
         max_rate={n: r for n, s in settings.items() if (r := max_rate or s.max_rate) is not None},
     )
-    pool = min(options.workers, len(targets))
-    with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:
+    pool = min(options.workers, len(targets)) if stream is None else options.workers
+    fetching = (
+        Fetcher(settings, pool_size=pool)
+        if stream is None
+        else StreamFetcher(settings, set(names), pool_size=pool)
+    )
+    with ci.guard(targets), fetching as fetcher:
         return run_watch(
             targets,
             fetcher,
@@ -271,11 +281,16 @@ def watch(request: WatchRequest) -> ExitCode:
             bell=request.bell,
             notify=request.notify,
             ci=ci,
+            stream=stream,
         )
 
 
 def watch_targets(
-    args: list[str], file: str | None, run_id: str | None, base_url: str | None
+    args: list[str],
+    file: str | None,
+    run_id: str | None,
+    base_url: str | None,
+    stream: TargetStream | None = None,
 ) -> list[Target]:
     targets: list[Target] = []
     if args:
@@ -291,9 +306,13 @@ def watch_targets(
         if base_url is not None and not args:
             envs = " or ".join(p.base_url_env for p in providers())
             raise UsageError(f"--base-url needs a provider argument; with --file, set {envs}")
-        lines = _read_lines(file)
-        source = "stdin" if file == "-" else file
-        targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+        if stream is not None:  # the watch starts with the first target; the others join later
+            stream.remember(targets)
+            targets += stream.first()
+        else:
+            lines = _read_lines(file)
+            source = "stdin" if file == "-" else file
+            targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
     if not targets:
         raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
     return dedupe(targets)
@@ -323,7 +342,7 @@ def decode_input(data: bytes, source: str) -> str:
 
 def run_watch(
     targets: list[Target],
-    fetcher: Fetcher,
+    fetcher: Fetcher | StreamFetcher,
     options: WatchOptions,
     *,
     json_output: bool,
@@ -332,16 +351,26 @@ def run_watch(
     notify: bool = False,
     remember: bool = True,
     ci: CiReports | None = None,
+    stream: TargetStream | None = None,
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
 
     shown: list[WatchRenderer] = []  # the renderer, once made: it hears of the budgets' changes
 
+    bad_input: list[StatusCliError] = []
+
     def throttled(event: Throttle) -> None:
         for view in shown:
             view.throttle(event)
 
-    watcher = Watcher(targets, fetcher.fetch, options, throttled=throttled)
+    def rejected(error: StatusCliError) -> None:  # a bad line of streamed input: said at once
+        bad_input.append(error)
+        for view in shown:
+            view.input_error(error)
+
+    watcher = Watcher(
+        targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
+    )
     renderer: WatchRenderer
     if quiet:
         renderer = QuietRenderer()
@@ -363,6 +392,8 @@ def run_watch(
     stop_code = ExitCode.INTERRUPTED
     try:
         renderer.start(deadline)
+        if stream is not None:
+            stream.follow(watcher.add, lambda error: watcher.add([error]), watcher.close_input)
         for update in watcher.run():
             renderer.update(update)
     except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
@@ -377,6 +408,10 @@ def run_watch(
     summary = watcher.summary()
     if interrupted:
         summary = dataclasses.replace(summary, exit_code=stop_code)
+    elif bad_input:  # the input was bad: 2, unless a task's outcome outranks it (4, 5, 6, 1)
+        from .stream import with_bad_input
+
+        summary = dataclasses.replace(summary, exit_code=with_bad_input(summary.exit_code))
     try:
         renderer.finish(summary, interrupted=interrupted)
     except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)

@@ -55,7 +55,9 @@ def parse_rate(text: str, *, what: str = "rate") -> float:
     return float(match.group(1)) / _RATE_UNITS[match.group(2)]
 
 
-def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
+def parse_target_lines(
+    lines: Iterable[str], *, source: str, first_line: int = 1
+) -> list[tuple[str, str, str | None]]:
     """Targets from a watch file: `PROVIDER TASK_ID`, or `PROVIDER TASK_ID [RUN_ID]` for a provider with
     run ids (e.g. `anchor TASK_ID`, `browserable TASK_ID [RUN_ID]`), one per line.
 
@@ -64,7 +66,7 @@ def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, 
     """
     known = {p.name: p for p in providers()}
     found: list[tuple[str, str, str | None]] = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_line):
         content = _COMMENT.split(line, maxsplit=1)[0].strip()
         if not content:
             continue

@@ -106,6 +106,7 @@ class Watcher:
         idle: Callable[[], None] | None = None,
         throttled: Callable[[Throttle], None] | None = None,
         streaming: bool = False,
+        rejected: Callable[[StatusCliError], None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
@@ -115,6 +116,7 @@ class Watcher:
         self._threaded = threaded
         self._idle = idle
         self._throttled = throttled
+        self._rejected = rejected
         self.started = clock()
         self._views: list[TargetView] = []
         self._lock = threading.Lock()
@@ -123,7 +125,7 @@ class Watcher:
         self._last_sent: list[float | None] = []
         self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
         self._results: Results = queue.SimpleQueue()
-        self._inbox: list[Target] = []
+        self._inbox: list[Target | StatusCliError] = []
         self._open = streaming
         self._join(targets, self.started)
 
@@ -140,8 +142,9 @@ class Watcher:
             exit_code=most_serious([v.exit_code for v in views]),
         )
 
-    def add(self, targets: Iterable[Target]) -> None:
-        """Targets that join the running watch (streamed input); safe to call from any thread."""
+    def add(self, targets: Iterable[Target | StatusCliError]) -> None:
+        """Targets that join the running watch (streamed input), and bad input to hand to `rejected`
+        from the watch's own thread, in order; safe to call from any thread."""
         with self._lock:
             self._inbox.extend(targets)
         self._results.put((-1, None))
@@ -195,7 +198,7 @@ class Watcher:
                         yield from self._fold_in_flight(results, arrived, in_flight)
                         yield from self._end_all(Outcome.STOPPED, self._clock())
                         return
-                if not (due or in_flight or self._queued() or self._open):
+                if not (due or in_flight or self._queued() or self._open or self._inbox):
                     break
                 now = self._clock()
                 if deadline is not None and now >= deadline:
@@ -249,7 +252,10 @@ class Watcher:
     def _take_inbox(self) -> list[Target]:
         with self._lock:
             taken, self._inbox = self._inbox, []
-        return taken
+        for item in taken:
+            if isinstance(item, StatusCliError) and self._rejected is not None:
+                self._rejected(item)
+        return [item for item in taken if isinstance(item, Target)]
 
     def _join(self, targets: Iterable[Target], now: float) -> None:
         """New targets: watched from `now` on, their first poll due at once (spread by `run`)."""
