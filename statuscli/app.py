@@ -266,12 +266,15 @@ def watch(request: WatchRequest) -> ExitCode:
         max_rate={n: r for n, s in settings.items() if (r := max_rate or s.max_rate) is not None},
     )
     pool = min(options.workers, len(targets)) if stream is None else options.workers
-    fetching = (
-        Fetcher(settings, pool_size=pool)
-        if stream is None
-        else StreamFetcher(settings, set(names), pool_size=pool)
-    )
-    with ci.guard(targets), fetching as fetcher:
+    # The fetcher is made inside ci.guard: a missing key found there still gets its report.
+    with (
+        ci.guard(targets),
+        (
+            Fetcher(settings, pool_size=pool)
+            if stream is None
+            else StreamFetcher(settings, set(names), pool_size=pool)
+        ) as fetcher,
+    ):
         return run_watch(
             targets,
             fetcher,

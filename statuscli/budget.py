@@ -193,14 +193,14 @@ class Budget:
 
     def effective_interval(self) -> float:
         """The time between two polls of one target that this budget allows for the targets watched."""
-        if self.rate is None or self.active == 0:
+        if self.rate is None:
             return self.interval
-        return max(self.interval, self.active / self.rate)
+        return max(self.interval, max(1, self.active) / self.rate)
 
     def state(self, now: float) -> Throttle:
         interval = self.effective_interval()
-        if interval <= self.interval * (1 + ANNOUNCE_CHANGE / 2) and now >= self.paused_until:
-            reason = NONE
+        if interval <= self.interval * (1 + ANNOUNCE_CHANGE / 2):
+            reason = NONE  # a pause alone sets no cadence: it is over within a minute
         elif self.ceiling is None or (
             self.cap is not None and self.rate is not None and self.rate >= self.cap
         ):

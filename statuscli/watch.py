@@ -225,7 +225,7 @@ class Watcher:
                 if ticking and (in_flight or wakes):
                     assert self.options.tick is not None
                     wait = self.options.tick if wait is None else min(wait, self.options.tick)
-                if in_flight or self._open:
+                if in_flight or (self._open and self._threaded):  # inline: targets join between updates
                     with contextlib.suppress(queue.Empty):
                         arrived.append(results.get(timeout=wait))
                 elif wait:

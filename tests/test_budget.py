@@ -6,10 +6,14 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from statuscli import budget as budgets
 from statuscli.budget import Budget, Throttle, format_rate
@@ -370,3 +374,47 @@ def test_max_rate_caps_the_requests_over_loopback(
     assert throttle["reason"] == "max_rate"
     assert throttle["rate"] == 2.0
     assert throttle["interval"] == 5.0  # 10 tasks at 2 a second
+
+
+def test_a_one_shot_of_many_ids_respects_max_rate(
+    cli: CliRunner, anchor_api: HTTPServer, config_file: Callable[[str], Path]
+) -> None:
+    config_file('[anchor]\nmax_rate = "5/s"\n')
+    seen: list[float] = []
+
+    def answer(request: Request) -> Response:
+        seen.append(time.monotonic())
+        task_id = request.path.split("/")[3]
+        return Response(json.dumps({"id": task_id, "status": "generating"}), content_type="application/json")
+
+    anchor_api.expect_request(re.compile(r"/v2/tasks/[^/]+/generation-status")).respond_with_handler(answer)
+    result = cli("anchor", "a1", "a2", "a3", "a4", "a5")
+    assert result.exit_code == ExitCode.PENDING
+    assert len(seen) == 5
+    assert seen[-1] - seen[0] >= 0.6  # 5 a second: 0.2 s apart, not all at once
+
+
+def test_a_target_that_joins_is_not_starved_by_the_old_ones() -> None:
+    clock = FakeClock()
+    fetch, calls = limited_fetch(clock)
+    watcher = Watcher(
+        [Target("anchor", f"old{n}") for n in range(10)],
+        fetch,
+        WatchOptions(interval=1.0, timeout=40, max_rate=2.0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(5),
+        threaded=False,
+        streaming=True,
+    )
+    joined_at = None
+    for update in watcher.run():
+        if joined_at is None and update.at >= 1020:
+            joined_at = clock.now
+            watcher.add([Target("anchor", "new")])
+            watcher.close_input()
+    assert joined_at is not None
+    first_new = next(t for t, task in calls if task == "new")
+    assert first_new - joined_at <= 1 / 2.0 + 1e-9  # the next free slot: never-polled goes first
+    assert max(g for task_gaps in gaps(calls).values() for g in task_gaps) <= 1.5 * 11 / 2.0
+    assert {v.target.task_id for v in watcher.views()} == {*(f"old{n}" for n in range(10)), "new"}
