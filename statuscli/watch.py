@@ -154,11 +154,6 @@ class Watcher:
         self._open = False
         self._results.put((-1, None))
 
-    def throttles(self) -> list[Throttle]:
-        """Each provider's budget now (for a view's header)."""
-        now = self._clock()
-        return [b.state(now) for b in (self._budgets or {}).values()]
-
     def run(self) -> Iterator[WatchUpdate]:
         """Poll until done, yielding an update after every poll and when the watch ends targets."""
         results = self._results
