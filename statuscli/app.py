@@ -358,8 +358,7 @@ def run_watch(
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
 
-    shown: list[WatchRenderer] = []  # the renderer, once made: it hears of the budgets' changes
-
+    shown: list[WatchRenderer] = []  # the renderer, once made: it hears of budgets and bad input
     bad_input: list[StatusCliError] = []
 
     def throttled(event: Throttle) -> None:

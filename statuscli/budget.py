@@ -12,15 +12,16 @@ joins its provider's queue, and the engine sends the next poll of a provider whe
   first (never-polled targets before all others), so every target gets the same effective interval.
 - **Adaptive.** A throttle answer (429, or 503 with `Retry-After`) pauses the whole provider until its
   `Retry-After` passes (capped at 60 s; `NO_RETRY_AFTER_PAUSE` without one) and halves the allowed rate
-  from the rate achieved over the last `WINDOW` seconds. While answers succeed and the budget is in
-  use, the rate recovers step by step (`RECOVER_EVERY`): quickly up to `NEAR` of the rate at the last
-  throttle, then slowly (`PROBE`), never above the configured cap.
+  from the rate achieved over the last `WINDOW` seconds (at most once per `DECREASE_GAP`). While
+  answers succeed and polls wait for their turn, the rate recovers a step with each answer: quickly up
+  to `NEAR` of the rate at the last throttle, then slowly (`PROBE`), never above the configured cap.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import os
 from collections import deque
 from collections.abc import Mapping
@@ -33,13 +34,14 @@ from . import retry as policy
 DISABLED_ENV = "STATUSCLI_BENCH_NO_BUDGET"
 #: Seconds over which the achieved rate (answers not throttled) is measured.
 WINDOW = 10.0
-#: Seconds of answers without a throttle between two recovery steps.
-RECOVER_EVERY = 1.0
-#: Recovery factor per step while below NEAR x the rate at the last throttle.
+#: Recovery, per second at the full rate: x FAST while below NEAR x the rate at the last throttle...
 FAST = 1.25
 NEAR = 0.9
-#: Above that, each step adds this share of the rate at the last throttle.
+#: ... then this share of that rate added.
 PROBE = 0.02
+#: A throttle this soon after the last slow-down pauses the provider but does not halve its rate again
+#: (a server that throttles at random must not drive the rate to nothing).
+DECREASE_GAP = 5.0
 #: The provider-wide pause after a 429 that carries no `Retry-After`, seconds.
 NO_RETRY_AFTER_PAUSE = 1.0
 #: The adaptive rate never drops below one request a minute (nor above the cap).
@@ -96,8 +98,6 @@ class Budget:
         self._sent: deque[float] = deque()
         self._first: float | None = None
         self._decreased_at = float("-inf")
-        self._last_step = float("-inf")
-        self._sends_since_step = 0
         self._queue: list[tuple[float, int, int]] = []  # (last poll sent, order, target index)
         self._order = itertools.count()
         self.active = 0  # targets of this provider still watched (set by the engine)
@@ -129,7 +129,6 @@ class Budget:
             # A send a little late (the scheduler woke late) may be made up for, by TOLERANCE at most.
             base = self._tat if self._tat >= now - TOLERANCE else now
             self._tat = max(base, self.paused_until) + 1 / self.rate
-        self._sends_since_step += 1
         self._sent.append(now)
         return index
 
@@ -145,8 +144,8 @@ class Budget:
         pause = NO_RETRY_AFTER_PAUSE if retry_after is None else policy.cap_retry_after(retry_after)
         self.paused_until = max(self.paused_until, now + pause)
         self._tat = max(self._tat, self.paused_until)
-        if sent < self._decreased_at:
-            return  # sent before the last slow-down: the same episode, already answered for
+        if sent < self._decreased_at or now - self._decreased_at < DECREASE_GAP:
+            return  # the same episode (sent before the slow-down), or too soon after it to tell
         self._forget(now)
         achieved = self.achieved(now)
         current = achieved if self.rate is None else min(self.rate, achieved)
@@ -156,8 +155,6 @@ class Budget:
         if self.cap is not None:
             self.rate = min(self.rate, self.cap)
         self._decreased_at = now
-        self._last_step = self.paused_until
-        self._sends_since_step = 0
 
     def achieved(self, now: float) -> float:
         """Answers not throttled per second over the last WINDOW seconds (at least one second); when
@@ -173,19 +170,17 @@ class Budget:
                 times.popleft()
 
     def _recover(self, now: float) -> None:
-        if self.rate is None or now < self.paused_until or now - self._last_step < RECOVER_EVERY:
+        """One step up per answer while polls wait for their turn (the budget is the limit): at the
+        full rate, about x FAST a second up to NEAR x the refused rate, then + PROBE of it a second."""
+        if self.rate is None or now < self.paused_until or not self._queue:
             return
-        elapsed = now - self._last_step if self._last_step > float("-inf") else RECOVER_EVERY
-        used = self._sends_since_step >= 0.5 * self.rate * min(elapsed, 2 * RECOVER_EVERY)
-        self._last_step = now
-        self._sends_since_step = 0
-        if not used or (self.cap is not None and self.rate >= self.cap):
-            return  # the budget was not the limit: nothing learned about a higher rate
+        if self.cap is not None and self.rate >= self.cap:
+            return
         ceiling = self.ceiling if self.ceiling is not None else self.rate
         if self.rate < NEAR * ceiling:
-            self.rate = min(self.rate * FAST, NEAR * ceiling)
+            self.rate = min(self.rate + math.log(FAST), NEAR * ceiling)  # x FAST after `rate` answers
         else:
-            self.rate += PROBE * ceiling
+            self.rate += PROBE * ceiling / self.rate
         if self.cap is not None:
             self.rate = min(self.rate, self.cap)
 

@@ -88,9 +88,13 @@ def test_a_throttle_pauses_the_provider_and_halves_the_achieved_rate() -> None:
     assert budget.paused_until == 111.0
     assert budget.rate == pytest.approx(5.0)
     assert budget.next_send(104.0) == 111.0  # nothing goes to this provider during the pause
-    # A second 429 for a poll sent before the slow-down is the same episode: no second halving.
+    # A second 429 for a poll sent before the slow-down is the same episode: no second halving;
+    # nor one that comes too soon after it to tell (it pauses, though).
     budget.answered(104.5, 103.9, throttled=True, retry_after=1.0)
     assert budget.rate == pytest.approx(5.0)
+    budget.answered(106.0, 105.5, throttled=True, retry_after=10.0)
+    assert budget.rate == pytest.approx(5.0)
+    assert budget.paused_until == 116.0
 
 
 def test_retry_after_is_capped_at_a_minute() -> None:
@@ -109,6 +113,7 @@ def test_the_rate_recovers_step_by_step_up_to_the_cap() -> None:
     low = budget.rate
     assert low is not None
     assert low <= 4.0
+    budget.due(1, 1e9)  # another poll always waiting: the budget is what limits
     rates, now = [], 9.0
     while now < 40.0:  # the budget in use: every slot taken, every answer served
         budget.due(0, None)
@@ -126,7 +131,7 @@ def test_a_budget_not_in_use_does_not_grow() -> None:
     budget = Budget("anchor", interval=1.0)
     budget.answered(0.0, 0.0, throttled=True, retry_after=1.0)
     start = budget.rate
-    for n in range(2, 30):  # one answer a second: far below the allowed rate
+    for n in range(2, 30):  # answers while no poll waits: nothing learned about a higher rate
         budget.answered(float(n), float(n), throttled=False, retry_after=None)
     assert budget.rate == start
 
