@@ -48,8 +48,10 @@ NO_RETRY_AFTER_PAUSE = 1.0
 MIN_RATE = 1 / 60
 #: Seconds of lateness the pacing makes up for, so a scheduler that wakes late loses no budget.
 TOLERANCE = 0.05
-#: A change of the effective interval smaller than this share is not announced.
+#: A change of the effective interval smaller than this share is not announced, nor one sooner than
+#: ANNOUNCE_EVERY seconds after the last announcement (unless the reason changes).
 ANNOUNCE_CHANGE = 0.1
+ANNOUNCE_EVERY = 5.0
 
 SERVER = "server"
 MAX_RATE = "max_rate"
@@ -213,6 +215,7 @@ class Budget:
                 return None
         elif current.reason == last.reason and (
             abs(current.interval - last.interval) <= ANNOUNCE_CHANGE * last.interval
+            or now - last.at < ANNOUNCE_EVERY
         ):
             return None
         self._announced = current
