@@ -7,6 +7,7 @@ On top of the two provider APIs and `/_sim/tasks` it answers:
 
 - `/_bench/counts`: API requests and client connections so far, and the time of the first request;
 - `/_bench/requests`: every AnchorBrowser API request as `[server epoch time, task id, connection no.]`;
+- `/_bench/answers`: the same with the HTTP status of the answer as a fourth item (0: none sent);
 - `/_bench/reset`: forget what was recorded;
 - `/_bench/counters`: per provider, the simulator's own counters (requests, and 429 answers from its
   scenario's `[limits]` or `!429` faults), from `Simulator.counters()`.
@@ -41,16 +42,28 @@ class Recorder:
         self.lock = threading.Lock()
         self.connections = 0
         self.requests: list[tuple[float, str, int]] = []
+        self.statuses: list[int] = []  # the HTTP status of each request, in the same order
 
     def new_connection(self) -> int:
         with self.lock:
             self.connections += 1
             return self.connections
 
-    def record(self, task_id: str, connection: int) -> None:
+    def record(self, task_id: str, connection: int) -> int:
         now = time.time()
         with self.lock:
             self.requests.append((now, task_id, connection))
+            self.statuses.append(0)
+            return len(self.requests) - 1
+
+    def answered(self, index: int, status: int) -> None:
+        with self.lock:
+            if index < len(self.statuses):
+                self.statuses[index] = status
+
+    def answers(self) -> list[tuple[float, str, int, int]]:
+        with self.lock:
+            return [(*request, status) for request, status in zip(self.requests, self.statuses, strict=True)]
 
     def counts(self) -> dict[str, Any]:
         with self.lock:
@@ -70,6 +83,7 @@ class Recorder:
     def reset(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.statuses.clear()
 
 
 def make_handler(recorder: Recorder) -> type[RequestHandler]:
@@ -85,9 +99,17 @@ def make_handler(recorder: Recorder) -> type[RequestHandler]:
             if path.startswith("/_bench/"):
                 self._bench(path)
                 return
+            self.bench_status = 0
+            index = None
             if match := _ANCHOR_PATH.fullmatch(path):
-                recorder.record(unquote(match.group(1)), self.bench_connection)
+                index = recorder.record(unquote(match.group(1)), self.bench_connection)
             super().do_GET()
+            if index is not None:
+                recorder.answered(index, self.bench_status)
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self.bench_status = code
+            super().send_response(code, message)
 
         def _bench(self, path: str) -> None:
             document: Any
@@ -95,6 +117,8 @@ def make_handler(recorder: Recorder) -> type[RequestHandler]:
                 document = recorder.counts()
             elif path == "/_bench/requests":
                 document = recorder.snapshot()
+            elif path == "/_bench/answers":
+                document = recorder.answers()
             elif path == "/_bench/counters":
                 counters = self.simulator.counters()
                 document = {name: dataclasses.asdict(counts) for name, counts in counters.items()}

@@ -31,6 +31,7 @@ from .watch import (
     WatchUpdate,
     one_shot_options,
 )
+from .workers import leave_signals_to_main_thread
 
 __all__ = ["Settings", "get_status", "wait", "wait_async"]
 
@@ -140,6 +141,7 @@ def _run_wait(
         if on_change is not None and update.changed:
             on_change(update)
 
+    options = with_provider_rates(options, settings)
     with Fetcher(settings, pool_size=min(options.workers, len(targets))) as fetcher:
         return follow(Watcher(targets, fetcher.fetch, options), each)
 
@@ -197,6 +199,7 @@ async def wait_async(
             done.set_result(result)
 
     def run() -> None:
+        leave_signals_to_main_thread()  # Ctrl-C belongs to the event loop's thread
         result, error = None, None
         try:
             result = _run_wait(checked, options, resolved, deliver, stop)
@@ -275,7 +278,9 @@ def ask(
     while answers are awaited (a status line); `hint` names the setting that waits longer."""
     conf = settings[targets[0].provider]
     limit = conf.timeout if timeout is None else timeout
-    options = one_shot_options(conf.retries, limit, targets=len(targets), waiting=idle is not None)
+    options = one_shot_options(
+        conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
+    )
     from .fetch import Fetcher
 
     with Fetcher(settings, pool_size=options.workers) as fetcher:
@@ -338,7 +343,7 @@ def watch_options(
         raise UsageError(f"{dash}timeout must be more than 0 (leave it out to wait without a deadline)")
     rate: float | None = None
     if isinstance(max_rate, str):
-        rate = parse_rate(max_rate)
+        rate = parse_rate(max_rate, what=f"{dash}max-rate")
     elif max_rate is not None:
         if not (_number(max_rate) and max_rate > 0):
             raise UsageError(f"{dash}max-rate must be more than 0 requests per second")
@@ -350,6 +355,14 @@ def watch_options(
         max_failures=max_failures,
         max_rate=rate,
     )
+
+
+def with_provider_rates(options: WatchOptions, settings: Mapping[str, ProviderSettings]) -> WatchOptions:
+    """`options` with each provider's request cap: the one asked for (`--max-rate`, `max_rate=`), else
+    the provider's `max_rate` setting; a provider with neither has no fixed cap."""
+    cap = options.max_rate if isinstance(options.max_rate, (int, float)) else None
+    rates = {name: rate for name, conf in settings.items() if (rate := cap or conf.max_rate) is not None}
+    return replace(options, max_rate=rates)
 
 
 def _seconds(value: float | str, what: str) -> float:

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from .alerts import notify as send_notification
 from .alerts import ring_bell
-from .api import Settings, ask, follow, provider_settings, request_progress, watch_options
+from .api import (
+    Settings,
+    ask,
+    follow,
+    provider_settings,
+    request_progress,
+    watch_options,
+    with_provider_rates,
+)
+from .budget import Throttle
 from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file
 from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
@@ -42,6 +51,7 @@ from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
+    from .stream import StreamFetcher, TargetStream
 
 Result = tuple[Target, TaskStatus | StatusCliError]
 
@@ -194,6 +204,7 @@ class WatchRequest:
     base_url: str | None = None
     allow_insecure_http: bool = False
     reports: Reports = Reports()
+    max_rate: str | None = None
 
 
 def watch(request: WatchRequest) -> ExitCode:
@@ -202,23 +213,40 @@ def watch(request: WatchRequest) -> ExitCode:
     state.json_output = request.json_output and not request.quiet
     state.json_lines = True
     options = watch_options(
-        request.interval, request.timeout, fail_fast=request.fail_fast, max_failures=request.max_failures
+        request.interval,
+        request.timeout,
+        fail_fast=request.fail_fast,
+        max_failures=request.max_failures,
+        max_rate=request.max_rate,
     )
     args = request.args
-    targets = watch_targets(args, request.file, request.run_id, request.base_url)
+    from .stream import StreamFetcher, TargetStream, is_stream
+
+    # --file - or a named pipe: followed line by line while the watch runs; a regular file is read whole.
+    stream = TargetStream.open(request.file, []) if request.file and is_stream(request.file) else None
+    targets = watch_targets(args, request.file, request.run_id, request.base_url, stream)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
     names = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
     settings = settings_for(
-        names,
+        names if stream is None else [p.name for p in providers()],  # streamed lines may name any
         base_url=(args[0], request.base_url) if args and request.base_url else None,
         allow_insecure_http=request.allow_insecure_http,
     )
     from .fetch import Fetcher
 
-    pool = min(options.workers, len(targets))
-    with ci.guard(targets), Fetcher(settings, pool_size=pool) as fetcher:
+    options = with_provider_rates(options, settings)
+    pool = min(options.workers, len(targets)) if stream is None else options.workers
+    # The fetcher is made inside ci.guard: a missing key found there still gets its report.
+    with (
+        ci.guard(targets),
+        (
+            Fetcher(settings, pool_size=pool)
+            if stream is None
+            else StreamFetcher(settings, set(names), pool_size=pool)
+        ) as fetcher,
+    ):
         return run_watch(
             targets,
             fetcher,
@@ -228,11 +256,16 @@ def watch(request: WatchRequest) -> ExitCode:
             bell=request.bell,
             notify=request.notify,
             ci=ci,
+            stream=stream,
         )
 
 
 def watch_targets(
-    args: list[str], file: str | None, run_id: str | None, base_url: str | None
+    args: list[str],
+    file: str | None,
+    run_id: str | None,
+    base_url: str | None,
+    stream: TargetStream | None = None,
 ) -> list[Target]:
     targets: list[Target] = []
     if args:
@@ -248,9 +281,13 @@ def watch_targets(
         if base_url is not None and not args:
             envs = " or ".join(p.base_url_env for p in providers())
             raise UsageError(f"--base-url needs a provider argument; with --file, set {envs}")
-        lines = _read_lines(file)
-        source = "stdin" if file == "-" else file
-        targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+        if stream is not None:  # the watch starts with the first target; the others join later
+            stream.remember(targets)
+            targets += stream.first()
+        else:
+            lines = _read_lines(file)
+            source = "stdin" if file == "-" else file
+            targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
     if not targets:
         raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
     return dedupe(targets)
@@ -280,7 +317,7 @@ def decode_input(data: bytes, source: str) -> str:
 
 def run_watch(
     targets: list[Target],
-    fetcher: Fetcher,
+    fetcher: Fetcher | StreamFetcher,
     options: WatchOptions,
     *,
     json_output: bool,
@@ -289,10 +326,25 @@ def run_watch(
     notify: bool = False,
     remember: bool = True,
     ci: CiReports | None = None,
+    stream: TargetStream | None = None,
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
 
-    watcher = Watcher(targets, fetcher.fetch, options)
+    shown: list[WatchRenderer] = []  # the renderer, once made: it hears of budgets and bad input
+    bad_input: list[StatusCliError] = []
+
+    def throttled(event: Throttle) -> None:
+        for view in shown:
+            view.throttle(event)
+
+    def rejected(error: StatusCliError) -> None:  # a bad line of streamed input: said at once
+        bad_input.append(error)
+        for view in shown:
+            view.input_error(error)
+
+    watcher = Watcher(
+        targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
+    )
     renderer: WatchRenderer
     if quiet:
         renderer = QuietRenderer()
@@ -306,6 +358,7 @@ def run_watch(
         from .render.live import PlainRenderer
 
         renderer = PlainRenderer()
+    shown.append(renderer)
     if ci is not None:
         renderer = ci.record(renderer, watcher.started)
     deadline = None if options.timeout is None else watcher.started + options.timeout
@@ -313,6 +366,8 @@ def run_watch(
     stop_code = ExitCode.INTERRUPTED
     try:
         renderer.start(deadline)
+        if stream is not None:
+            stream.follow(watcher.add, lambda error: watcher.add([error]), watcher.close_input)
         follow(watcher, renderer.update)
     except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True
@@ -326,6 +381,10 @@ def run_watch(
     summary = watcher.summary()
     if interrupted:
         summary = dataclasses.replace(summary, exit_code=stop_code)
+    elif bad_input:  # the input was bad: 2, unless a task's outcome outranks it (4, 5, 6, 1)
+        from .stream import with_bad_input
+
+        summary = dataclasses.replace(summary, exit_code=with_bad_input(summary.exit_code))
     try:
         renderer.finish(summary, interrupted=interrupted)
     except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)

@@ -86,6 +86,7 @@ def watch(
     timeout: opt.WatchTimeoutOption = None,
     fail_fast: opt.FailFastOption = False,
     max_failures: opt.MaxFailuresOption = 5,
+    max_rate: opt.MaxRateOption = None,
     json_output: opt.NdjsonOption = False,
     quiet: opt.QuietOption = False,
     bell: opt.BellOption = False,
@@ -123,6 +124,7 @@ def watch(
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
         reports=Reports(junit_xml, no_ci_annotations),
+        max_rate=max_rate,
     )
     opt.exit_with(run(request))
 

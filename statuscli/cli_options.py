@@ -132,6 +132,14 @@ MaxFailuresOption = Annotated[
         help="Consecutive transient errors (network, 429, 5xx) before a task gives up.",
     ),
 ]
+MaxRateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-rate",
+        metavar="RATE",
+        help="Most requests per provider: 20/s, 600/m, 1000/h (default: adaptive, no fixed cap).",
+    ),
+]
 NdjsonOption = Annotated[
     bool, typer.Option("--json", help="NDJSON on stdout: one object per change, then a summary.")
 ]

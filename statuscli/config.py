@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .errors import AuthError, ConfigError, UsageError
 from .providers import get_provider, provider_names
+from .targets import parse_rate
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"
@@ -38,6 +39,7 @@ FILE_KEYS: dict[str, tuple[type, ...]] = {
     "retries": (int,),
     "timeout": (int, float),
     "allow_insecure_http": (bool,),
+    "max_rate": (str,),
 }
 
 
@@ -55,6 +57,8 @@ class ProviderSettings:
     retries: int = DEFAULT_RETRIES
     allow_insecure_http: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    #: Requests per second at most (`max_rate`, written `20/s`, `600/m`, `1000/h`); None: no cap.
+    max_rate: float | None = None
 
     def require_key(self) -> str:
         problem = key_problem(self.api_key or "x")
@@ -143,6 +147,8 @@ def load_config_file(path: Path) -> ConfigFile:
                 raise ConfigError(
                     f"config file {path}: '{name}.timeout' must be more than 0 seconds, at most a week"
                 )
+            if key == "max_rate":
+                _file_rate(path, name, str(value))
             if key == "retries" and not 0 <= number <= 10:
                 raise ConfigError(f"config file {path}: '{name}.retries' must be from 0 to 10")
         tables[name] = dict(table)
@@ -153,6 +159,13 @@ def load_config_file(path: Path) -> ConfigFile:
             f"run: chmod 600 {path}"
         )
     return ConfigFile(path=path, exists=True, tables=tables, warnings=tuple(warnings))
+
+
+def _file_rate(path: Path, provider: str, value: str) -> float:
+    try:
+        return parse_rate(value, what=f"'{provider}.max_rate'")
+    except UsageError as exc:
+        raise ConfigError(f"config file {path}: {exc.message}") from None
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -212,6 +225,7 @@ def resolve(
         retries=int(table.get("retries", DEFAULT_RETRIES)),
         allow_insecure_http=allow_insecure_http or bool(table.get("allow_insecure_http", False)),
         timeout=float(table.get("timeout", DEFAULT_TIMEOUT)),
+        max_rate=_file_rate(config.path, provider, table["max_rate"]) if "max_rate" in table else None,
     )
     return settings
 

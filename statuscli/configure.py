@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .app import decode_input, load_config, stdin
+from .budget import format_rate
 from .config import config_path, key_problem, mask_key, resolve, write_key
 from .errors import ExitCode, UsageError
 from .output import RESULT_VERSION, print_error, print_warning, write_json
@@ -27,6 +28,7 @@ CONFIG_ROW_KEYS = (
     "timeout",
     "retries",
     "allow_insecure_http",
+    "max_rate",
     "error",
 )
 
@@ -56,6 +58,7 @@ def config_rows() -> tuple[Any, list[dict[str, Any]]]:
                 "timeout": item.timeout,
                 "retries": item.retries,
                 "allow_insecure_http": item.allow_insecure_http,
+                "max_rate": item.max_rate,
                 "error": None,
             }
         )
@@ -96,9 +99,16 @@ def show_config(*, json_output: bool) -> ExitCode:
             f"  retries      {row['retries']}",
             f"  insecure     {'allowed' if row['allow_insecure_http'] else 'refused'} "
             "(plain http to non-loopback hosts)",
+            f"  max_rate     {_rate(row['max_rate'])}",
         ]
     echo("\n".join(lines))
     return code
+
+
+def _rate(per_second: float | None) -> str:
+    if per_second is None:
+        return "none (adaptive: slows down when the server answers 429)"
+    return f"{format_rate(per_second)} ({per_second:g} requests a second)"
 
 
 def save_key(provider: str) -> ExitCode:

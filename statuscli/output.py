@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from .budget import NONE, SERVER, Throttle, format_rate
 from .errors import AuthError, ExitCode, NotFoundError, StatusCliError
 from .models import Target, TaskStatus
 from .text import clean
@@ -216,14 +217,42 @@ def pipe_word(text: str) -> str:
     return "-".join(text.split()) or "-"
 
 
+def throttle_text(event: Throttle) -> str:
+    """`anchor every 20s: limited to 50/s by the server`: what a provider's budget does to its cadence."""
+    every = duration(event.interval) if event.interval >= 1 else f"{event.interval:.1f}s"
+    if event.reason == NONE or event.rate is None:
+        return f"{event.provider} every {every}: no longer limited"
+    cause = "the server" if event.reason == SERVER else "the max rate"
+    return f"{event.provider} every {every}: limited to {format_rate(event.rate)} by {cause}"
+
+
+def throttle_json(event: Throttle, started: float) -> dict[str, Any]:
+    return {
+        "event": "throttle",
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "elapsed": round(event.at - started, 3),
+        "provider": event.provider,
+        "rate": None if event.rate is None else round(event.rate, 4),
+        "interval": round(event.interval, 3),
+        "reason": event.reason,
+    }
+
+
 class WatchRenderer:
-    """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C)."""
+    """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C); `throttle` when
+    a provider's request budget changes its cadence, `input_error` for a bad line of streamed input."""
 
     def start(self, deadline: float | None) -> None:
         pass
 
     def update(self, update: WatchUpdate) -> None:
         pass
+
+    def throttle(self, event: Throttle) -> None:
+        pass
+
+    def input_error(self, error: StatusCliError) -> None:
+        print_error(error.message)
 
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         pass
@@ -242,6 +271,15 @@ class JsonLinesRenderer(WatchRenderer):
     def __init__(self, stream: IO[str] | None = None, *, started: float | None = None) -> None:
         self.stream = stream
         self.started = time.monotonic() if started is None else started
+
+    def throttle(self, event: Throttle) -> None:
+        write_json(throttle_json(event, self.started), self.stream)
+
+    def input_error(self, error: StatusCliError) -> None:
+        """A bad line of streamed input: said at once on stderr and as an `error` event; the watch goes on."""
+        print_error(error.message)
+        event = {"event": "error", "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+        write_json(event | error_json(error), self.stream)
 
     def update(self, update: WatchUpdate) -> None:
         if not update.changed:

@@ -1,4 +1,4 @@
-"""Parsing what the user typed: durations, and watch files (their grammar comes from the registry)."""
+"""Parsing what the user typed: durations, rates, and watch files (their grammar comes from the registry)."""
 
 from __future__ import annotations
 
@@ -41,22 +41,24 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
     return seconds
 
 
+_RATE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(s|m|h)")
 _RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-_RATE = re.compile(r"(\d+(?:\.\d+)?)(?:/(s|m|h))?")
 
 
-def parse_rate(text: str) -> float:
-    """Requests per second from `20`, `2.5`, `20/s`, `600/m`, `1000/h` (a bare number is per second)."""
+def parse_rate(text: str, *, what: str = "rate") -> float:
+    """Requests per second from `20/s`, `600/m` or `1000/h` (more than 0)."""
     match = _RATE.fullmatch(text.strip().lower())
-    rate = float(match.group(1)) / _RATE_UNITS[match.group(2) or "s"] if match else 0.0
-    if not rate > 0:
+    if match is None or float(match.group(1)) <= 0:
         raise UsageError(
-            f"invalid rate '{text}': use requests per second or per unit, e.g. 20, 20/s, 600/m, 1000/h"
+            f"invalid {what} '{text}': use a number of requests per second, minute or hour, "
+            "more than 0, e.g. 20/s, 600/m, 1000/h"
         )
-    return rate
+    return float(match.group(1)) / _RATE_UNITS[match.group(2)]
 
 
-def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, str, str | None]]:
+def parse_target_lines(
+    lines: Iterable[str], *, source: str, first_line: int = 1
+) -> list[tuple[str, str, str | None]]:
     """Targets from a watch file: `PROVIDER TASK_ID`, or `PROVIDER TASK_ID [RUN_ID]` for a provider with
     run ids (e.g. `anchor TASK_ID`, `browserable TASK_ID [RUN_ID]`), one per line.
 
@@ -65,7 +67,7 @@ def parse_target_lines(lines: Iterable[str], *, source: str) -> list[tuple[str, 
     """
     known = {p.name: p for p in providers()}
     found: list[tuple[str, str, str | None]] = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_line):
         content = _COMMENT.split(line, maxsplit=1)[0].strip()
         if not content:
             continue

@@ -15,80 +15,31 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
+from . import budget as budgets
 from . import retry as policy
-from .errors import ExitCode, StatusCliError, most_serious
+from .budget import Budget, Throttle
+from .errors import StatusCliError, most_serious
 from .models import Phase, Target, TaskStatus
-from .workers import leave_signals_to_main_thread
+from .pool import InlineExecutor, Result, Results, ThreadExecutor
+from .views import Outcome, TargetView, WatchSummary, WatchUpdate
+
+__all__ = [
+    "Outcome",
+    "TargetView",
+    "WatchOptions",
+    "WatchSummary",
+    "WatchUpdate",
+    "Watcher",
+    "one_shot_options",
+]
 
 Fetch = Callable[[Target], TaskStatus]
 log = logging.getLogger("statuscli.watch")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
-
-
-class Outcome(StrEnum):
-    """How a target's watch ended (or that it has not)."""
-
-    WATCHING = "watching"
-    SUCCESS = "success"
-    FAILURE = "failure"
-    ERROR = "error"
-    TIMED_OUT = "timed out"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class TargetView:
-    """A snapshot of one watched target, for renderers."""
-
-    target: Target
-    label: str
-    outcome: Outcome
-    status: TaskStatus | None
-    error: StatusCliError | None
-    since: float
-    polls: int
-    failures: int
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not Outcome.WATCHING
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if self.outcome is Outcome.SUCCESS:
-            return ExitCode.SUCCESS
-        if self.outcome is Outcome.FAILURE:
-            return ExitCode.FAILURE
-        if self.outcome is Outcome.ERROR and self.error is not None:
-            return self.error.exit_code
-        if self.outcome is Outcome.TIMED_OUT:
-            return ExitCode.DEADLINE
-        return ExitCode.PENDING
-
-
-@dataclass(frozen=True)
-class WatchUpdate:
-    """One target's new snapshot; `previous` is its label before, when the label changed."""
-
-    view: TargetView
-    changed: bool
-    previous: str | None
-    at: float
-
-
-@dataclass(frozen=True)
-class WatchSummary:
-    views: tuple[TargetView, ...]
-    elapsed: float
-    exit_code: ExitCode
-
-    def count(self, *outcomes: Outcome) -> int:
-        return sum(1 for v in self.views if v.outcome in outcomes)
 
 
 @dataclass(frozen=True)
@@ -105,8 +56,9 @@ class WatchOptions:
     single_round: bool = False
     #: While requests are out, call the watcher's `idle` hook at least this often (seconds).
     tick: float | None = None
-    #: Requests per second per provider at most (None: no fixed cap).
-    max_rate: float | None = None
+    #: The most requests per second sent to a provider: one number for every provider, or one per
+    #: provider name; None: no fixed cap (the budget still slows down when a server throttles).
+    max_rate: float | Mapping[str, float] | None = None
 
 
 #: How many requests a one-shot command makes at once (and so its connection pool size).
@@ -118,11 +70,12 @@ ONE_SHOT_BACKOFF = 0.5
 
 
 def one_shot_options(
-    retries: int, timeout: float, *, targets: int = 1, waiting: bool = False
+    retries: int, timeout: float, *, targets: int = 1, waiting: bool = False, max_rate: float | None = None
 ) -> WatchOptions:
     """A one-shot: one round, `retries` further attempts after a failure worth repeating (the first at
     once, then 1 s, 2 s, 4 s ...), all within `timeout`; `waiting`: tick for a status line."""
     return WatchOptions(
+        max_rate=max_rate,
         interval=ONE_SHOT_BACKOFF,
         timeout=timeout,
         max_failures=retries + 1,
@@ -132,60 +85,13 @@ def one_shot_options(
     )
 
 
-class InlineExecutor:
-    """Runs each job at once in the caller's thread (tests, and a single target)."""
-
-    def __init__(self, results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]]) -> None:
-        self._results = results
-
-    def submit(self, index: int, job: Callable[[], TaskStatus]) -> None:
-        self._results.put((index, _run(job)))
-
-    def shutdown(self) -> None:
-        pass
-
-
-class ThreadExecutor:
-    """A fixed set of daemon worker threads: an interrupted watch exits without waiting on sockets."""
-
-    def __init__(
-        self, results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]], workers: int
-    ) -> None:
-        self._results = results
-        self._jobs: queue.SimpleQueue[tuple[int, Callable[[], TaskStatus]] | None] = queue.SimpleQueue()
-        self._stopped = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"statuscli-poll-{n}", daemon=True)
-            for n in range(max(1, workers))
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def _work(self) -> None:
-        leave_signals_to_main_thread()
-        while (item := self._jobs.get()) is not None and not self._stopped.is_set():
-            index, job = item
-            self._results.put((index, _run(job)))
-
-    def submit(self, index: int, job: Callable[[], TaskStatus]) -> None:
-        self._jobs.put((index, job))
-
-    def shutdown(self) -> None:
-        """Workers finish the request in hand (if any) and take no further job."""
-        self._stopped.set()
-        for _ in self._threads:
-            self._jobs.put(None)
-
-
-def _run(job: Callable[[], TaskStatus]) -> TaskStatus | BaseException:
-    try:
-        return job()
-    except Exception as exc:  # handed to the scheduler, which classifies it
-        return exc
-
-
 class Watcher:
-    """Polls every target until it is terminal, the deadline passes, or fail-fast stops the watch."""
+    """Polls every target until it is terminal, the deadline passes, or fail-fast stops the watch.
+
+    Each provider's polls go through its request budget (`budget`); `throttled` hears when a budget
+    changes a provider's cadence. With `streaming`, targets may join while it runs (`add`) until
+    `close_input`.
+    """
 
     def __init__(
         self,
@@ -198,6 +104,9 @@ class Watcher:
         rng: random.Random | None = None,
         threaded: bool = True,
         idle: Callable[[], None] | None = None,
+        throttled: Callable[[Throttle], None] | None = None,
+        streaming: bool = False,
+        rejected: Callable[[StatusCliError], None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
@@ -206,13 +115,19 @@ class Watcher:
         self._rng = rng or random.Random()
         self._threaded = threaded
         self._idle = idle
+        self._throttled = throttled
+        self._rejected = rejected
         self.started = clock()
-        self._views = [
-            TargetView(t, "starting", Outcome.WATCHING, None, None, self.started, 0, 0) for t in targets
-        ]
+        self._views: list[TargetView] = []
         self._lock = threading.Lock()
-        #: When each target's poll in flight was due.
-        self._scheduled = [self.started] * len(targets)
+        #: When each target's poll in flight was due, and when its last poll was sent.
+        self._scheduled: list[float] = []
+        self._last_sent: list[float | None] = []
+        self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
+        self._results: Results = queue.SimpleQueue()
+        self._inbox: list[Target | StatusCliError] = []
+        self._open = streaming
+        self._join(targets, self.started)
 
     def views(self) -> list[TargetView]:
         """The current snapshot of every target (safe to call from a render thread)."""
@@ -227,13 +142,26 @@ class Watcher:
             exit_code=most_serious([v.exit_code for v in views]),
         )
 
+    def add(self, targets: Iterable[Target | StatusCliError]) -> None:
+        """Targets that join the running watch (streamed input), and bad input to hand to `rejected`
+        from the watch's own thread, in order; safe to call from any thread."""
+        with self._lock:
+            self._inbox.extend(targets)
+        self._results.put((-1, None))
+
+    def close_input(self) -> None:
+        """No more targets will join: the watch ends once every target is done."""
+        self._open = False
+        self._results.put((-1, None))
+
     def run(self) -> Iterator[WatchUpdate]:
         """Poll until done, yielding an update after every poll and when the watch ends targets."""
-        results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]] = queue.SimpleQueue()
+        results = self._results
         executor: InlineExecutor | ThreadExecutor
         if self._threaded:
             # Even one target gets a worker, so a hung request cannot hold the deadline up.
-            executor = ThreadExecutor(results, min(self.options.workers, len(self._views)))
+            workers = self.options.workers if self._open else min(self.options.workers, len(self._views))
+            executor = ThreadExecutor(results, workers)
         else:
             executor = InlineExecutor(results)
         deadline = None if self.options.timeout is None else self.started + self.options.timeout
@@ -241,15 +169,22 @@ class Watcher:
         due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
         heapq.heapify(due)
         in_flight = 0
-        arrived: list[tuple[int, TaskStatus | BaseException]] = []
+        arrived: list[tuple[int, Result | None]] = []
         try:
-            while due or in_flight:
+            while due or in_flight or self._queued() or self._open or self._inbox:
                 # Results first: one that came in before the deadline counts, even if we look late.
                 while arrived or not results.empty():
                     index, result = arrived.pop(0) if arrived else results.get_nowait()
+                    if result is None:  # targets joined, or the input closed
+                        start = len(self._views)
+                        self._join(self._take_inbox(), self._clock())
+                        due += [(self._scheduled[i], i) for i in range(start, len(self._views))]
+                        heapq.heapify(due)
+                        continue
                     in_flight -= 1
                     update, next_poll = self._record(index, result, self._clock())
                     yield update
+                    self._announce()
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
                     elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
@@ -258,7 +193,7 @@ class Watcher:
                         yield from self._fold_in_flight(results, arrived, in_flight)
                         yield from self._end_all(Outcome.STOPPED, self._clock())
                         return
-                if not (due or in_flight):
+                if not (due or in_flight or self._queued() or self._open or self._inbox):
                     break
                 now = self._clock()
                 if deadline is not None and now >= deadline:
@@ -267,20 +202,25 @@ class Watcher:
                 while due and due[0][0] <= now:
                     when, index = heapq.heappop(due)
                     self._scheduled[index] = when
-                    target = self._views[index].target
-                    executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
-                    in_flight += 1
+                    budget = self._budget(self._views[index].target.provider)
+                    if budget is None:
+                        in_flight += self._send(executor, index, now)
+                    else:  # its turn comes from its provider's budget
+                        budget.due(index, self._last_sent[index])
+                for budget in (self._budgets or {}).values():
+                    while (turn := budget.next_send(now)) is not None and turn <= now:
+                        in_flight += self._send(executor, budget.take(now), now)
                 if not results.empty():
                     continue
-                wake = due[0][0] if due else None
-                if deadline is not None:
-                    wake = deadline if wake is None else min(wake, deadline)
+                wakes = [due[0][0]] if due else []
+                wakes += [w for b in (self._budgets or {}).values() if (w := b.next_send(now)) is not None]
+                wake = min([*wakes, *([] if deadline is None else [deadline])], default=None)
                 wait = None if wake is None else max(0.0, wake - self._clock())
                 ticking = self._idle is not None and self.options.tick is not None
-                if ticking and (in_flight or due):
+                if ticking and (in_flight or wakes):
                     assert self.options.tick is not None
                     wait = self.options.tick if wait is None else min(wait, self.options.tick)
-                if in_flight:
+                if in_flight or (self._open and self._threaded):  # inline: targets join between updates
                     with contextlib.suppress(queue.Empty):
                         arrived.append(results.get(timeout=wait))
                 elif wait:
@@ -290,6 +230,51 @@ class Watcher:
                     self._idle()
         finally:
             executor.shutdown()
+
+    def _budget(self, provider: str) -> Budget | None:
+        """The provider's request budget (made on first use); None when budgets are turned off."""
+        if self._budgets is None:
+            return None
+        if provider not in self._budgets:
+            rate = self.options.max_rate
+            cap = rate.get(provider) if isinstance(rate, Mapping) else rate
+            self._budgets[provider] = Budget(provider, self.options.interval, cap)
+        return self._budgets[provider]
+
+    def _queued(self) -> bool:
+        return any(b.waiting() for b in (self._budgets or {}).values())
+
+    def _take_inbox(self) -> list[Target]:
+        with self._lock:
+            taken, self._inbox = self._inbox, []
+        for item in taken:
+            if isinstance(item, StatusCliError) and self._rejected is not None:
+                self._rejected(item)
+        return [item for item in taken if isinstance(item, Target)]
+
+    def _join(self, targets: Iterable[Target], now: float) -> None:
+        """New targets: watched from `now` on, their first poll due at once (spread by `run`)."""
+        for target in targets:
+            with self._lock:
+                self._views.append(TargetView(target, "starting", Outcome.WATCHING, None, None, now, 0, 0))
+            self._scheduled.append(now)
+            self._last_sent.append(None)
+            if (budget := self._budget(target.provider)) is not None:
+                budget.active += 1
+
+    def _send(self, executor: InlineExecutor | ThreadExecutor, index: int, now: float) -> int:
+        self._last_sent[index] = now
+        target = self._views[index].target
+        executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
+        return 1
+
+    def _announce(self) -> None:
+        if self._throttled is None or not self._budgets:
+            return
+        now = self._clock()
+        for budget in self._budgets.values():
+            if (change := budget.announce(now)) is not None:
+                self._throttled(change)
 
     def _spread(self, index: int) -> float:
         if index == 0 or len(self._views) == 1 or self.options.single_round:
@@ -307,6 +292,12 @@ class Watcher:
         old = self._views[index]
         polls = old.polls + 1
         next_poll: float | None
+        budget = self._budget(old.target.provider)
+        http_status, retry_after = getattr(result, "http_status", None), getattr(result, "retry_after", None)
+        throttled = budget is not None and budgets.is_throttle(http_status, retry_after)
+        if budget is not None:  # a throttle slows the whole provider; any other answer counts as served
+            sent = self._last_sent[index]
+            budget.answered(now, now if sent is None else sent, throttled=throttled, retry_after=retry_after)
         if isinstance(result, TaskStatus):
             outcome = {
                 Phase.SUCCESS: Outcome.SUCCESS,
@@ -347,13 +338,17 @@ class Watcher:
                 polls=polls,
                 failures=failures,
             )
-            wait = None if give_up else self._backoff(failures, result.retry_after)
+            # A throttled poll asks again at its turn, behind its provider's pause; other errors
+            # back off this target alone.
+            wait = None if give_up else 0.0 if throttled else self._backoff(failures, result.retry_after)
             next_poll = None if wait is None else now + wait
             if wait is not None:
                 name = _named(old.target)
                 log.debug("%s %s: retry %d in %.1f s after: %s", *name, failures, wait, result.message)
         else:
             raise result
+        if budget is not None and view.done:
+            budget.active -= 1
         changed = view.label != old.label or view.outcome != old.outcome
         if view.label != old.label:
             view = replace(view, since=now)
@@ -371,8 +366,8 @@ class Watcher:
 
     def _fold_in_flight(
         self,
-        results: queue.SimpleQueue[tuple[int, TaskStatus | BaseException]],
-        arrived: list[tuple[int, TaskStatus | BaseException]],
+        results: Results,
+        arrived: list[tuple[int, Result | None]],
         in_flight: int,
     ) -> Iterator[WatchUpdate]:
         """Record every answer already received, and those of polls in flight that come within a grace.
@@ -389,6 +384,8 @@ class Watcher:
                     index, result = results.get(timeout=max(0.0, grace_ends - time.monotonic()))
                 except queue.Empty:
                     return
+            if result is None:  # a wake-up, not an answer
+                continue
             in_flight -= 1
             update, _next_poll = self._record(index, result, self._clock())
             yield update

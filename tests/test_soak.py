@@ -90,7 +90,7 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
         )
         command = [sys.executable, "-m", "statuscli", "watch", "--file", str(targets), "--json"]
         # 10 failures in a row at a 10% fault rate: about 1e-10 per poll, never in practice.
-        command += ["--interval", "0.5", "--timeout", "75", "--max-failures", "10"]
+        command += ["--interval", "0.5", "--timeout", "110", "--max-failures", "10"]
         out_path, err_path = tmp_path / "stdout.ndjson", tmp_path / "stderr.txt"
         started = time.monotonic()
         # Output goes to files, not pipes: a full pipe would block the watch and fake a hang.
@@ -100,7 +100,7 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
             rss: list[tuple[float, int]] = []  # (seconds since start, VmRSS KiB) once warmed up
             try:
                 # Sample while it runs; VmHWM is the kernel's own high-water mark, so no peak is missed.
-                while process.poll() is None and time.monotonic() - started < 100:
+                while process.poll() is None and time.monotonic() - started < 140:
                     peak = max(peak, peak_rss_kib(process.pid))
                     now = time.monotonic() - started
                     if now > 10:
@@ -123,7 +123,7 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
     assert process.returncode == expected_code, stderr
     assert summary["exit_code"] == expected_code
     assert not summary["interrupted"]
-    assert 45 < elapsed < 80  # about a minute of watching
+    assert 45 < elapsed < 115  # about a minute of watching; its 429s and 503s pause each provider
 
     by_target = {(t["provider"], t["task_id"]): t for t in summary["tasks"]}
     assert len(summary["tasks"]) == TASKS

@@ -6,8 +6,10 @@ up, so `status anchor T1 T2` against a server that never answers ignored Ctrl-C 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -68,5 +70,29 @@ def test_attempt_workers_block_the_stop_signals() -> None:
     with pytest.raises(StatusCliError):
         client.get_json(["v2", "tasks", "t1", "generation-status"])
     client.close()
+    assert seen
+    assert seen[0] >= WANTED
+
+
+def test_the_input_reader_blocks_the_stop_signals(tmp_path: Path) -> None:
+    """`--file -` and named pipes are read on a thread of their own while the watch runs."""
+    from statuscli.stream import TargetStream
+
+    fifo = tmp_path / "targets"
+    os.mkfifo(fifo)
+    seen: list[set[int]] = []
+    finished = threading.Event()
+
+    def write() -> None:
+        with fifo.open("w") as out:
+            out.write("anchor t1\nanchor t2\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    stream = TargetStream.open(str(fifo), [])
+    assert [t.task_id for t in stream.first()] == ["t1"]
+    stream.follow(lambda targets: seen.append(blocked_here()), lambda error: None, finished.set)
+    assert finished.wait(timeout=10), "the reader never saw the end of the input"
+    writer.join(timeout=10)
     assert seen
     assert seen[0] >= WANTED

@@ -4,6 +4,7 @@ status line while it waits for answers."""
 from __future__ import annotations
 
 import io
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,13 +15,19 @@ from rich.live import Live
 from rich.style import Style
 from rich.text import Text
 
+from statuscli.budget import NONE, Throttle
+from statuscli.errors import StatusCliError
 from statuscli.models import RequestProgress
 from statuscli.output import (
     WatchRenderer,
     duration,
+    is_tty,
     plural,
+    print_error,
+    print_warning,
     shown_label,
     summary_line,
+    throttle_text,
 )
 from statuscli.providers import providers
 from statuscli.text import clean, safe_url
@@ -72,6 +79,11 @@ class PlainRenderer(WatchRenderer):
             line.append(url, style=Style(link=url, underline=True))
         self.console.print(line, soft_wrap=True)
 
+    def throttle(self, event: Throttle) -> None:
+        """One line on stderr when a provider's budget changes its cadence (stdout keeps one line per
+        state change, for scripts)."""
+        print_warning(f"{datetime.now().strftime('%H:%M:%S')} {throttle_text(event)}")
+
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         prefix = "interrupted: " if interrupted else ""
         self.console.print(Text(prefix + summary_line(summary)), soft_wrap=True)
@@ -105,6 +117,7 @@ class LiveRenderer(WatchRenderer):
         self._drawn_at = float("-inf")
         self._size: tuple[int, int] | None = None
         self._links = links_supported(self.console)
+        self._throttles: dict[str, Throttle] = {}
 
     def start(self, deadline: float | None) -> None:
         self._deadline = deadline
@@ -123,6 +136,16 @@ class LiveRenderer(WatchRenderer):
             now = self._clock()
             if now - self._drawn_at >= 1 / self.MAX_FPS:
                 self._live.refresh()
+
+    def throttle(self, event: Throttle) -> None:
+        self._throttles[event.provider] = event  # shown in the header from the next frame on
+
+    def input_error(self, error: StatusCliError) -> None:
+        """Said at once: above the frame when stderr is this terminal too, else on stderr."""
+        if self._live is not None and is_tty(sys.stderr):
+            self.console.print(Text(f"error: {clean(error.message, limit=500)}", style="red"))
+        else:
+            print_error(error.message)
 
     def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
         self._ended = True
@@ -155,6 +178,7 @@ class LiveRenderer(WatchRenderer):
                 height=size[1],
                 links=self._links,
                 ended=self._ended,
+                throttles=[] if self._ended else list(self._throttles.values()),
             )
         )
 
@@ -169,12 +193,17 @@ def live_lines(
     height: int,
     links: bool,
     ended: bool = False,
+    throttles: Sequence[Throttle] = (),
 ) -> list[Text]:
     """One frame of the live view: a header line, the column headers, one line per task that fits and,
     when some do not, a footer counting the hidden ones by outcome. Never more than `height - 1` lines
     (the cursor's line stays free), so rich never has to crop it."""
+    header = _counts_header(views, now, deadline)
+    for event in throttles:
+        if event.reason != NONE:  # `; anchor every 20s: limited to 50/s by the server`
+            header.append("; " + throttle_text(event), style="yellow")
     if not views:
-        return [_fit_text(_counts_header(views, now, deadline), width)]
+        return [_fit_text(header, width)]
     targets = [v.target for v in views]
     # The words each provider's states may take (its record says), so the state column is wide enough
     # from the first frame on; longer words a server invents are shortened with `…`.
@@ -187,7 +216,7 @@ def live_lines(
     columns = layout(widths, width, id_widths=id_cells(tuple(targets)), drop=drop_order(targets))
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
-    lines = [_fit_text(_counts_header(views, now, deadline), width), header_line(columns)]
+    lines = [_fit_text(header, width), header_line(columns)]
     lines += [row_line(view_row(v, now, started), columns, links=links) for v in shown]
     if hidden:
         lines.append(_fit_text(Text(hidden_counts(hidden), style="dim"), width))
