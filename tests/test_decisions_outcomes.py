@@ -1,0 +1,369 @@
+"""Outcome decisions: the severity order over every pair of codes, the deadline meeting a retrying task,
+fail-fast on each error class and the worker pool's size.
+
+The engine runs on a fake clock that fails the test when read too often, so a loop that never ends
+fails with a message instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from collections.abc import Callable
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from statuscli.errors import (
+    ApiError,
+    AuthError,
+    BadResponseError,
+    ExitCode,
+    NotFoundError,
+    StatusCliError,
+    UsageError,
+    most_serious,
+)
+from statuscli.models import Phase, Target, TaskStatus
+from statuscli.watch import Outcome, Watcher, WatchOptions, WatchSummary, one_shot_options
+
+from .conftest import CliRunner
+
+#: The README's order (Exit codes): "the most serious outcome, in this order: 4, 5, 6, 1, 124, 3, 0".
+DOCUMENTED_ORDER = [4, 5, 6, 1, 124, 3, 0]
+#: Bounds for a watch on the fake clock: far above what any test here needs.
+MAX_CLOCK_READS = 5000
+MAX_UPDATES = 500
+
+
+class BoundedClock:
+    """A fake monotonic clock whose sleep advances it; reading it too often fails the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        assert self.reads < MAX_CLOCK_READS, "the poll loop does not end: clock read too often"
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.now += max(seconds, 0.001)
+
+
+def status(target: Target, state: str, phase: Phase) -> TaskStatus:
+    return TaskStatus(target.provider, target.task_id, None, state, phase, state)
+
+
+def answers(script: dict[str, Callable[[Target], TaskStatus]]) -> Callable[[Target], TaskStatus]:
+    return lambda target: script[target.task_id](target)
+
+
+def pending(target: Target) -> TaskStatus:
+    return status(target, "generating", Phase.PENDING)
+
+
+def ready(target: Target) -> TaskStatus:
+    return status(target, "ready", Phase.SUCCESS)
+
+
+def failed(target: Target) -> TaskStatus:
+    return status(target, "failed", Phase.FAILURE)
+
+
+def raising(error: StatusCliError) -> Callable[[Target], TaskStatus]:
+    def fetch(target: Target) -> TaskStatus:
+        raise error
+
+    return fetch
+
+
+def watch(
+    script: dict[str, Callable[[Target], TaskStatus]], options: WatchOptions
+) -> tuple[WatchSummary, BoundedClock, int]:
+    """Run the engine inline on a bounded fake clock; returns the summary, the clock and the update count."""
+    clock = BoundedClock()
+    targets = [Target("anchor", task) for task in script]
+    watcher = Watcher(
+        targets,
+        answers(script),
+        options,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(7),
+        threaded=False,
+    )
+    count = 0
+    for _update in watcher.run():
+        count += 1
+        assert count < MAX_UPDATES, "the watch does not end: too many updates"
+    return watcher.summary(), clock, count
+
+
+# --- the severity order ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("first", "second"), list(itertools.combinations(DOCUMENTED_ORDER, 2)))
+def test_the_more_serious_of_every_pair_of_codes_wins_in_either_order(first: int, second: int) -> None:
+    codes = [ExitCode(first), ExitCode(second)]
+    assert most_serious(codes) == first
+    assert most_serious(list(reversed(codes))) == first
+    assert most_serious([*codes, ExitCode.SUCCESS, ExitCode.PENDING]) == first
+
+
+@pytest.mark.parametrize("code", DOCUMENTED_ORDER)
+def test_a_single_code_is_its_own_outcome(code: int) -> None:
+    assert most_serious([ExitCode(code)]) == code
+    assert most_serious([ExitCode(code)] * 3) == code
+
+
+def test_no_tasks_is_success_and_codes_outside_the_ranking_come_through() -> None:
+    assert most_serious([]) == ExitCode.SUCCESS
+    assert most_serious([ExitCode.USAGE]) == ExitCode.USAGE
+    assert most_serious([ExitCode.INTERNAL, ExitCode.USAGE]) == ExitCode.INTERNAL
+
+
+def test_exit_code_numbers_are_the_documented_ones() -> None:
+    documented = {
+        "SUCCESS": 0,
+        "FAILURE": 1,
+        "USAGE": 2,
+        "PENDING": 3,
+        "AUTH": 4,
+        "NOT_FOUND": 5,
+        "API": 6,
+        "INTERNAL": 70,
+        "DEADLINE": 124,
+        "HANGUP": 129,
+        "INTERRUPTED": 130,
+        "TERMINATED": 143,
+    }
+    assert {code.name: int(code) for code in ExitCode} == documented
+
+
+@pytest.mark.parametrize(
+    ("error", "exit_code", "code", "transient"),
+    [
+        (UsageError("x"), 2, "usage_error", False),
+        (AuthError("x"), 4, "auth_failed", False),
+        (NotFoundError("x"), 5, "not_found", False),
+        (ApiError("x"), 6, "api_error", False),
+        (BadResponseError("x"), 6, "bad_response", True),
+        (StatusCliError("x"), 6, "error", False),
+    ],
+)
+def test_each_error_class_carries_its_exit_code_and_code(
+    error: StatusCliError, exit_code: int, code: str, transient: bool
+) -> None:
+    assert (error.exit_code, error.code, error.transient, error.repeatable) == (exit_code, code, transient, False)
+    assert str(error) == "x"
+
+
+def test_an_error_keeps_what_it_was_given() -> None:
+    error = ApiError("boom", code="rate_limited", transient=True, retry_after=3.0, http_status=429)
+    assert (error.code, error.transient, error.retry_after, error.http_status) == ("rate_limited", True, 3.0, 429)
+    assert ApiError("boom", transient=False).transient is False
+    assert BadResponseError("x", transient=False).transient is False
+
+
+def test_one_api_error_and_one_failed_task_exit_6(anchor_api: HTTPServer, cli: CliRunner) -> None:
+    anchor_api.expect_request("/v2/tasks/T1/generation-status").respond_with_json({"id": "T1", "status": "failed"})
+    anchor_api.expect_request("/v2/tasks/T2/generation-status").respond_with_json({"error": "bad"}, status=400)
+    result = cli("anchor", "T1", "T2")
+    assert result.exit_code == 6, result
+
+
+# --- the deadline meets a retrying task -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("others", [{}, {"T2": ready}, {"T2": pending}])
+def test_a_task_retrying_at_the_deadline_times_out_with_124(others: dict[str, Callable[..., TaskStatus]]) -> None:
+    flaky = raising(ApiError("503 Service Unavailable", transient=True, http_status=503))
+    summary, clock, _ = watch(
+        {"T1": flaky, **others}, WatchOptions(interval=1.0, timeout=10.0, max_failures=1000, jitter=0)
+    )
+    view = summary.views[0]
+    assert view.outcome is Outcome.TIMED_OUT
+    assert view.error is not None  # it was retrying: the error is kept, yet the code is the deadline's
+    assert view.exit_code == ExitCode.DEADLINE
+    assert summary.exit_code == ExitCode.DEADLINE
+    assert clock.now == pytest.approx(1010.0, abs=0.01), "the watch ends at its deadline"
+
+
+def test_a_retrying_task_that_gives_up_before_the_deadline_is_an_error() -> None:
+    flaky = raising(ApiError("503", transient=True, http_status=503))
+    summary, _, _ = watch({"T1": flaky}, WatchOptions(interval=1.0, timeout=1000.0, max_failures=3, jitter=0))
+    assert summary.views[0].outcome is Outcome.ERROR
+    assert summary.views[0].failures == 3
+    assert summary.exit_code == ExitCode.API
+
+
+def test_a_pending_task_at_the_deadline_times_out() -> None:
+    summary, _, _ = watch({"T1": pending}, WatchOptions(interval=1.0, timeout=5.0, jitter=0))
+    assert [v.outcome for v in summary.views] == [Outcome.TIMED_OUT]
+    assert summary.exit_code == ExitCode.DEADLINE
+
+
+def test_a_one_shot_retrying_at_its_time_limit_does_not_exit_0() -> None:
+    flaky = raising(ApiError("503", transient=True, http_status=503))
+    summary, _, _ = watch({"T1": flaky}, one_shot_options(retries=50, timeout=5.0))
+    assert summary.exit_code not in (ExitCode.SUCCESS, ExitCode.PENDING)
+    assert summary.views[0].outcome is Outcome.TIMED_OUT
+
+
+def test_a_one_shot_takes_the_first_answer_even_when_pending() -> None:
+    summary, _, updates = watch({"T1": pending}, one_shot_options(retries=3, timeout=60.0))
+    assert summary.views[0].outcome is Outcome.WATCHING
+    assert summary.views[0].polls == 1 and updates == 1
+    assert summary.exit_code == ExitCode.PENDING
+
+
+def test_a_one_shot_retries_a_transient_status_at_once_then_backs_off() -> None:
+    calls: list[float] = []
+    clock_box: list[BoundedClock] = []
+
+    def flaky(target: Target) -> TaskStatus:
+        calls.append(clock_box[0].now)
+        if len(calls) < 4:
+            raise ApiError("503", transient=True, http_status=503)
+        return ready(target)
+
+    clock = BoundedClock()
+    clock_box.append(clock)
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        flaky,
+        one_shot_options(retries=3, timeout=60.0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(3),
+        threaded=False,
+    )
+    list(watcher.run())
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert gaps[0] == pytest.approx(0.0, abs=0.01)  # the first retry at once
+    assert 0.8 <= gaps[1] <= 1.2 + 0.01  # then 1 s (0.5 * 2), jittered
+    assert 1.6 <= gaps[2] <= 2.4 + 0.01  # then 2 s
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (ApiError("503", transient=True, http_status=503), True),
+        (ApiError("429", transient=True, http_status=429), True),
+        (ApiError("reset", transient=True), False),  # neither a transient status nor repeatable
+        (BadResponseError("truncated"), False),
+        (AuthError("401"), False),
+    ],
+)
+def test_what_a_one_shot_asks_again(error: StatusCliError, retried: bool) -> None:
+    summary, _, _ = watch({"T1": raising(error)}, one_shot_options(retries=2, timeout=60.0))
+    assert summary.views[0].polls == (3 if retried else 1)
+    assert summary.views[0].outcome is Outcome.ERROR
+    assert summary.exit_code == error.exit_code
+
+
+def test_a_watch_polls_again_after_a_transient_bad_response() -> None:
+    summary, _, _ = watch(
+        {"T1": raising(BadResponseError("html"))}, WatchOptions(interval=1.0, max_failures=4, jitter=0)
+    )
+    assert summary.views[0].polls == 4
+    assert summary.views[0].label == "error"
+
+
+# --- fail-fast on each error class ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "code"),
+    [
+        (raising(AuthError("401 Unauthorized")), ExitCode.AUTH),
+        (raising(NotFoundError("404 Task not found")), ExitCode.NOT_FOUND),
+        (raising(ApiError("400 Bad Request")), ExitCode.API),
+        (failed, ExitCode.FAILURE),
+    ],
+    ids=["auth", "not-found", "api", "failed"],
+)
+def test_fail_fast_stops_on_each_error_class(first: Callable[[Target], TaskStatus], code: ExitCode) -> None:
+    summary, _, _ = watch({"T1": first, "T2": pending}, WatchOptions(interval=1.0, fail_fast=True, jitter=0))
+    assert [v.outcome for v in summary.views][1] is Outcome.STOPPED
+    assert summary.views[0].outcome in (Outcome.ERROR, Outcome.FAILURE)
+    assert summary.exit_code == code
+
+
+@pytest.mark.parametrize("fail_fast", [False, True])
+def test_without_fail_fast_an_error_does_not_stop_the_others(fail_fast: bool) -> None:
+    script = {"T1": raising(AuthError("401")), "T2": pending}
+    summary, _, _ = watch(script, WatchOptions(interval=1.0, timeout=20.0, fail_fast=fail_fast, jitter=0))
+    assert summary.views[1].outcome is (Outcome.STOPPED if fail_fast else Outcome.TIMED_OUT)
+    assert summary.views[1].polls <= 1 if fail_fast else summary.views[1].polls >= 18
+    assert summary.exit_code == ExitCode.AUTH
+
+
+def test_fail_fast_does_not_stop_on_success() -> None:
+    polls = {"T2": 0}
+
+    def later(target: Target) -> TaskStatus:
+        polls["T2"] += 1
+        return ready(target) if polls["T2"] >= 3 else pending(target)
+
+    summary, _, _ = watch({"T1": ready, "T2": later}, WatchOptions(interval=1.0, fail_fast=True, jitter=0))
+    assert [v.outcome for v in summary.views] == [Outcome.SUCCESS, Outcome.SUCCESS]
+    assert summary.exit_code == ExitCode.SUCCESS
+
+
+# --- the worker pool ------------------------------------------------------------------------------
+
+
+def pool_size(options: WatchOptions, targets: int, wait: float = 10.0) -> tuple[int, bool]:
+    """How many polls the engine runs at once (up to `targets`), and whether all answered in time.
+
+    Each fetch waits (bounded) until `targets` fetches are under way together; with fewer workers the
+    barrier breaks after `wait` seconds (a short wait where breaking is the expected result).
+    """
+    held = threading.Barrier(targets, timeout=wait)
+    lock = threading.Lock()
+    active = 0
+    peak = 0
+    complete = True
+
+    def fetch(target: Target) -> TaskStatus:
+        nonlocal active, peak, complete
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        try:
+            held.wait()
+        except threading.BrokenBarrierError:
+            complete = False
+        finally:
+            with lock:
+                active -= 1
+        return ready(target)
+
+    watcher = Watcher([Target("anchor", f"T{n}") for n in range(targets)], fetch, options)
+    for count, _update in enumerate(watcher.run()):
+        assert count < 10 * targets, "the watch does not end"
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+    return peak, complete
+
+
+def test_a_watch_polls_32_targets_at_once() -> None:
+    peak, complete = pool_size(WatchOptions(interval=1.0), 32)
+    assert complete and peak == 32, "a watch's pool runs 32 polls at once"
+
+
+def test_a_watch_polls_at_most_32_at_once() -> None:
+    _peak, complete = pool_size(WatchOptions(interval=1.0), 33, wait=1.0)
+    assert not complete, "33 polls ran at once"
+
+
+def test_a_one_shot_asks_8_at_once_and_no_more() -> None:
+    peak, complete = pool_size(one_shot_options(3, 60.0, targets=8), 8)
+    assert complete and peak == 8
+    _peak, complete = pool_size(one_shot_options(3, 60.0, targets=9), 9, wait=1.0)
+    assert not complete, "9 requests ran at once"
