@@ -151,7 +151,10 @@ def test_the_base_url_order_is_flag_env_file_default() -> None:
         "https://flag.example"
     )
     from_env = resolve("anchor", config=config, env=env)
-    assert (from_env.base_url, from_env.base_url_source) == ("https://env.example", "env ANCHORBROWSER_BASE_URL")
+    assert (from_env.base_url, from_env.base_url_source) == (
+        "https://env.example",
+        "env ANCHORBROWSER_BASE_URL",
+    )
     from_file = resolve("anchor", config=config, env={})
     assert from_file.base_url == "https://file.example"
     default = resolve("anchor", config=EMPTY, env={})
@@ -206,7 +209,9 @@ def test_base_urls_accepted(url: str, normalized: str) -> None:
     assert normalize_base_url(url, source="--base-url") == normalized
 
 
-def test_a_base_url_with_credentials_is_refused_and_not_shown(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_base_url_with_credentials_is_refused_and_not_shown(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANCHORBROWSER_BASE_URL", "https://user:hunter2secret@api.example")
     result = cli("config")
     assert result.exit_code == 2
@@ -246,9 +251,7 @@ def test_a_base_url_with_credentials_is_refused_and_not_shown(cli: CliRunner, mo
         ("bogus = 1", False),
     ],
 )
-def test_config_file_values_at_their_limits(
-    line: str, ok: bool, config_file: Callable[[str], Path]
-) -> None:
+def test_config_file_values_at_their_limits(line: str, ok: bool, config_file: Callable[[str], Path]) -> None:
     path = config_file(f"[anchor]\n{line}\n")
     if ok:
         loaded = load_config_file(path)
@@ -273,13 +276,24 @@ def test_config_file_tables(config_file: Callable[[str], Path]) -> None:
 
 def test_settings_from_the_file_and_their_defaults(config_file: Callable[[str], Path]) -> None:
     path = config_file(
-        "[anchor]\nconnect_timeout = 1.5\nread_timeout = 2\nretries = 0\ntimeout = 9\nallow_insecure_http = true\n"
+        "[anchor]\nconnect_timeout = 1.5\nread_timeout = 2\nretries = 0\ntimeout = 9\n"
+        "allow_insecure_http = true\n"
     )
     settings = resolve("anchor", config=load_config_file(path), env={})
-    assert (settings.connect_timeout, settings.read_timeout, settings.retries, settings.timeout) == (1.5, 2.0, 0, 9.0)
+    assert (settings.connect_timeout, settings.read_timeout, settings.retries, settings.timeout) == (
+        1.5,
+        2.0,
+        0,
+        9.0,
+    )
     assert settings.allow_insecure_http is True
     default = resolve("browserable", config=load_config_file(path), env={})
-    assert (default.connect_timeout, default.read_timeout, default.retries, default.timeout) == (5.0, 20.0, 3, 60.0)
+    assert (default.connect_timeout, default.read_timeout, default.retries, default.timeout) == (
+        5.0,
+        20.0,
+        3,
+        60.0,
+    )
     assert default.allow_insecure_http is False
     assert resolve("browserable", config=EMPTY, env={}, allow_insecure_http=True).allow_insecure_http is True
     assert (DEFAULT_TIMEOUT, MAX_TIMEOUT) == (60.0, 604800.0)

@@ -158,20 +158,34 @@ def test_exit_code_numbers_are_the_documented_ones() -> None:
 def test_each_error_class_carries_its_exit_code_and_code(
     error: StatusCliError, exit_code: int, code: str, transient: bool
 ) -> None:
-    assert (error.exit_code, error.code, error.transient, error.repeatable) == (exit_code, code, transient, False)
+    assert (error.exit_code, error.code, error.transient, error.repeatable) == (
+        exit_code,
+        code,
+        transient,
+        False,
+    )
     assert str(error) == "x"
 
 
 def test_an_error_keeps_what_it_was_given() -> None:
     error = ApiError("boom", code="rate_limited", transient=True, retry_after=3.0, http_status=429)
-    assert (error.code, error.transient, error.retry_after, error.http_status) == ("rate_limited", True, 3.0, 429)
+    assert (error.code, error.transient, error.retry_after, error.http_status) == (
+        "rate_limited",
+        True,
+        3.0,
+        429,
+    )
     assert ApiError("boom", transient=False).transient is False
     assert BadResponseError("x", transient=False).transient is False
 
 
 def test_one_api_error_and_one_failed_task_exit_6(anchor_api: HTTPServer, cli: CliRunner) -> None:
-    anchor_api.expect_request("/v2/tasks/T1/generation-status").respond_with_json({"id": "T1", "status": "failed"})
-    anchor_api.expect_request("/v2/tasks/T2/generation-status").respond_with_json({"error": "bad"}, status=400)
+    anchor_api.expect_request("/v2/tasks/T1/generation-status").respond_with_json(
+        {"id": "T1", "status": "failed"}
+    )
+    anchor_api.expect_request("/v2/tasks/T2/generation-status").respond_with_json(
+        {"error": "bad"}, status=400
+    )
     result = cli("anchor", "T1", "T2")
     assert result.exit_code == 6, result
 
@@ -180,7 +194,9 @@ def test_one_api_error_and_one_failed_task_exit_6(anchor_api: HTTPServer, cli: C
 
 
 @pytest.mark.parametrize("others", [{}, {"T2": ready}, {"T2": pending}])
-def test_a_task_retrying_at_the_deadline_times_out_with_124(others: dict[str, Callable[..., TaskStatus]]) -> None:
+def test_a_task_retrying_at_the_deadline_times_out_with_124(
+    others: dict[str, Callable[..., TaskStatus]],
+) -> None:
     flaky = raising(ApiError("503 Service Unavailable", transient=True, http_status=503))
     summary, clock, _ = watch(
         {"T1": flaky, **others}, WatchOptions(interval=1.0, timeout=10.0, max_failures=1000, jitter=0)
@@ -217,7 +233,8 @@ def test_a_one_shot_retrying_at_its_time_limit_does_not_exit_0() -> None:
 def test_a_one_shot_takes_the_first_answer_even_when_pending() -> None:
     summary, _, updates = watch({"T1": pending}, one_shot_options(retries=3, timeout=60.0))
     assert summary.views[0].outcome is Outcome.WATCHING
-    assert summary.views[0].polls == 1 and updates == 1
+    assert summary.views[0].polls == 1
+    assert updates == 1
     assert summary.exit_code == ExitCode.PENDING
 
 
@@ -354,7 +371,8 @@ def pool_size(options: WatchOptions, targets: int, wait: float = 10.0) -> tuple[
 
 def test_a_watch_polls_32_targets_at_once() -> None:
     peak, complete = pool_size(WatchOptions(interval=1.0), 32)
-    assert complete and peak == 32, "a watch's pool runs 32 polls at once"
+    assert complete, "a watch's pool runs 32 polls at once"
+    assert peak == 32
 
 
 def test_a_watch_polls_at_most_32_at_once() -> None:
@@ -364,6 +382,7 @@ def test_a_watch_polls_at_most_32_at_once() -> None:
 
 def test_a_one_shot_asks_8_at_once_and_no_more() -> None:
     peak, complete = pool_size(one_shot_options(3, 60.0, targets=8), 8)
-    assert complete and peak == 8
+    assert complete
+    assert peak == 8
     _peak, complete = pool_size(one_shot_options(3, 60.0, targets=9), 9, wait=1.0)
     assert not complete, "9 requests ran at once"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import json
 import os
 import random
@@ -125,7 +124,17 @@ _BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
     ast.FloorDiv: ast.Mult,
     ast.Pow: ast.Mult,
 }
-_DELETABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Raise, ast.If, ast.Continue, ast.Break)
+_DELETABLE = (
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Return,
+    ast.Raise,
+    ast.If,
+    ast.Continue,
+    ast.Break,
+)
 
 
 @dataclass(frozen=True)
@@ -162,9 +171,10 @@ def _skipped_nodes(tree: ast.Module, excluded: set[str]) -> set[int]:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in excluded:
             all_of(node)
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                all_of(body[0])
+        first = body[0] if isinstance(body, list) and body else None
+        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+        if docstring and isinstance(first.value.value, str):  # type: ignore[union-attr]
+            all_of(first)
         if isinstance(node, ast.AnnAssign):
             all_of(node.annotation)
         if isinstance(node, ast.arg):
@@ -229,8 +239,12 @@ def sites(tree: ast.Module, lines: list[str], excluded: set[str] = frozenset()) 
                 yield Site(index, "const", 0, line, f"{value!r} -> {_new_number(value)!r}")
             elif isinstance(value, str):
                 yield Site(index, "const", 0, line, f"{value!r} -> {_new_string(value)!r}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
-            yield Site(index, "minmax", 0, line, f"{node.func.id} -> {'max' if node.func.id == 'min' else 'min'}")
+        elif (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max")
+        ):
+            yield Site(
+                index, "minmax", 0, line, f"{node.func.id} -> {'max' if node.func.id == 'min' else 'min'}"
+            )
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
             yield Site(index, "negate", 0, line, "condition negated")
         if _is_table(node):
@@ -285,7 +299,8 @@ def apply(source: str, site: Site) -> str:
         else:
             node.value = _new_string(value)
     elif site.op == "minmax":
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        assert isinstance(node, ast.Call)
+        assert isinstance(node.func, ast.Name)
         node.func.id = "max" if node.func.id == "min" else "min"
     elif site.op == "negate":
         assert isinstance(node, (ast.If, ast.While, ast.IfExp))
@@ -364,7 +379,7 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> tuple[str, float]
 
             args = ["-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
             code = pytest.main(args)
-        except BaseException:  # noqa: BLE001 - any crash of the child is a failing test run
+        except BaseException:
             code = 99
         os._exit(int(code))
     deadline = started + timeout
@@ -411,7 +426,9 @@ def main() -> int:
             tree = ast.parse(original)
             found = list(sites(tree, lines, EXCLUDE.get(module, set())))
             if options.sample and len(found) > options.sample:
-                found = sorted(random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node)
+                found = sorted(
+                    random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
+                )
             tests = [t for t in MODULES[module] if (work / t).exists()]
             if options.list:
                 for site in found:
@@ -426,7 +443,7 @@ def main() -> int:
                 key = _key(module, site, lines)
                 try:
                     mutated = apply(original, site)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     print(f"  cannot apply {key}: {exc}", file=sys.stderr)
                     continue
                 path.write_text(mutated, encoding="utf-8")
@@ -437,7 +454,9 @@ def main() -> int:
                 if status == "survived" and key in equivalents:
                     status = "equivalent"
                 text = lines[site.line - 1].strip() if site.line else ""
-                results.append(Result(module, site.line, site.description, text, status, round(seconds, 2), key))
+                results.append(
+                    Result(module, site.line, site.description, text, status, round(seconds, 2), key)
+                )
                 if status in ("survived", "timeout"):
                     print(f"  {status}: {key}", file=sys.stderr)
     if options.list:
@@ -470,7 +489,9 @@ def summary(record: dict[str, object]) -> str:
     total = {"n": 0, "killed": 0, "timeout": 0, "equivalent": 0, "survived": 0}
     for module in dict.fromkeys(r.module for r in results):
         mine = [r for r in results if r.module == module]
-        counts = {s: sum(1 for r in mine if r.status == s) for s in ("killed", "timeout", "equivalent", "survived")}
+        counts = {
+            s: sum(1 for r in mine if r.status == s) for s in ("killed", "timeout", "equivalent", "survived")
+        }
         total["n"] += len(mine)
         for s, n in counts.items():
             total[s] += n
