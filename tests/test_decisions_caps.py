@@ -98,6 +98,8 @@ def test_the_backoff_cap_is_60_seconds_after_the_jitter() -> None:
     _, one = fixed(1.0)
     assert backoff(30.0, 2, one) == 60.0  # type: ignore[arg-type]
     assert backoff(15.0, 2, one) == 30.0  # type: ignore[arg-type]
+    assert backoff(0.25, 1, one) == 0.25  # type: ignore[arg-type]  # no floor: a short wait stays short
+    assert backoff(0.0, 1, one) == 0.0  # type: ignore[arg-type]
 
 
 def test_a_longer_retry_after_wins_up_to_its_cap() -> None:

@@ -19,11 +19,14 @@ from statuscli.errors import (
     ApiError,
     AuthError,
     BadResponseError,
+    ConfigError,
     ExitCode,
     NotFoundError,
+    Signalled,
     StatusCliError,
     UsageError,
     most_serious,
+    repeatable,
 )
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.watch import Outcome, Watcher, WatchOptions, WatchSummary, one_shot_options
@@ -123,6 +126,7 @@ def test_a_single_code_is_its_own_outcome(code: int) -> None:
 def test_no_tasks_is_success_and_codes_outside_the_ranking_come_through() -> None:
     assert most_serious([]) == ExitCode.SUCCESS
     assert most_serious([ExitCode.USAGE]) == ExitCode.USAGE
+    assert most_serious([ExitCode.USAGE, ExitCode.SUCCESS]) == ExitCode.SUCCESS  # ranked codes first
     assert most_serious([ExitCode.INTERNAL, ExitCode.USAGE]) == ExitCode.INTERNAL
 
 
@@ -148,6 +152,7 @@ def test_exit_code_numbers_are_the_documented_ones() -> None:
     ("error", "exit_code", "code", "transient"),
     [
         (UsageError("x"), 2, "usage_error", False),
+        (ConfigError("x"), 2, "config_error", False),
         (AuthError("x"), 4, "auth_failed", False),
         (NotFoundError("x"), 5, "not_found", False),
         (ApiError("x"), 6, "api_error", False),
@@ -165,6 +170,16 @@ def test_each_error_class_carries_its_exit_code_and_code(
         False,
     )
     assert str(error) == "x"
+    assert error.args == ("x",)
+
+
+def test_repeatable_marks_an_error_and_signals_carry_their_code() -> None:
+    error = ApiError("reset", transient=True)
+    assert repeatable(error) is error
+    assert error.repeatable is True
+    assert ApiError("other").repeatable is False
+    assert Signalled(ExitCode.TERMINATED).code == ExitCode.TERMINATED
+    assert Signalled(ExitCode.HANGUP).code == 129
 
 
 def test_an_error_keeps_what_it_was_given() -> None:

@@ -315,6 +315,12 @@ def test_browserable_success_false(body: dict[str, Any], kind: type[StatusCliErr
     assert text in caught.value.message
     assert caught.value.message.startswith("browserable: ")
     assert not caught.value.transient
+    assert (
+        caught.value.code
+        == {AuthError: "auth_failed", NotFoundError: "not_found", ApiError: "api_error"}[kind]
+    )
+    if text.endswith("request failed"):
+        assert caught.value.message == "browserable: API error: request failed"
 
 
 @pytest.mark.parametrize(
@@ -373,6 +379,10 @@ def test_provider_records() -> None:
         True,
     )
     assert (a.grammar, b.grammar) == ("anchor TASK_ID", "browserable TASK_ID [RUN_ID]")
+    assert (a.default_base_url, b.default_base_url) == (
+        "https://api.anchorbrowser.io",
+        "https://api.browserable.ai/api/v1",
+    )
 
 
 def test_what_reaches_the_anchor_server(anchor_api: HTTPServer, cli: CliRunner) -> None:

@@ -44,52 +44,22 @@ HERE = Path(__file__).resolve().parent
 
 #: The decision modules, and the tests that cover each (fast, in-process ones first: `-x` stops early).
 MODULES: dict[str, list[str]] = {
-    "statuscli/errors.py": [
-        "tests/test_decisions_outcomes.py",
-        "tests/test_outcomes.py",
-        "tests/test_exit_status.py",
-    ],
+    "statuscli/errors.py": ["tests/test_decisions_outcomes.py", "tests/test_cli.py"],
     "statuscli/retry.py": [
         "tests/test_decisions_caps.py",
         "tests/test_retry.py",
         "tests/test_decisions_outcomes.py",
     ],
-    "statuscli/text.py": [
-        "tests/test_decisions_caps.py",
-        "tests/test_hostile.py",
-    ],
-    "statuscli/targets.py": [
-        "tests/test_decisions_input.py",
-        "tests/test_bad_input.py",
-        "tests/test_watch_cli.py",
-    ],
-    "statuscli/policy.py": [
-        "tests/test_decisions_input.py",
-        "tests/test_bad_input.py",
-        "tests/test_secrets.py",
-        "tests/test_proxy.py",
-    ],
-    "statuscli/config.py": [
-        "tests/test_decisions_config.py",
-        "tests/test_secrets.py",
-        "tests/test_auth.py",
-        "tests/test_cli.py",
-    ],
-    "statuscli/providers/anchor.py": [
-        "tests/test_decisions_shapes.py",
-        "tests/test_cli.py",
-        "tests/test_outcomes.py",
-    ],
-    "statuscli/providers/browserable.py": [
-        "tests/test_decisions_shapes.py",
-        "tests/test_cli.py",
-        "tests/test_hostile.py",
-    ],
+    "statuscli/text.py": ["tests/test_decisions_caps.py", "tests/test_hostile.py"],
+    "statuscli/targets.py": ["tests/test_decisions_input.py", "tests/test_watch_cli.py"],
+    "statuscli/policy.py": ["tests/test_decisions_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
+    "statuscli/config.py": ["tests/test_decisions_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
+    "statuscli/providers/anchor.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
+    "statuscli/providers/browserable.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
     "statuscli/watch.py": [
-        "tests/test_decisions_outcomes.py",
         "tests/test_watch.py",
+        "tests/test_decisions_outcomes.py",
         "tests/test_fail_fast.py",
-        "tests/test_one_shot_timeout.py",
         "tests/test_retry.py",
     ],
 }
@@ -372,12 +342,16 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> tuple[str, float]
             os.environ["PYTHONPATH"] = str(work)  # the `status` subprocesses some tests start
             os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
             sys.path.insert(0, str(work))
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
+            if not os.environ.get("MUTATION_VERBOSE"):
+                log = os.open(work / "last-run.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
             import pytest
 
-            args = ["-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+            # Its own temporary directory: pytest prunes old ones in the shared default, under other runs.
+            basetemp = str(work / ".pytest-tmp")
+            args = ["-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-o", "addopts=", "--basetemp", basetemp]
+            args += tests
             code = pytest.main(args)
         except BaseException:
             code = 99
@@ -436,7 +410,9 @@ def main() -> int:
                 continue
             status, seconds = run_tests(work, tests, options.timeout * 3)
             if status != "survived":
+                log = (work / "last-run.log").read_text(encoding="utf-8", errors="replace")
                 print(f"{module}: the tests fail without any mutant ({status}); skipped", file=sys.stderr)
+                print(log[-3000:], file=sys.stderr)
                 continue
             print(f"{module}: {len(found)} mutants, clean run {seconds:.1f} s", file=sys.stderr)
             for site in found:
