@@ -377,7 +377,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=TIMEOUT)
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--rerun",
+        type=Path,
+        help="a results file: run again only its survivors (tests were added since); keep the rest",
+    )
     options = parser.parse_args()
+    previous: dict[str, dict[str, object]] = {}
+    if options.rerun:
+        previous = {r["key"]: r for r in json.loads(options.rerun.read_text(encoding="utf-8"))["results"]}
+        again = {k for k, r in previous.items() if r["status"] in ("survived", "equivalent")}
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
     equivalents = load_equivalents()
@@ -403,6 +412,10 @@ def main() -> int:
                 found = sorted(
                     random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
                 )
+            if options.rerun:
+                found = [s for s in found if _key(module, s, lines) in again]
+                if not found:
+                    continue
             tests = [t for t in MODULES[module] if (work / t).exists()]
             if options.list:
                 for site in found:
@@ -435,17 +448,24 @@ def main() -> int:
                 )
                 if status in ("survived", "timeout"):
                     print(f"  {status}: {key}", file=sys.stderr)
+                progress = options.output.with_suffix(".partial.json")
+                progress.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
     if options.list:
         return 0
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
+    rows = [asdict(r) for r in results]
+    if options.rerun:
+        fresh = {r["key"]: r for r in rows}
+        rows = [fresh.get(key, row) for key, row in previous.items()]
     record = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit,
         "sample": options.sample,
         "seed": options.seed if options.sample else None,
-        "results": [asdict(r) for r in results],
+        "rerun_of": str(options.rerun) if options.rerun else None,
+        "results": rows,
     }
     options.output.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     print(summary(record))
@@ -495,5 +515,11 @@ def _row(name: str, n: int, counts: dict[str, int]) -> str:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--summary":
         print(summary(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))))
+        raise SystemExit(0)
+    if len(sys.argv) > 1 and sys.argv[1] == "--merge":  # --merge OUT IN... : one results file of several
+        parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sys.argv[3:]]
+        merged = dict(parts[-1], results=[r for part in parts for r in part["results"]])
+        Path(sys.argv[2]).write_text(json.dumps(merged, indent=1) + "\n", encoding="utf-8")
+        print(summary(merged))
         raise SystemExit(0)
     raise SystemExit(main())
