@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -70,21 +71,25 @@ def test_a_missing_key_names_the_first_variable() -> None:
     assert caught.value.code == "missing_key"
 
 
+NON_ASCII = "non-ASCII characters (a copy-paste of curly quotes or a non-breaking space?)"
+
+
 @pytest.mark.parametrize(
     ("key", "problem"),
     [
-        ("abc\ndef", "control characters"),
-        ("abc\x7fdef", "control characters"),
-        ("abc\x85def", "control characters"),
+        ("abc\ndef", "control characters (a line break?)"),
+        ("abc\x7fdef", "control characters (a line break?)"),
+        ("abc\x85def", "control characters (a line break?)"),
+        ("ab\x1fc", "control characters (a line break?)"),
         ("abc def", "a space"),
-        ("abc\u201cdef", "non-ASCII"),
-        ("abc\xa0def", "non-ASCII"),
+        ("abc\u201cdef", NON_ASCII),
+        ("abc\xa0def", NON_ASCII),
         ("abc~def!", None),
+        ("!~ x", "a space"),
     ],
 )
 def test_keys_that_cannot_travel_in_a_header(key: str, problem: str | None) -> None:
-    found = key_problem(key)
-    assert (found is None) if problem is None else (found is not None and problem in found)
+    assert key_problem(key) == problem
     settings = resolve("anchor", config=table(api_key=key), env={})
     if problem is None:
         assert settings.require_key() == key
@@ -307,3 +312,15 @@ def test_a_key_in_a_file_others_can_read_gets_a_warning(config_file: Callable[[s
     assert "chmod 600" in warning
     path.write_text("[anchor]\nretries = 1\n", encoding="utf-8")
     assert load_config_file(path).warnings == ()
+
+
+def test_a_config_path_that_cannot_be_read_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config_file(tmp_path)  # a directory
+
+
+def test_settings_are_frozen() -> None:
+    settings = resolve("anchor", config=EMPTY, env={"ANCHORBROWSER_API_KEY": "k"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.api_key = "other"  # type: ignore[misc]
+    assert "k" not in repr(settings).replace("key", "")

@@ -76,6 +76,12 @@ def test_invalid_durations(text: str) -> None:
     assert "\n" not in caught.value.message
 
 
+def test_a_bad_duration_is_named_in_the_message() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_duration("5x")
+    assert caught.value.message.startswith("invalid duration '5x': use seconds or a number with a unit")
+
+
 def test_the_duration_cap_is_a_week_exactly() -> None:
     assert MAX_DURATION == WEEK
     assert parse_duration("168h") == WEEK

@@ -7,6 +7,7 @@ fails with a message instead of hanging the suite.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import threading
@@ -29,7 +30,14 @@ from statuscli.errors import (
     repeatable,
 )
 from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import Outcome, Watcher, WatchOptions, WatchSummary, one_shot_options
+from statuscli.watch import (
+    FAIL_FAST_GRACE,
+    Outcome,
+    Watcher,
+    WatchOptions,
+    WatchSummary,
+    one_shot_options,
+)
 
 from .conftest import CliRunner
 
@@ -377,6 +385,8 @@ def pool_size(options: WatchOptions, targets: int, wait: float = 10.0) -> tuple[
                 active -= 1
         return ready(target)
 
+    # A deadline, so a pool that never runs a job ends the watch (timed out) instead of hanging it.
+    options = dataclasses.replace(options, timeout=20.0)
     watcher = Watcher([Target("anchor", f"T{n}") for n in range(targets)], fetch, options)
     for count, _update in enumerate(watcher.run()):
         assert count < 10 * targets, "the watch does not end"
@@ -401,3 +411,46 @@ def test_a_one_shot_asks_8_at_once_and_no_more() -> None:
     assert peak == 8
     _peak, complete = pool_size(one_shot_options(3, 60.0, targets=9), 9, wait=1.0)
     assert not complete, "9 requests ran at once"
+
+
+# --- the engine's small contracts -----------------------------------------------------------------
+
+
+def test_outcome_words_are_the_documented_ones() -> None:
+    # The NDJSON summary's "counts" keys and the labels of ended tasks.
+    assert [o.value for o in Outcome] == ["watching", "success", "failure", "error", "timed out", "stopped"]
+
+
+def test_the_summary_counts_outcomes() -> None:
+    script = {"T1": ready, "T2": failed, "T3": raising(AuthError("401")), "T4": ready}
+    summary, _, _ = watch(script, WatchOptions(interval=1.0, jitter=0))
+    assert summary.count(Outcome.SUCCESS) == 2
+    assert summary.count(Outcome.FAILURE, Outcome.ERROR) == 2
+    assert summary.count(Outcome.TIMED_OUT) == 0
+    assert summary.exit_code == ExitCode.AUTH
+
+
+def test_one_shot_options() -> None:
+    options = one_shot_options(3, 45.0)
+    assert (options.interval, options.timeout, options.max_failures, options.workers) == (0.5, 45.0, 4, 1)
+    assert options.single_round is True
+    assert options.tick is None
+    assert one_shot_options(0, 1.0, targets=20, waiting=True).tick == 0.1
+    assert one_shot_options(0, 1.0, targets=20).workers == 8
+    assert one_shot_options(0, 1.0, targets=3).max_failures == 1
+
+
+def test_watch_defaults() -> None:
+    options = WatchOptions()
+    assert (options.interval, options.timeout, options.fail_fast, options.max_failures) == (
+        2.0,
+        None,
+        False,
+        5,
+    )
+    assert (options.jitter, options.workers, options.single_round, options.tick) == (0.1, 32, False, None)
+
+
+def test_a_fail_fast_stop_waits_a_second_at_most_for_polls_in_flight() -> None:
+    # README: "those of polls already sent that arrive within a second, still count".
+    assert FAIL_FAST_GRACE == 1.0
