@@ -323,4 +323,6 @@ def test_settings_are_frozen() -> None:
     settings = resolve("anchor", config=EMPTY, env={"ANCHORBROWSER_API_KEY": "k"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.api_key = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        EMPTY.exists = True  # type: ignore[misc]
     assert "k" not in repr(settings).replace("key", "")

@@ -386,7 +386,7 @@ def pool_size(options: WatchOptions, targets: int, wait: float = 10.0) -> tuple[
         return ready(target)
 
     # A deadline, so a pool that never runs a job ends the watch (timed out) instead of hanging it.
-    options = dataclasses.replace(options, timeout=20.0)
+    options = dataclasses.replace(options, timeout=15.0)
     watcher = Watcher([Target("anchor", f"T{n}") for n in range(targets)], fetch, options)
     for count, _update in enumerate(watcher.run()):
         assert count < 10 * targets, "the watch does not end"

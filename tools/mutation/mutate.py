@@ -57,8 +57,8 @@ MODULES: dict[str, list[str]] = {
     "statuscli/providers/anchor.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
     "statuscli/providers/browserable.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
     "statuscli/watch.py": [
+        "tests/test_decisions_outcomes.py",  # first: its threaded tests end at a deadline, never hang
         "tests/test_watch.py",
-        "tests/test_decisions_outcomes.py",
         "tests/test_fail_fast.py",
         "tests/test_retry.py",
     ],
