@@ -7,7 +7,7 @@ import pytest
 from statuscli.errors import UsageError
 from statuscli.models import Target
 from statuscli.policy import MAX_ID_LENGTH, check_id, is_loopback
-from statuscli.providers import make_target
+from statuscli.providers import browserable, make_target, providers, register, unregister
 from statuscli.targets import MAX_DURATION, dedupe, parse_duration, parse_target_lines
 
 from .conftest import CliRunner
@@ -139,6 +139,17 @@ def test_bad_watch_file_lines_name_their_number(line: str, number: int) -> None:
     message = caught.value.message
     assert message.startswith(f"targets.txt, line {number}: expected ")
     assert "'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'" in message
+
+
+def test_the_grammar_in_the_message_follows_the_registry() -> None:
+    unregister("browserable")
+    try:
+        with pytest.raises(UsageError) as caught:
+            parse_target_lines(["browserable B1"], source="f")
+        assert caught.value.message == "f, line 1: expected 'anchor TASK_ID'"
+    finally:
+        register(browserable.PROVIDER)
+    assert [p.name for p in providers()] == ["anchor", "browserable"]
 
 
 def test_dedupe_keeps_the_first_of_each_in_order() -> None:
