@@ -80,6 +80,8 @@ NON_ASCII = "non-ASCII characters (a copy-paste of curly quotes or a non-breakin
         ("abc\ndef", "control characters (a line break?)"),
         ("abc\x7fdef", "control characters (a line break?)"),
         ("abc\x85def", "control characters (a line break?)"),
+        ("abc\x9fdef", "control characters (a line break?)"),
+        ("abc\xa0\x7e", NON_ASCII),
         ("ab\x1fc", "control characters (a line break?)"),
         ("abc def", "a space"),
         ("abc\u201cdef", NON_ASCII),
@@ -266,6 +268,12 @@ def test_config_file_values_at_their_limits(line: str, ok: bool, config_file: Ca
         with pytest.raises(ConfigError) as caught:
             load_config_file(path)
         assert str(path) in caught.value.message
+
+
+def test_a_value_of_the_wrong_type_names_the_types(config_file: Callable[[str], Path]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config_file(config_file('[anchor]\nconnect_timeout = "5"\n'))
+    assert caught.value.message.endswith("'anchor.connect_timeout' must be a int or float")
 
 
 def test_config_file_tables(config_file: Callable[[str], Path]) -> None:

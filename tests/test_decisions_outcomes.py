@@ -107,11 +107,36 @@ def watch(
         rng=random.Random(7),
         threaded=False,
     )
-    count = 0
-    for _update in watcher.run():
-        count += 1
-        assert count < MAX_UPDATES, "the watch does not end: too many updates"
+    count = drain(watcher)
     return watcher.summary(), clock, count
+
+
+def drain(watcher: Watcher, limit: float = 20.0) -> int:
+    """Run the watch to its end in a helper thread; fail (not hang) if it has not ended in `limit` s.
+
+    The engine blocks on its result queue while it believes a poll is in flight: a broken count would
+    block forever, so the bound is real time (generous: the watches here take milliseconds).
+    """
+    counted: list[int] = []
+    failure: list[BaseException] = []
+
+    def consume() -> None:
+        count = 0
+        try:
+            for _update in watcher.run():
+                count += 1
+                assert count < MAX_UPDATES, "the watch does not end: too many updates"
+        except BaseException as exc:
+            failure.append(exc)
+        counted.append(count)
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"the watch did not end within {limit} s (the engine is stuck)"
+    if failure:
+        raise failure[0]
+    return counted[0]
 
 
 # --- the severity order ---------------------------------------------------------------------------
@@ -282,7 +307,7 @@ def test_a_one_shot_retries_a_transient_status_at_once_then_backs_off() -> None:
         rng=random.Random(3),
         threaded=False,
     )
-    list(watcher.run())
+    drain(watcher)
     assert watcher.summary().exit_code == ExitCode.SUCCESS
     gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert gaps[0] == pytest.approx(0.0, abs=0.01)  # the first retry at once
@@ -388,8 +413,7 @@ def pool_size(options: WatchOptions, targets: int, wait: float = 10.0) -> tuple[
     # A deadline, so a pool that never runs a job ends the watch (timed out) instead of hanging it.
     options = dataclasses.replace(options, timeout=15.0)
     watcher = Watcher([Target("anchor", f"T{n}") for n in range(targets)], fetch, options)
-    for count, _update in enumerate(watcher.run()):
-        assert count < 10 * targets, "the watch does not end"
+    drain(watcher, 30.0)
     assert watcher.summary().exit_code == ExitCode.SUCCESS
     return peak, complete
 
@@ -454,3 +478,24 @@ def test_watch_defaults() -> None:
 def test_a_fail_fast_stop_waits_a_second_at_most_for_polls_in_flight() -> None:
     # README: "those of polls already sent that arrive within a second, still count".
     assert FAIL_FAST_GRACE == 1.0
+
+
+def test_a_retry_is_logged_with_the_task_and_its_run(caplog: pytest.LogCaptureFixture) -> None:
+    clock = BoundedClock()
+    flaky = raising(ApiError("503 Service Unavailable", transient=True, http_status=503))
+    targets = [Target("browserable", "B1", "R1"), Target("anchor", "A1")]
+    watcher = Watcher(
+        targets,
+        flaky,
+        WatchOptions(interval=1.0, max_failures=2, jitter=0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(1),
+        threaded=False,
+    )
+    with caplog.at_level("DEBUG", logger="statuscli.watch"):
+        drain(watcher)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("browserable B1 run R1: retry 1 in ") for line in lines), lines
+    assert any(line.startswith("anchor A1: retry 1 in ") for line in lines), lines
+    assert all("503 Service Unavailable" in line for line in lines)

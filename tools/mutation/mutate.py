@@ -29,6 +29,7 @@ import ast
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -193,7 +194,8 @@ def sites(tree: ast.Module, lines: list[str], excluded: set[str] = frozenset()) 
             for i, cmp in enumerate(node.ops):
                 if type(cmp) in _COMPARE_SWAPS:
                     new = _COMPARE_SWAPS[type(cmp)].__name__
-                    yield Site(index, "compare", i, line, f"{type(cmp).__name__} -> {new}")
+                    which = f" (op {i + 1})" if len(node.ops) > 1 else ""
+                    yield Site(index, "compare", i, line, f"{type(cmp).__name__} -> {new}{which}")
         elif isinstance(node, ast.BoolOp):
             yield Site(index, "boolop", 0, line, "and -> or" if isinstance(node.op, ast.And) else "or -> and")
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -310,6 +312,11 @@ def _key(module: str, site: Site, lines: list[str]) -> str:
     return f"{module}:{site.line}: {site.description} | {text}"
 
 
+def _unnumbered(key: str) -> str:
+    """A key as runs before the comparisons of a chain were numbered wrote it."""
+    return re.sub(r" \(op \d+\)", "", key, count=1)
+
+
 def load_equivalents() -> dict[str, str]:
     """`equivalent.txt`: `KEY  ## reason` per line (KEY as in results.json)."""
     path = HERE / "equivalent.txt"
@@ -383,10 +390,11 @@ def main() -> int:
         help="a results file: run again only its survivors (tests were added since); keep the rest",
     )
     options = parser.parse_args()
-    previous: dict[str, dict[str, object]] = {}
+    previous_rows: list[dict[str, object]] = []
+    again: set[str] = set()
     if options.rerun:
-        previous = {r["key"]: r for r in json.loads(options.rerun.read_text(encoding="utf-8"))["results"]}
-        again = {k for k, r in previous.items() if r["status"] in ("survived", "equivalent")}
+        previous_rows = json.loads(options.rerun.read_text(encoding="utf-8"))["results"]
+        again = {_unnumbered(r["key"]) for r in previous_rows if r["status"] in ("survived", "equivalent")}
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
     equivalents = load_equivalents()
@@ -413,7 +421,7 @@ def main() -> int:
                     random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
                 )
             if options.rerun:
-                found = [s for s in found if _key(module, s, lines) in again]
+                found = [s for s in found if _unnumbered(_key(module, s, lines)) in again]
                 if not found:
                     continue
             tests = [t for t in MODULES[module] if (work / t).exists()]
@@ -456,9 +464,9 @@ def main() -> int:
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     rows = [asdict(r) for r in results]
-    if options.rerun:
-        fresh = {r["key"]: r for r in rows}
-        rows = [fresh.get(key, row) for key, row in previous.items()]
+    if options.rerun:  # the fresh verdicts replace every earlier row of the same (unnumbered) key
+        redone = {_unnumbered(r["key"]) for r in rows}
+        rows = [r for r in previous_rows if _unnumbered(str(r["key"])) not in redone] + rows
     record = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit,
