@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from statuscli.config import ConfigFile, ProviderSettings, resolve
 from statuscli.errors import UsageError
 from statuscli.models import Target
-from statuscli.policy import MAX_ID_LENGTH, check_id, is_loopback
+from statuscli.policy import MAX_ID_LENGTH, check_id, check_transport, is_loopback
 from statuscli.providers import browserable, make_target, providers, register, unregister
 from statuscli.targets import MAX_DURATION, dedupe, parse_duration, parse_target_lines
 
@@ -208,3 +211,35 @@ def test_make_target_checks_the_provider_and_its_run_ids() -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def settings_for(url: str, *, allow: bool = False) -> ProviderSettings:
+    config = ConfigFile(path=Path("/nowhere.toml"), exists=False, tables={})
+    return resolve("anchor", config=config, env={}, base_url=url, allow_insecure_http=allow)
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy", "refused"),
+    [
+        ("http://api.example", None, "plain http to api.example"),
+        ("http://api.example", "https://proxy.example:443", "plain http to api.example"),
+        ("http://localhost:8080", "proxy.example:3128", "through the proxy proxy.example"),
+        ("http://127.0.0.1:8080", "socks5://proxy.example", "through the proxy proxy.example"),
+        ("http://localhost:8080", "http://127.0.0.1:3128", None),
+        ("http://localhost:8080", "https://proxy.example", None),
+        ("http://localhost:8080", None, None),
+        ("https://api.example", "http://proxy.example", None),
+    ],
+)
+def test_where_a_key_may_travel_in_clear(url: str, proxy: str | None, refused: str | None) -> None:
+    settings = settings_for(url)
+    if refused is None:
+        check_transport(settings, proxy)
+        return
+    with pytest.raises(UsageError) as caught:
+        check_transport(settings, proxy)
+    assert refused in caught.value.message
+    assert caught.value.code == "insecure_url"
+    assert "--allow-insecure-http" in caught.value.message
+    assert "[anchor] allow_insecure_http = true" in caught.value.message
+    check_transport(settings_for(url, allow=True), proxy)  # the opt-in lets it through
