@@ -216,6 +216,19 @@ def test_base_urls_accepted(url: str, normalized: str) -> None:
     assert normalize_base_url(url, source="--base-url") == normalized
 
 
+def test_a_bad_flag_url_is_a_usage_error_and_a_bad_setting_a_config_error() -> None:
+    with pytest.raises(UsageError) as flag:
+        resolve("anchor", config=EMPTY, env={}, base_url="ftp://x.example")
+    assert (type(flag.value), flag.value.code) == (UsageError, "usage_error")
+    assert flag.value.message.startswith("base URL from --base-url ")
+    with pytest.raises(ConfigError) as env:
+        resolve("anchor", config=EMPTY, env={"ANCHORBROWSER_BASE_URL": "ftp://x.example"})
+    assert (env.value.code, env.value.message.split(" must")[0]) == (
+        "config_error",
+        "base URL from env ANCHORBROWSER_BASE_URL",
+    )
+
+
 def test_a_base_url_with_credentials_is_refused_and_not_shown(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -499,3 +499,31 @@ def test_a_retry_is_logged_with_the_task_and_its_run(caplog: pytest.LogCaptureFi
     assert any(line.startswith("browserable B1 run R1: retry 1 in ") for line in lines), lines
     assert any(line.startswith("anchor A1: retry 1 in ") for line in lines), lines
     assert all("503 Service Unavailable" in line for line in lines)
+
+
+@pytest.mark.parametrize(("tick", "with_idle"), [(None, True), (0.1, False), (0.1, True)])
+def test_the_idle_hook_runs_only_with_both_a_tick_and_a_hook(tick: float | None, with_idle: bool) -> None:
+    clock = BoundedClock()
+    calls: list[float] = []
+    polls = {"n": 0}
+
+    def slow(target: Target) -> TaskStatus:
+        polls["n"] += 1
+        return ready(target) if polls["n"] >= 3 else pending(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        slow,
+        WatchOptions(interval=1.0, jitter=0, tick=tick),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+        idle=(lambda: calls.append(clock.now)) if with_idle else None,
+    )
+    drain(watcher)
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+    if tick is not None and with_idle:
+        assert calls, "the idle hook never ran"
+        assert all(b - a <= 0.1 + 1e-9 for a, b in itertools.pairwise(calls))
+    else:
+        assert calls == []

@@ -406,6 +406,13 @@ def main() -> int:
     import rich.console  # noqa: F401
     import typer  # noqa: F401
 
+    # The commit the snapshot is taken from ("+" when the tree had changes not committed yet).
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty=+"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="statuscli-mutation-") as tmp:
         work = Path(tmp)
@@ -460,9 +467,6 @@ def main() -> int:
                 progress.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
     if options.list:
         return 0
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
     rows = [asdict(r) for r in results]
     if options.rerun:  # the fresh verdicts replace every earlier row of the same (unnumbered) key
         redone = {_unnumbered(r["key"]) for r in rows}
