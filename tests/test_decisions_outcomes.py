@@ -527,3 +527,113 @@ def test_the_idle_hook_runs_only_with_both_a_tick_and_a_hook(tick: float | None,
         assert all(b - a <= 0.1 + 1e-9 for a, b in itertools.pairwise(calls))
     else:
         assert calls == []
+
+
+def test_watch_options_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        WatchOptions().interval = 1.0  # type: ignore[misc]
+
+
+def first_poll_offsets(options: WatchOptions, targets: int) -> list[float]:
+    clock = BoundedClock()
+    first: dict[str, float] = {}
+
+    def fetch(target: Target) -> TaskStatus:
+        first.setdefault(target.task_id, clock.now - 1000.0)
+        return ready(target)
+
+    watcher = Watcher(
+        [Target("anchor", f"T{n}") for n in range(targets)],
+        fetch,
+        options,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(5),
+        threaded=False,
+    )
+    drain(watcher)
+    return [first[f"T{n}"] for n in range(targets)]
+
+
+def test_first_polls_are_spread_over_a_twentieth_of_a_second_per_target_at_most_an_interval() -> None:
+    offsets = first_poll_offsets(WatchOptions(interval=2.0), 20)  # spread over min(2.0, 20 * 0.05) = 1 s
+    assert offsets[0] == 0.0
+    assert max(offsets) <= 1.0
+    assert max(offsets) > 0.5  # 19 draws: the spread is used, not squeezed to a sliver
+    offsets = first_poll_offsets(WatchOptions(interval=0.2), 20)  # the interval is the smaller one
+    assert max(offsets) <= 0.2
+    assert max(offsets) > 0.1
+    assert first_poll_offsets(one_shot_options(0, 60.0, targets=20), 20) == [0.0] * 20
+
+
+def test_a_slow_server_gets_half_an_interval_of_rest() -> None:
+    clock = BoundedClock()
+    polls: list[float] = []
+    answers_left = [pending, pending, ready]
+
+    def slow(target: Target) -> TaskStatus:
+        polls.append(clock.now)
+        clock.now += 5.0  # the answer takes longer than the 4 s interval
+        return answers_left.pop(0)(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        slow,
+        WatchOptions(interval=4.0, jitter=0),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+    )
+    drain(watcher)
+    assert [b - a for a, b in itertools.pairwise(polls)] == [7.0, 7.0]  # 5 s answer + 2 s rest
+
+
+def test_polls_keep_their_interval_when_the_idle_tick_is_longer() -> None:
+    clock = BoundedClock()
+    polls: list[float] = []
+    answers_left = [pending, pending, pending, ready]
+
+    def fetch(target: Target) -> TaskStatus:
+        polls.append(clock.now)
+        return answers_left.pop(0)(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        fetch,
+        WatchOptions(interval=0.25, jitter=0, tick=1.0),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+        idle=lambda: None,
+    )
+    drain(watcher)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(polls)] == [0.25, 0.25, 0.25]
+
+
+def test_an_answer_resets_the_count_of_failures_in_a_row() -> None:
+    steps: list[Callable[[Target], TaskStatus]] = [
+        raising(ApiError("503", transient=True, http_status=503)),
+        raising(ApiError("503", transient=True, http_status=503)),
+        pending,
+        raising(ApiError("503", transient=True, http_status=503)),
+        raising(ApiError("503", transient=True, http_status=503)),
+        ready,
+    ]
+    seen: list[int] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        return steps.pop(0)(target)
+
+    clock = BoundedClock()
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        fetch,
+        WatchOptions(interval=1.0, jitter=0, max_failures=3),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+    )
+    for update in watcher.run():
+        seen.append(update.view.failures)
+    assert seen == [1, 2, 0, 1, 2, 0]
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
