@@ -387,14 +387,18 @@ def main() -> int:
     parser.add_argument(
         "--rerun",
         type=Path,
-        help="a results file: run again only its survivors (tests were added since); keep the rest",
+        help="a results file: run again its survivors and timeouts (tests were added since); keep the rest",
     )
     options = parser.parse_args()
     previous_rows: list[dict[str, object]] = []
     again: set[str] = set()
     if options.rerun:
         previous_rows = json.loads(options.rerun.read_text(encoding="utf-8"))["results"]
-        again = {_unnumbered(r["key"]) for r in previous_rows if r["status"] in ("survived", "equivalent")}
+        again = {
+            _unnumbered(r["key"])
+            for r in previous_rows
+            if r["status"] in ("survived", "equivalent", "timeout")
+        }
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
     equivalents = load_equivalents()
