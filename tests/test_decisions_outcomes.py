@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import random
 import threading
 from collections.abc import Callable
@@ -234,8 +235,12 @@ def test_one_api_error_and_one_failed_task_exit_6(anchor_api: HTTPServer, cli: C
     anchor_api.expect_request("/v2/tasks/T2/generation-status").respond_with_json(
         {"error": "bad"}, status=400
     )
-    result = cli("anchor", "T1", "T2")
+    # A time limit well above what two loopback answers take, so a broken engine fails here, not hangs.
+    result = cli("anchor", "T1", "T2", "--json", "--timeout", "10")
     assert result.exit_code == 6, result
+    tasks = {t["task_id"]: t for t in json.loads(result.stdout)["tasks"]}
+    assert tasks["T1"]["status"]["state"] == "failed"
+    assert "400" in tasks["T2"]["error"]["message"]
 
 
 # --- the deadline meets a retrying task -----------------------------------------------------------
