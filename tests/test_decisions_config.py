@@ -210,6 +210,8 @@ def test_base_url_refusals(url: str, reason: str) -> None:
         ("https://127.0.0.1", "https://127.0.0.1"),
         ("https://bücher.example", "https://bücher.example"),
         ("https://api.example.", "https://api.example."),
+        ("https://api.example/BOX/", "https://api.example/BOX"),
+        ("https://api.example/v1//", "https://api.example/v1"),
     ],
 )
 def test_base_urls_accepted(url: str, normalized: str) -> None:
