@@ -112,7 +112,7 @@ def watch(
     return watcher.summary(), clock, count
 
 
-def drain(watcher: Watcher, limit: float = 20.0) -> int:
+def drain(watcher: Watcher, limit: float = 10.0) -> int:
     """Run the watch to its end in a helper thread; fail (not hang) if it has not ended in `limit` s.
 
     The engine blocks on its result queue while it believes a poll is in flight: a broken count would
@@ -268,6 +268,15 @@ def test_a_retrying_task_that_gives_up_before_the_deadline_is_an_error() -> None
     assert summary.views[0].outcome is Outcome.ERROR
     assert summary.views[0].failures == 3
     assert summary.exit_code == ExitCode.API
+
+
+def test_a_watch_ends_at_its_last_answer_not_at_its_deadline() -> None:
+    summary, clock, _ = watch(
+        {"T1": ready, "T2": failed}, WatchOptions(interval=1.0, timeout=100.0, jitter=0)
+    )
+    assert summary.exit_code == ExitCode.FAILURE
+    assert clock.now < 1002.0, "the watch waited for its deadline after every task had ended"
+    assert summary.elapsed < 2.0
 
 
 def test_a_pending_task_at_the_deadline_times_out() -> None:
