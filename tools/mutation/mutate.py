@@ -382,6 +382,7 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--sample", type=int, help="at most this many mutants per module (seeded)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shard", help="I/N: only every N-th mutant from the I-th (0-based), to split a run")
     parser.add_argument("--timeout", type=float, default=TIMEOUT)
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument(
@@ -431,6 +432,9 @@ def main() -> int:
                 found = sorted(
                     random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
                 )
+            if options.shard:
+                shard, shards = (int(n) for n in options.shard.split("/"))
+                found = found[shard::shards]
             if options.rerun:
                 found = [s for s in found if _unnumbered(_key(module, s, lines)) in again]
                 if not found:
