@@ -651,3 +651,29 @@ def test_an_answer_resets_the_count_of_failures_in_a_row() -> None:
         seen.append(update.view.failures)
     assert seen == [1, 2, 0, 1, 2, 0]
     assert watcher.summary().exit_code == ExitCode.SUCCESS
+
+
+def test_no_request_starts_after_the_watch_has_ended() -> None:
+    """One worker, three targets, the first answer held past the deadline: the queued polls never go out."""
+    release = threading.Event()
+    asked: list[str] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        asked.append(target.task_id)
+        if target.task_id == "T0":
+            release.wait(10)
+        return pending(target)
+
+    watcher = Watcher(
+        [Target("anchor", f"T{n}") for n in range(3)],
+        fetch,
+        WatchOptions(interval=0.05, timeout=0.5, workers=1),
+    )
+    drain(watcher)
+    assert watcher.summary().exit_code == ExitCode.DEADLINE
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("statuscli-poll-"):
+            thread.join(10)
+            assert not thread.is_alive(), "a worker did not stop"
+    assert asked == ["T0"]
