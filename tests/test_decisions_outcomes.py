@@ -677,3 +677,39 @@ def test_no_request_starts_after_the_watch_has_ended() -> None:
             thread.join(10)
             assert not thread.is_alive(), "a worker did not stop"
     assert asked == ["T0"]
+
+
+class ScriptedRandom(random.Random):
+    """`uniform(a, b)` returns a + (b - a) * the next of `fractions` (then the midpoint)."""
+
+    def __init__(self, fractions: list[float]) -> None:
+        super().__init__(0)
+        self.fractions = list(fractions)
+
+    def uniform(self, a: float, b: float) -> float:
+        fraction = self.fractions.pop(0) if self.fractions else 0.5
+        return a + (b - a) * fraction
+
+
+def test_each_first_poll_goes_out_when_it_is_due_whatever_the_order() -> None:
+    # Due times out of the targets' order: the queue must hand them out by due time, not by position.
+    fractions = [0.5, 0.9, 0.1, 0.7, 0.3]
+    clock = BoundedClock()
+    first: dict[str, float] = {}
+
+    def fetch(target: Target) -> TaskStatus:
+        first.setdefault(target.task_id, round(clock.now - 1000.0, 6))
+        return ready(target)
+
+    watcher = Watcher(
+        [Target("anchor", f"T{n}") for n in range(6)],
+        fetch,
+        WatchOptions(interval=2.0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=ScriptedRandom(fractions),
+        threaded=False,
+    )
+    drain(watcher)
+    spread = 6 * 0.05  # less than the interval
+    assert sorted(first.values()) == [0.0, *sorted(round(f * spread, 6) for f in fractions)]
