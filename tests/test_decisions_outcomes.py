@@ -672,10 +672,9 @@ def test_no_request_starts_after_the_watch_has_ended() -> None:
     drain(watcher)
     assert watcher.summary().exit_code == ExitCode.DEADLINE
     release.set()
-    for thread in threading.enumerate():
-        if thread.name.startswith("statuscli-poll-"):
-            thread.join(10)
-            assert not thread.is_alive(), "a worker did not stop"
+    for thread in poll_threads():
+        thread.join(10)
+        assert not thread.is_alive(), "a worker did not stop"
     assert asked == ["T0"]
 
 
@@ -713,3 +712,50 @@ def test_each_first_poll_goes_out_when_it_is_due_whatever_the_order() -> None:
     drain(watcher)
     spread = 6 * 0.05  # less than the interval
     assert sorted(first.values()) == [0.0, *sorted(round(f * spread, 6) for f in fractions)]
+
+
+def poll_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("statuscli-poll-")]
+
+
+def test_the_workers_stop_when_a_watch_ends() -> None:
+    before = set(poll_threads())
+    watcher = Watcher([Target("anchor", f"T{n}") for n in range(3)], ready, WatchOptions(interval=0.05))
+    drain(watcher)
+    assert watcher.summary().exit_code == ExitCode.SUCCESS
+    for thread in set(poll_threads()) - before:
+        thread.join(10)
+        assert not thread.is_alive(), "a worker thread outlived its watch"
+
+
+def test_the_snapshots_are_frozen() -> None:
+    summary, _, _ = watch({"T1": ready}, WatchOptions(interval=1.0))
+    view = summary.views[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.label = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.exit_code = ExitCode.FAILURE  # type: ignore[misc]
+    clock = BoundedClock()
+    update = next(
+        Watcher([Target("anchor", "T1")], ready, clock=clock, sleep=clock.sleep, threaded=False).run()
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        update.changed = False  # type: ignore[misc]
+
+
+def test_a_fail_fast_stop_does_not_wait_once_every_answer_is_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a grace far longer than the bound of `drain`, waiting it out would fail the test.
+    monkeypatch.setattr("statuscli.watch.FAIL_FAST_GRACE", 60.0)
+    clock = BoundedClock()
+    watcher = Watcher(
+        [Target("anchor", "T1"), Target("anchor", "T2")],
+        answers({"T1": failed, "T2": pending}),
+        WatchOptions(interval=1.0, fail_fast=True),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=ScriptedRandom([0.0]),  # both first polls due at once: T2's answer is in when T1 fails
+        threaded=False,
+    )
+    drain(watcher)
+    assert [v.outcome for v in watcher.summary().views] == [Outcome.FAILURE, Outcome.STOPPED]
+    assert watcher.summary().views[1].polls == 1
