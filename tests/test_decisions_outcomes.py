@@ -759,3 +759,13 @@ def test_a_fail_fast_stop_does_not_wait_once_every_answer_is_in(monkeypatch: pyt
     drain(watcher)
     assert [v.outcome for v in watcher.summary().views] == [Outcome.FAILURE, Outcome.STOPPED]
     assert watcher.summary().views[1].polls == 1
+
+
+def test_a_bug_in_a_fetch_propagates_as_itself() -> None:
+    def broken(target: Target) -> TaskStatus:
+        raise RuntimeError("a bug, not an API error")
+
+    clock = BoundedClock()
+    watcher = Watcher([Target("anchor", "T1")], broken, clock=clock, sleep=clock.sleep, threaded=False)
+    with pytest.raises(RuntimeError, match="a bug, not an API error"):
+        drain(watcher)
