@@ -769,3 +769,24 @@ def test_a_bug_in_a_fetch_propagates_as_itself() -> None:
     watcher = Watcher([Target("anchor", "T1")], broken, clock=clock, sleep=clock.sleep, threaded=False)
     with pytest.raises(RuntimeError, match="a bug, not an API error"):
         drain(watcher)
+
+
+def test_polls_are_never_closer_than_a_twentieth_of_a_second() -> None:
+    clock = BoundedClock()
+    polls: list[float] = []
+    answers_left = [pending, pending, ready]
+
+    def fetch(target: Target) -> TaskStatus:
+        polls.append(clock.now)
+        return answers_left.pop(0)(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T1")],
+        fetch,
+        WatchOptions(interval=0.01, jitter=0),
+        clock=clock,
+        sleep=clock.sleep,
+        threaded=False,
+    )
+    drain(watcher)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(polls)] == [0.05, 0.05]
