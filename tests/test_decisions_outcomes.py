@@ -12,6 +12,7 @@ import itertools
 import json
 import random
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -657,9 +658,11 @@ def test_no_request_starts_after_the_watch_has_ended() -> None:
     """One worker, three targets, the first answer held past the deadline: the queued polls never go out."""
     release = threading.Event()
     asked: list[str] = []
+    daemons: list[bool] = []
 
     def fetch(target: Target) -> TaskStatus:
         asked.append(target.task_id)
+        daemons.append(threading.current_thread().daemon)  # an interrupted watch must not wait on it
         if target.task_id == "T0":
             release.wait(10)
         return pending(target)
@@ -676,6 +679,7 @@ def test_no_request_starts_after_the_watch_has_ended() -> None:
         thread.join(10)
         assert not thread.is_alive(), "a worker did not stop"
     assert asked == ["T0"]
+    assert daemons == [True]
 
 
 class ScriptedRandom(random.Random):
@@ -790,3 +794,69 @@ def test_polls_are_never_closer_than_a_twentieth_of_a_second() -> None:
     )
     drain(watcher)
     assert [round(b - a, 6) for a, b in itertools.pairwise(polls)] == [0.05, 0.05]
+
+
+def test_fail_fast_counts_every_answer_already_in() -> None:
+    clock = BoundedClock()
+    watcher = Watcher(
+        [Target("anchor", "T1"), Target("anchor", "T2"), Target("anchor", "T3")],
+        answers({"T1": failed, "T2": pending, "T3": raising(AuthError("401"))}),
+        WatchOptions(interval=1.0, fail_fast=True),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=ScriptedRandom([0.0, 0.0]),  # all three first polls due at once
+        threaded=False,
+    )
+    drain(watcher)
+    assert watcher.summary().exit_code == ExitCode.AUTH  # T3's answer came in with T1's
+
+
+def test_two_targets_are_spread_too() -> None:
+    clock = BoundedClock()
+    first: dict[str, float] = {}
+
+    def fetch(target: Target) -> TaskStatus:
+        first.setdefault(target.task_id, round(clock.now - 1000.0, 6))
+        return ready(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T0"), Target("anchor", "T1")],
+        fetch,
+        WatchOptions(interval=2.0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=ScriptedRandom([0.5]),
+        threaded=False,
+    )
+    drain(watcher)
+    assert first == {"T0": 0.0, "T1": 0.05}  # half of min(2.0, 2 * 0.05)
+
+
+def test_a_fail_fast_stop_waits_no_longer_than_its_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll that never answers holds a fail-fast stop up by the grace at most (here none at all).
+
+    The one bound on real time in this file: the stop must come well within a second (a mutant that
+    always waits a second fails), while the watch itself takes milliseconds.
+    """
+    monkeypatch.setattr("statuscli.watch.FAIL_FAST_GRACE", 0.0)
+    hang = threading.Event()
+
+    def fetch(target: Target) -> TaskStatus:
+        if target.task_id == "T2":
+            hang.wait(10)
+            return pending(target)
+        return failed(target)
+
+    watcher = Watcher(
+        [Target("anchor", "T1"), Target("anchor", "T2")],
+        fetch,
+        WatchOptions(interval=1.0, fail_fast=True),
+        rng=ScriptedRandom([0.0]),
+    )
+    started = time.monotonic()
+    try:
+        drain(watcher)
+    finally:
+        hang.set()
+    assert time.monotonic() - started < 0.9
+    assert watcher.summary().exit_code == ExitCode.FAILURE
