@@ -63,7 +63,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_fail_fast.py",
         "tests/test_retry.py",
     ],
-    "statuscli/budget.py": ["tests/test_budget.py"],
+    "statuscli/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
