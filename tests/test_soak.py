@@ -74,6 +74,10 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
         ),
         fault_rate=0.1,
         fault_seed=7,
+        # Server errors and resets, which each task rides out alone. A 429 or a 503 with Retry-After
+        # pauses the whole provider (the request budget); drawn for 4% of all answers whatever the
+        # load, they would keep it paused: the budget has its own tests and benchmark.
+        random_faults=("!500", "!502", "!504", "!reset"),
     )
     targets = tmp_path / "targets.txt"
     targets.write_text("".join(f"{provider} {task_id}\n" for provider, task_id, _, _ in tasks))
@@ -90,7 +94,7 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
         )
         command = [sys.executable, "-m", "statuscli", "watch", "--file", str(targets), "--json"]
         # 10 failures in a row at a 10% fault rate: about 1e-10 per poll, never in practice.
-        command += ["--interval", "0.5", "--timeout", "110", "--max-failures", "10"]
+        command += ["--interval", "0.5", "--timeout", "75", "--max-failures", "10"]
         out_path, err_path = tmp_path / "stdout.ndjson", tmp_path / "stderr.txt"
         started = time.monotonic()
         # Output goes to files, not pipes: a full pipe would block the watch and fake a hang.
@@ -123,7 +127,7 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
     assert process.returncode == expected_code, stderr
     assert summary["exit_code"] == expected_code
     assert not summary["interrupted"]
-    assert 45 < elapsed < 115  # about a minute of watching; its 429s and 503s pause each provider
+    assert 45 < elapsed < 80  # about a minute of watching
 
     by_target = {(t["provider"], t["task_id"]): t for t in summary["tasks"]}
     assert len(summary["tasks"]) == TASKS

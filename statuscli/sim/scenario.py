@@ -116,6 +116,8 @@ class Scenario:
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     fault_rate: float = 0.0
     fault_seed: int | None = None
+    #: The faults that `fault_rate` draws from (tests choose a subset).
+    random_faults: tuple[str, ...] = RANDOM_FAULTS
     defaults: dict[str, tuple[Step, ...]] = field(default_factory=dict)
     limits: dict[str, Limit] = field(default_factory=dict)
 

@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from .faults import ErrorBody, Response, express_404, html_response, json_response
 from .handler import RequestHandler, SimulatorServer
 from .limits import Counts, Limiter
-from .scenario import RANDOM_FAULTS, Scenario, SimTask, Step, task_key
+from .scenario import Scenario, SimTask, Step, task_key
 
 __all__ = ["DEFAULT_STALL_SECONDS", "Routes", "Simulator", "TaskRun", "provider_routes"]
 
@@ -239,7 +239,7 @@ class Simulator:
             run.requests += 1
             rate = self.scenario.fault_rate
             if rate > 0 and self._random.random() < rate:
-                return -1, Step(self._random.choice(RANDOM_FAULTS))
+                return -1, Step(self._random.choice(self.scenario.random_faults))
             return _step_at(run.task.steps, now - run.started)
 
     def _terminal_at(self, run: TaskRun) -> float | None:
