@@ -107,10 +107,7 @@ class TargetStream:
             raise UsageError(f"{self.name}, line {number}: not UTF-8 text (byte {exc.start + 1})") from None
         found = []
         for triple in parse_target_lines([line], source=self.name, first_line=number):
-            try:
-                target = make_target(*triple)
-            except UsageError as exc:
-                raise UsageError(f"{self.name}, line {number}: {exc.message}") from None
+            target = make_target(*triple)  # parsing checked the line's provider and ids, naming the line
             if target not in self._seen:
                 self._seen.add(target)
                 found.append(target)
