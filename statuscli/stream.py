@@ -42,13 +42,26 @@ def is_stream(file: str) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+def _raw_lines(source: BinaryIO) -> Iterator[bytes]:
+    """The lines of an unbuffered stream as they arrive. Unbuffered on purpose: the reader thread
+    blocks here when the watch ends, and a thread blocked in a buffered stream (`sys.stdin.buffer`)
+    holds its lock, which makes the interpreter abort (SIGABRT) on its way out."""
+    pending = b""
+    while chunk := source.read(65536):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from (line + b"\n" for line in lines)
+    if pending:
+        yield pending
+
+
 class TargetStream:
     """The lines of a pipe, parsed into targets as they arrive (each target once)."""
 
     def __init__(self, source: BinaryIO, name: str, seen: list[Target]) -> None:
         self._source = source
         self.name = name
-        self._lines: Iterator[tuple[int, bytes]] = enumerate(iter(source.readline, b""), start=1)
+        self._lines: Iterator[tuple[int, bytes]] = enumerate(_raw_lines(source), start=1)
         self._seen = set(seen)
 
     @classmethod
@@ -56,9 +69,9 @@ class TargetStream:
         if file == "-":
             if sys.stdin is None:  # started with stdin closed (`<&-`)
                 raise UsageError("stdin is closed; nothing to read")
-            return cls(sys.stdin.buffer, "stdin", seen)
+            return cls(os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0), "stdin", seen)
         try:
-            return cls(open(file, "rb"), file, seen)
+            return cls(open(file, "rb", buffering=0), file, seen)
         except OSError as exc:
             raise UsageError(f"cannot read --file {file}: {exc.strerror or exc}") from exc
 
