@@ -81,16 +81,16 @@ class Answer:
         return f"{self.spec} {self.path} {self.code} {self.example}"
 
 
-def spec_names() -> list[str]:
-    return sorted(path.name.removesuffix(".openapi.yaml") for path in SPECS.glob("*.openapi.yaml"))
+def spec_names(folder: Path = SPECS) -> list[str]:
+    return sorted(path.name.removesuffix(".openapi.yaml") for path in folder.glob("*.openapi.yaml"))
 
 
-def spec_file(spec: str) -> Path:
-    return SPECS / f"{spec}.openapi.yaml"
+def spec_file(spec: str, folder: Path = SPECS) -> Path:
+    return folder / f"{spec}.openapi.yaml"
 
 
-def _document(spec: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(spec_file(spec).read_text(encoding="utf-8"))
+def _document(spec: str, folder: Path) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(spec_file(spec, folder).read_text(encoding="utf-8"))
     return document
 
 
@@ -104,16 +104,16 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def get_operations(spec: str) -> list[str]:
+def get_operations(spec: str, folder: Path = SPECS) -> list[str]:
     """The path templates of the document's GET operations (statuscli only ever sends GET)."""
-    return sorted(path for path, item in _document(spec)["paths"].items() if "get" in item)
+    return sorted(path for path, item in _document(spec, folder)["paths"].items() if "get" in item)
 
 
-def documented_answers(spec: str) -> list[Answer]:
+def documented_answers(spec: str, folder: Path = SPECS) -> list[Answer]:
     """Every answer of every GET operation: one per named example, or one for a response naming none."""
-    document = _document(spec)
+    document = _document(spec, folder)
     answers = []
-    for path in get_operations(spec):
+    for path in get_operations(spec, folder):
         for code, response in document["paths"][path]["get"]["responses"].items():
             content = _resolve(document, response).get("content") or {}
             names = {name for media in content.values() for name in (media.get("examples") or {})}

@@ -139,6 +139,47 @@ def test_the_table_knows_every_documented_answer() -> None:
         assert Answer(spec, watch.path, watch.code, watch.example) in documented, f"{spec} watch"
 
 
+LISTING = """
+openapi: 3.1.0
+info: {title: listing, version: "1"}
+paths:
+  /a/{id}:
+    get:
+      responses:
+        "200":
+          content:
+            application/json:
+              examples: {running: {value: {s: running}}, done: {value: {s: done}}}
+        "403": {description: no body}
+        "404": {$ref: "#/components/responses/Missing"}
+        "500": {content: {application/json: {example: {error: x}}}}
+    delete:
+      responses:
+        "204": {description: not polled}
+  /b:
+    post:
+      responses:
+        "200": {description: not polled}
+components:
+  responses:
+    Missing:
+      content: {application/json: {examples: {gone: {value: {error: gone}}}}}
+"""
+
+
+def test_the_listing_of_a_documents_answers(tmp_path: Path) -> None:
+    (tmp_path / "listing.openapi.yaml").write_text(LISTING, encoding="utf-8")
+    assert prism.spec_names(tmp_path) == ["listing"]
+    assert prism.get_operations("listing", tmp_path) == ["/a/{id}"]
+    assert [(a.code, a.example) for a in prism.documented_answers("listing", tmp_path)] == [
+        ("200", "done"),
+        ("200", "running"),
+        ("403", NO_EXAMPLE),
+        ("404", "gone"),
+        ("500", NO_EXAMPLE),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # The installed command against the mocks
 
@@ -146,6 +187,8 @@ def test_the_table_knows_every_documented_answer() -> None:
 @pytest.mark.parametrize("spec", prism.spec_names())
 def test_the_installed_command_against_the_mock(spec: str, subtests: pytest.Subtests, tmp_path: Path) -> None:
     """One Prism per document; each answer, then the watch, is a subtest of its own."""
+    if spec not in WATCHES:
+        pytest.fail(f"{spec}: declare it in OPERATIONS, EXPECTED and WATCHES")
     with prism.mock(spec, tmp_path) as proxy:
         for number, answer in enumerate(polled_answers(spec)):
             expect = EXPECTED.get(answer)
