@@ -81,6 +81,8 @@ def test_sdist_holds_what_a_packager_needs_to_build_and_test(sdist: dict[str, by
         "statuscli/py.typed",
         "tests/conftest.py",
         "tests/specs/anchor.openapi.yaml",
+        "tests/test_contract.py",
+        "tests/prism.py",
         "completions/status.bash",
         "completions/generate.py",
     }
