@@ -36,11 +36,15 @@ from .output import (
     QuietRenderer,
     WatchRenderer,
     interactive,
+    is_tty,
     print_error,
+    print_pipe,
     print_warning,
     results_document,
+    same_terminal,
     summary_line,
     task_message,
+    wants_colour,
     write_json,
 )
 from .providers import check_provider, make_target, providers
@@ -161,10 +165,12 @@ def one_shot(
     try:
         if json_output:
             write_json(results_document(results, code))
-        else:
-            from .render.table import print_results  # rich, only for the table
+        elif is_tty() or wants_colour():
+            from .render.table import print_results  # rich, only for the table (or forced colour)
 
             print_results(results)
+        else:
+            print_pipe(results)
     except BrokenPipeError:
         silence_stdout()
     for target, item in results:
@@ -346,6 +352,7 @@ def run_watch(
         targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
     )
     renderer: WatchRenderer
+    listed = False  # whether the end of the view lists each task that did not succeed, with why
     if quiet:
         renderer = QuietRenderer()
     elif json_output:
@@ -354,6 +361,7 @@ def run_watch(
         from .render.live import LiveRenderer
 
         renderer = LiveRenderer(watcher.views)
+        listed = True
     else:
         from .render.live import PlainRenderer
 
@@ -385,6 +393,10 @@ def run_watch(
         from .stream import with_bad_input
 
         summary = dataclasses.replace(summary, exit_code=with_bad_input(summary.exit_code))
+    # The `error:` lines come before the summary, which is the last line; on the terminal that shows
+    # the list of what did not succeed they would only repeat it.
+    if not (listed and same_terminal(sys.stdout, sys.stderr)):
+        _report_errors(summary)
     try:
         renderer.finish(summary, interrupted=interrupted)
     except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
@@ -393,7 +405,6 @@ def run_watch(
         ci.watch_done(summary, interrupted=interrupted)
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
-    _report_errors(summary)
     if bell or notify:
         if bell:
             ring_bell()

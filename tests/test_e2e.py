@@ -163,8 +163,8 @@ def test_watch_deadline_with_a_task_waiting_for_input(sim: Simulator) -> None:
         "1s",
     )
     assert done.returncode == 124
-    assert "starting -> waiting for input" in done.stdout
-    assert "waiting for input -> timed out" in done.stdout
+    assert "starting -> waiting-for-input" in done.stdout
+    assert "waiting-for-input -> timed-out" in done.stdout
 
 
 def test_watch_browserable_error(sim: Simulator) -> None:
@@ -185,7 +185,7 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     assert lines[-1].startswith("7 tasks in ")
     assert "5 succeeded, 2 failed (exit 1)" in lines[-1]
     assert any("demo-flaky starting -> retrying" in line for line in lines)
-    assert any("-> waiting for input" in line for line in lines)
+    assert any("-> waiting-for-input" in line for line in lines)
     assert "\x1b" not in done.stdout
     assert "Demo: exit code 1 (a task failed)" in done.stderr
     assert elapsed < 45

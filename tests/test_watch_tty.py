@@ -90,3 +90,21 @@ def test_ctrl_c_prints_the_summary_and_exits_130(httpserver: HTTPServer) -> None
     assert "interrupted: 1 task in" in child.before
     assert "(exit 130)" in child.before  # the summary names the code the shell gets
     assert "\x1b[?25h" in child.before
+
+
+def test_the_summary_is_the_last_line_and_errors_are_not_repeated_under_the_list(
+    httpserver: HTTPServer,
+) -> None:
+    """stdout and stderr are one terminal: the list names the failed request, the summary ends it."""
+    serve(httpserver, {"a1": ["ready"], "missing": [404]})
+    child = spawn(["watch", "anchor", "a1", "missing", "--interval", "0.2"], httpserver)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 5
+    screen = pyte.HistoryScreen(160, 40, history=1000)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(child.before)
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert re.fullmatch(r"2 tasks in \d+s: 1 succeeded, 0 failed, 1 errored \(exit 5\)", lines[-1]), lines
+    assert lines[-2] == "  \u2717 anchor missing not found: not found (HTTP 404): Task not found", lines
+    assert not any(line.startswith("error:") for line in lines), lines
