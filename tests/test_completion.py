@@ -161,3 +161,28 @@ def test_json_one_shot_and_errors_do_not_import_rich_or_pydantic() -> None:
     )
     assert "connection refused" in done.stderr
     assert "HEAVY=\n" in done.stderr + "\n", done.stderr
+
+
+def test_a_one_shot_into_a_pipe_does_not_import_rich(httpserver) -> None:  # type: ignore[no-untyped-def]
+    """`status anchor ID | awk …` pays for requests, never for rich or the table renderer."""
+    httpserver.expect_request("/v2/tasks/t1/generation-status").respond_with_json(
+        {"id": "t1", "status": "failed", "error": "the page requires a login"}
+    )
+    probe = PROBE.replace(
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
+        'watched = ("rich", "pydantic", "statuscli.render")',
+    )
+    env = dict(os.environ, ANCHORBROWSER_API_KEY="k" * 20, ANCHORBROWSER_BASE_URL=httpserver.url_for("/"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "anchor", "t1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.splitlines() == [
+        "PROVIDER   TASK   STATE    DETAIL",
+        "anchor     t1     failed   the page requires a login",
+    ]
+    assert "HEAVY=\n" in done.stderr + "\n", done.stderr
