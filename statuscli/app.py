@@ -49,8 +49,8 @@ from .output import (
 )
 from .providers import check_provider, make_target, providers
 from .recent import remember as remember_ids
-from .runtime import interrupt_code, silence_stdout, state
-from .targets import dedupe, parse_duration, parse_target_lines
+from .runtime import interrupt_code, say, silence_stdout, state
+from .targets import dedupe, parse_duration, parse_target_lines, target_grammar
 from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
@@ -229,6 +229,8 @@ def watch(request: WatchRequest) -> ExitCode:
     from .stream import StreamFetcher, TargetStream, is_stream
 
     # --file - or a named pipe: followed line by line while the watch runs; a regular file is read whole.
+    if request.file == "-" and sys.stdin is not None and is_tty(sys.stdin):
+        say(f"reading targets from standard input, one per line ({target_grammar()}); end with Ctrl-D")
     stream = TargetStream.open(request.file, []) if request.file and is_stream(request.file) else None
     targets = watch_targets(args, request.file, request.run_id, request.base_url, stream)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
@@ -294,6 +296,9 @@ def watch_targets(
             lines = _read_lines(file)
             source = "stdin" if file == "-" else file
             targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+    if not targets and file is not None:
+        source = "stdin" if file == "-" else file
+        raise UsageError(f"nothing to watch: {source} held no target (one per line: {target_grammar()})")
     if not targets:
         raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
     return dedupe(targets)

@@ -314,3 +314,32 @@ def test_plain_lines_have_one_field_per_state_so_awk_columns_hold(
     } <= moves
     rejected = next(line for line in result.stdout.splitlines() if " a2 " in line)
     assert rejected.endswith("; check ANCHORBROWSER_API_KEY, or run 'status auth anchor'")
+
+
+def test_a_watch_file_without_targets_is_named(cli: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n\n")
+    held = "held no target (one per line: 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]')"
+    result = cli("watch", "--file", str(empty))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: nothing to watch: {empty} {held}\n"
+    result = cli("watch", "--file", "-", stdin="")
+    assert result.stderr == f"error: nothing to watch: stdin {held}\n"
+
+
+def test_an_empty_pipe_into_watch_file_dash_is_named_as_stdin(tmp_path: Path) -> None:
+    """`printf '' | status watch --file -`: stdin is a pipe, followed as a stream, and says so."""
+    import subprocess
+
+    from .test_e2e import BIN
+
+    done = subprocess.run(
+        [str(BIN / "status"), "watch", "--file", "-"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: nothing to watch: stdin held no target (one per line: ")

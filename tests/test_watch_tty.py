@@ -108,3 +108,17 @@ def test_the_summary_is_the_last_line_and_errors_are_not_repeated_under_the_list
     assert re.fullmatch(r"2 tasks in \d+s: 1 succeeded, 0 failed, 1 errored \(exit 5\)", lines[-1]), lines
     assert lines[-2] == "  \u2717 anchor missing not found: not found (HTTP 404): Task not found", lines
     assert not any(line.startswith("error:") for line in lines), lines
+
+
+def test_watch_file_dash_from_a_terminal_says_how_to_type_targets(httpserver: HTTPServer) -> None:
+    """Typing targets into `status watch --file -`: not a blank screen, but what to type and how to end."""
+    serve(httpserver, {"a1": ["ready"]})
+    child = spawn(["watch", "--file", "-", "--interval", "0.2"], httpserver)
+    child.expect("reading targets from standard input, one per line")
+    child.expect(r"end with Ctrl-D")
+    child.sendline("anchor a1")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "1 task in" in child.before
