@@ -157,6 +157,12 @@ def one_shot(
     with ci.guard(targets):
         try:
             results = ask(targets, settings, timeout=timeout_s, idle=waiting if line is not None else None)
+        except (KeyboardInterrupt, Signalled):  # Ctrl-C, SIGTERM, SIGHUP: said, like a watch says it
+            if line is not None:
+                line.close()
+                line = None
+            print_warning(f"interrupted while waiting for {'answers' if len(targets) > 1 else 'an answer'}")
+            raise
         finally:
             if line is not None:
                 line.close()
