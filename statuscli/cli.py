@@ -258,20 +258,39 @@ def main(argv: list[str] | None = None) -> NoReturn:
     code = runtime.run(
         lambda: app(args=argv, prog_name=prog, standalone_mode=False),
         parse_errors=(typer.TyperException,),
-        report_parse_error=lambda error: _report_parse_error(error, args),
+        report_parse_error=lambda error: _report_parse_error(error, args, prog),
         end_of_input=(typer.Abort,),
     )
     sys.exit(code)
 
 
-def _report_parse_error(error: Any, args: list[str]) -> int:
-    """The parser's message as Click shows it; under `--json` also the command's JSON, like any error."""
+def _report_parse_error(error: Any, args: list[str], prog: str) -> int:
+    """What the parser found, in the one style of every usage error: one `error:` line, with where to
+    look (`see 'status watch --help'`); under `--json` also the command's JSON, like any error. Only
+    `status` alone shows the help, as most commands with subcommands do."""
     words = args[: args.index("--")] if "--" in args else args
     command = next((word for word in words if not word.startswith("-")), None)
-    runtime.report_usage_json(command, words, " ".join(error.format_message().split()))
-    show = getattr(error, "show", None)
-    if show is not None:
-        show()
+    if type(error).__name__ == "NoArgsIsHelpError":
+        error.show()
+        return int(error.exit_code)
+    from .output import print_error
+
+    message = parse_message(error.format_message())
+    runtime.report_usage_json(command, words, message)
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        where = ctx.command_path
     else:
-        sys.stderr.write(f"Error: {error.format_message()}\n")
+        known = {info.name or getattr(info.callback, "__name__", None) for info in app.registered_commands}
+        where = f"{prog} {command}" if command in known else prog
+    print_error(f"{message}; see '{where} --help'")
     return int(error.exit_code)
+
+
+def parse_message(text: str) -> str:
+    """The parser's sentence as statuscli writes its errors: one line, lower case, no full stop."""
+    text = " ".join(text.split()).rstrip(".")
+    text = text.replace("(Possible options:", "(possible options:")
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]
+    return text
