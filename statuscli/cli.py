@@ -139,13 +139,13 @@ def demo(
 ) -> None:
     """Watch simulated tasks of both providers finish: no account, key or network needed.
 
-    Starts the built-in simulator on a free loopback port and watches its default scenario (7 tasks,
-    one failing, one flaky) for about 15 seconds. Ends with the exit code a real watch would give.
+    Starts the built-in simulator on a free loopback port and watches its default scenario (7 tasks:
+    two fail, one is flaky) for about 15 seconds. Ends with the exit code a real watch would give.
 
     \b
     Examples:
       status demo
-      status demo --json | jq -c '{task_id, to}'
+      status demo --json | jq -c 'select(.event == "change") | {task_id, to}'
     """
     from .demo import demo as run
 
@@ -187,6 +187,7 @@ def completion(
 
     \b
     Examples:
+      mkdir -p ~/.local/share/bash-completion/completions
       status completion bash > ~/.local/share/bash-completion/completions/status
       statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
     """
