@@ -12,7 +12,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .models import Target
+TYPE_CHECKING = False  # shell completion reads this module: `typing` alone costs more than it
+if TYPE_CHECKING:
+    from .models import Target
 
 MAX_PER_PROVIDER = 50
 FILENAME = "recent.json"
