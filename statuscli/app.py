@@ -7,16 +7,16 @@ declares options and calls these. Two seams stay lazy for start-up time: `fetch`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .alerts import notify as send_notification
-from .alerts import ring_bell
 from .api import (
     Settings,
     ask,
@@ -27,7 +27,6 @@ from .api import (
     with_provider_rates,
 )
 from .budget import Throttle
-from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file
 from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
 from .models import RequestProgress, Target, TaskStatus
@@ -54,6 +53,7 @@ from .targets import dedupe, parse_duration, parse_target_lines, target_grammar
 from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
+    from .ci import CiReports
     from .fetch import Fetcher
     from .stream import StreamFetcher, TargetStream
 
@@ -68,7 +68,25 @@ class Reports:
     no_ci_annotations: bool = False
 
 
-def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
+class NoReports:
+    """No CI report asked for: nothing to record or write (and the report modules stay unloaded)."""
+
+    def guard(self, targets: Sequence[Target]) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
+        return renderer
+
+    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
+        pass
+
+    def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
+        pass
+
+
+def _ci_reports(
+    command: str, reports: Reports, *, json_output: bool, quiet: bool = False
+) -> CiReports | NoReports:
     """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now.
 
     The report modules are imported only where a report may be written, to keep a one-shot's start-up
@@ -83,6 +101,10 @@ def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: boo
         from .github import github_enabled
 
         github = github_enabled(os.environ, flag_off=reports.no_ci_annotations)
+    if junit_path is None and not github:
+        return NoReports()
+    from .ci import CiReports
+
     return CiReports(
         command=command, junit_path=junit_path, github=github, commands_to_stderr=json_output or quiet
     )
@@ -117,6 +139,15 @@ def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Tar
 
 
 # ---- one-shot -------------------------------------------------------------------------------------
+
+
+def one_shot_command(provider: str, options: dict[str, Any]) -> ExitCode:
+    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli_oneshot` without it):
+    `options` holds each option by its parameter name, and the ids as `task_ids`."""
+    options = dict(options)
+    reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
+    task_ids = options.pop("task_ids")
+    return one_shot(provider, task_ids, options.pop("run_id", None), reports=reports, **options)
 
 
 def one_shot(
@@ -342,7 +373,7 @@ def run_watch(
     bell: bool = False,
     notify: bool = False,
     remember: bool = True,
-    ci: CiReports | None = None,
+    ci: CiReports | NoReports | None = None,
     stream: TargetStream | None = None,
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
@@ -417,6 +448,9 @@ def run_watch(
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
     if bell or notify:
+        from .alerts import notify as send_notification
+        from .alerts import ring_bell
+
         if bell:
             ring_bell()
         if notify:

@@ -1,7 +1,8 @@
 """The entry point of `status` and `statuscli` (and `python -m statuscli`).
 
-A tab completion is answered from the recorded command tree without loading Typer (`cli_complete`),
-since a person is waiting on the key; every other call runs the Typer app (`cli_app`).
+A tab completion (`cli_complete`) and a plain one-shot command line (`cli_oneshot`) are read from the
+recorded command tree without loading Typer, since a person waits on the key and a script on the
+answer; every other call runs the Typer app (`cli_app`).
 """
 
 from __future__ import annotations
@@ -23,18 +24,23 @@ def program_name() -> str:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with its code."""
     prog = program_name()
-    from .cli_complete import answer, complete_var
+    from .cli_complete import answer, complete_var, registry_recorded
 
     instruction = os.environ.get(complete_var(prog))
-    # A provider registered in this process (a program embedding statuscli) is only in the Typer app.
-    if instruction and "statuscli.providers" not in sys.modules:
-        answered = answer(instruction, os.environ)
+    if instruction:
+        answered = answer(instruction, os.environ) if registry_recorded() else None
         if answered is not None:
             code, text = answered
             if text is not None:
                 sys.stdout.write(text + "\n")
                 sys.stdout.flush()
             sys.exit(code)
-    from .cli_app import run
+    else:
+        from .cli_oneshot import read, run
 
-    run(argv, prog)
+        one_shot = read(sys.argv[1:] if argv is None else argv)
+        if one_shot is not None:
+            run(*one_shot)
+    from .cli_app import run as run_app
+
+    run_app(argv, prog)

@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 
 
+def registry_recorded() -> bool:
+    """Whether the providers are those recorded in the tree: a program embedding statuscli may have
+    registered another in this process (then only the app, generated from the registry, knows it)."""
+    import sys
+
+    if "statuscli.providers" not in sys.modules:
+        return True  # nothing could have changed it
+    from .cli_tree import TREE
+    from .providers import provider_names
+
+    return bool(list(provider_names()) == TREE["providers"])
+
+
 def complete_var(prog_name: str) -> str:
     """The environment variable the completion script sets: `_STATUS_COMPLETE`, `_STATUSCLI_COMPLETE`."""
     return f"_{prog_name}_COMPLETE".replace("-", "_").upper()
@@ -106,7 +119,7 @@ def completions(args: Sequence[str], incomplete: str) -> list[Item] | None:
     given: set[str] = set()
     at = 0
     while at < len(args) and args[at].startswith("-"):  # the group's own options come first
-        option = _option(root, args[at])
+        option = option_of(root, args[at])
         if option is None or option["eager"] or option["value"]:
             return None
         given.add(option["name"])
@@ -125,7 +138,7 @@ def completions(args: Sequence[str], incomplete: str) -> list[Item] | None:
         if word == "--" or (word.startswith("-") and "=" in word):
             return None
         if word.startswith("-") and word != "-":
-            option = _option(command, word)
+            option = option_of(command, word)
             if option is None or option["eager"]:
                 return None
             if option["value"]:
@@ -142,7 +155,7 @@ def completions(args: Sequence[str], incomplete: str) -> list[Item] | None:
     return _resolve(command, rest, positional, given, incomplete)
 
 
-def _option(command: Mapping[str, Any], word: str) -> dict[str, Any] | None:
+def option_of(command: Mapping[str, Any], word: str) -> dict[str, Any] | None:
     return next((o for o in command["options"] if word in o["opts"]), None)
 
 
@@ -160,7 +173,7 @@ def _resolve(
         return None
     if incomplete.startswith("-"):
         return _names(command, given, incomplete)
-    if args and (option := _option(command, args[-1])) is not None and option["value"]:
+    if args and (option := option_of(command, args[-1])) is not None and option["value"]:
         return []  # no option of statuscli completes its value
     for number, argument in enumerate(command.get("arguments", ())):
         if argument["nargs"] == -1 or len(positional) <= number:

@@ -168,14 +168,9 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     COMPLETER_KINDS[complete_id] = f"recent:{spec.name}"
 
     def command(**options: Any) -> None:
-        from .app import Reports, one_shot
+        from .app import one_shot_command
 
-        reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
-        exit_with(
-            one_shot(
-                spec.name, options.pop("task_ids"), options.pop("run_id", None), reports=reports, **options
-            )
-        )
+        exit_with(one_shot_command(spec.name, options))
 
     ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -323,7 +318,7 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
                 or param._custom_shell_complete
             ):
                 raise ValueError(f"cli_complete cannot complete option {param.opts} of {command.name}")
-            if not param.is_flag and not plain_type:
+            if (not param.is_flag and not plain_type) or param.secondary_opts:
                 raise ValueError(f"cli_complete cannot complete the values of {param.opts}")
             opts = [*param.opts, *param.secondary_opts]
             if param.name == "help":  # Click makes these from a set: their order changes per process
@@ -335,6 +330,8 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
                     "value": not param.is_flag,
                     "eager": param.is_eager,
                     "help": param.help,
+                    "type": param.type.name,
+                    "default": param.default if isinstance(param.default, str | bool | int) else None,
                 }
             )
         elif isinstance(param, TyperArgument) and param.nargs in (1, -1):

@@ -21,6 +21,8 @@ TREE: dict[str, Any] = {
                 "value": False,
                 "eager": True,
                 "help": "Print the version and exit.",
+                "type": "boolean",
+                "default": False,
             },
             {
                 "name": "debug",
@@ -28,6 +30,8 @@ TREE: dict[str, Any] = {
                 "value": False,
                 "eager": False,
                 "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                "type": "boolean",
+                "default": False,
             },
             {
                 "name": "help",
@@ -35,6 +39,8 @@ TREE: dict[str, Any] = {
                 "value": False,
                 "eager": True,
                 "help": "Show this message and exit.",
+                "type": "boolean",
+                "default": None,
             },
         ],
         "arguments": [],
@@ -58,6 +64,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Print one JSON document on stdout (errors too).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "junit_xml",
@@ -65,6 +73,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Also write a JUnit XML report to FILE (for CI).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "no_ci_annotations",
@@ -72,6 +82,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "base_url",
@@ -79,6 +91,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "API base URL (overrides env and config).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "allow_insecure_http",
@@ -86,6 +100,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Allow sending the key over plain http:// to a non-loopback host.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "timeout",
@@ -95,6 +111,8 @@ TREE: dict[str, Any] = {
                     "help": "Overall limit, retries included: 90, 90s, 5m "
                     "(default 60s, or the config's timeout). Exit 6 when "
                     "it passes.",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "debug",
@@ -102,6 +120,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -109,6 +129,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:anchor"}],
@@ -121,6 +143,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "A run of the task (default: the latest).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "json_output",
@@ -128,6 +152,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Print one JSON document on stdout (errors too).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "junit_xml",
@@ -135,6 +161,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Also write a JUnit XML report to FILE (for CI).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "no_ci_annotations",
@@ -142,6 +170,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "base_url",
@@ -149,6 +179,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "API base URL (overrides env and config).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "allow_insecure_http",
@@ -156,6 +188,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Allow sending the key over plain http:// to a non-loopback host.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "timeout",
@@ -165,6 +199,8 @@ TREE: dict[str, Any] = {
                     "help": "Overall limit, retries included: 90, 90s, 5m "
                     "(default 60s, or the config's timeout). Exit 6 "
                     "when it passes.",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "debug",
@@ -172,6 +208,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -179,6 +217,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:browserable"}],
@@ -191,6 +231,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Targets, one per line: 'anchor ID' or 'browserable ID [RUN_ID]'; '-' is stdin.",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "run_id",
@@ -198,6 +240,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "A Browserable run (single task only).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "interval",
@@ -205,6 +249,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Time between polls.",
+                    "type": "str",
+                    "default": "2s",
                 },
                 {
                     "name": "timeout",
@@ -212,6 +258,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Overall deadline: 90, 90s, 5m, 1h. Exit 124 when it passes.",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "fail_fast",
@@ -219,6 +267,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Stop at the first failed or errored task.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "max_failures",
@@ -226,6 +276,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Consecutive transient errors (network, 429, 5xx) before a task gives up.",
+                    "type": "int range",
+                    "default": 5,
                 },
                 {
                     "name": "max_rate",
@@ -234,6 +286,8 @@ TREE: dict[str, Any] = {
                     "eager": False,
                     "help": "Most requests per provider: 20/s, 600/m, 1000/h "
                     "(default: adaptive, no fixed cap).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "json_output",
@@ -241,6 +295,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "NDJSON on stdout: one object per change, then a summary.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "quiet",
@@ -248,6 +304,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Print nothing on stdout; only the exit code speaks.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "bell",
@@ -255,6 +313,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Ring the terminal bell at the end.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "notify",
@@ -262,6 +322,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Send a desktop notification at the end.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "base_url",
@@ -269,6 +331,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "API base URL (overrides env and config).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "allow_insecure_http",
@@ -276,6 +340,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Allow sending the key over plain http:// to a non-loopback host.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "junit_xml",
@@ -283,6 +349,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Also write a JUnit XML report to FILE (for CI).",
+                    "type": "str",
+                    "default": None,
                 },
                 {
                     "name": "no_ci_annotations",
@@ -290,6 +358,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "In GitHub Actions: no workflow commands, no step summary (also STATUSCLI_CI=0).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "debug",
@@ -297,6 +367,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -304,6 +376,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [{"name": "args", "nargs": -1, "complete": "watch"}],
@@ -316,6 +390,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Time between polls.",
+                    "type": "str",
+                    "default": "1s",
                 },
                 {
                     "name": "json_output",
@@ -323,6 +399,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "NDJSON instead of the table.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "debug",
@@ -330,6 +408,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -337,6 +417,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [],
@@ -349,6 +431,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "Port on 127.0.0.1 (0: a free one).",
+                    "type": "int range",
+                    "default": 0,
                 },
                 {
                     "name": "scenario",
@@ -356,6 +440,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "A TOML or JSON scenario (default: the demo scenario).",
+                    "type": "file",
+                    "default": None,
                 },
                 {
                     "name": "verbose",
@@ -363,6 +449,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log every request to stderr.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "debug",
@@ -370,6 +458,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -377,6 +467,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [],
@@ -389,6 +481,8 @@ TREE: dict[str, Any] = {
                     "value": True,
                     "eager": False,
                     "help": "The command to complete: status or statuscli.",
+                    "type": "str",
+                    "default": "status",
                 },
                 {
                     "name": "debug",
@@ -396,6 +490,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -403,6 +499,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [{"name": "shell", "nargs": 1, "complete": "shells"}],
@@ -415,6 +513,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Print one JSON document on stdout (errors too).",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "debug",
@@ -422,6 +522,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -429,6 +531,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [],
@@ -441,6 +545,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": False,
                     "help": "Log each request (method, URL, status, timing, retries) to stderr; keys masked.",
+                    "type": "boolean",
+                    "default": False,
                 },
                 {
                     "name": "help",
@@ -448,6 +554,8 @@ TREE: dict[str, Any] = {
                     "value": False,
                     "eager": True,
                     "help": "Show this message and exit.",
+                    "type": "boolean",
+                    "default": None,
                 },
             ],
             "arguments": [{"name": "provider", "nargs": 1, "complete": "providers"}],
