@@ -342,7 +342,13 @@ def test_live_view_fits_the_terminal(scenario: str, width: int, height: int) -> 
     during, after, _ = run_live(views, width, height)
     frame = frame_lines(during)
     assert len(frame) <= height - 1  # the header, the table and the footer fit the screen
-    assert "deadline in 55s" in frame[0] or frame[0].endswith(ELLIPSIS)
+    # The header: the counts, then the deadline whole or not at all (never a number cut).
+    assert re.fullmatch(
+        r"(statuscli watch: )?\d+ pending, \d+ succeeded, \d+ failed(, \d+ [a-z ]+)*",
+        frame[0].split(", deadline in")[0],
+    )
+    assert frame[0].endswith(", deadline in 55s") or "deadline" not in frame[0]
+    assert ELLIPSIS not in frame[0]
     assert frame[1].split()[0] in ("PROVIDER", "TASK")  # column headers on one line, not folded
     targets = [v.target for v in views]
     footer = frame[-1] if frame[-1].startswith(ELLIPSIS) else None
@@ -521,3 +527,19 @@ def test_the_rules_of_the_table_in_the_readme_hold(width: int) -> None:
                 or len(shown) >= ID_KEEP
                 or ("PROVIDER" not in header and "DETAIL" not in header)
             )
+
+
+def test_the_header_gives_way_whole_words_first_never_a_cut_number() -> None:
+    from statuscli.budget import SERVER, Throttle
+    from statuscli.render.live import counts_header
+
+    views = many_views()
+    throttle = Throttle("anchor", 50.0, 20.0, SERVER, 0.0)
+    shown = {width: counts_header(views, 0.0, 26.0, [throttle], width).plain for width in (60, 64, 80, 140)}
+    assert shown[140] == (
+        "statuscli watch: 6 pending, 30 succeeded, 8 failed, 4 errored, deadline in 26s; "
+        "anchor every 20s: limited to 50/s by the server"
+    )
+    assert shown[80] == "statuscli watch: 6 pending, 30 succeeded, 8 failed, 4 errored, deadline in 26s"
+    assert shown[64] == "6 pending, 30 succeeded, 8 failed, 4 errored, deadline in 26s"
+    assert shown[60] == "6 pending, 30 succeeded, 8 failed, 4 errored"

@@ -204,12 +204,9 @@ def live_lines(
     """One frame of the live view: a header line, the column headers, one line per task that fits and,
     when some do not, a footer counting the hidden ones by outcome. Never more than `height - 1` lines
     (the cursor's line stays free), so rich never has to crop it."""
-    header = _counts_header(views, now, deadline)
-    for event in throttles:
-        if event.reason != NONE:  # `; anchor every 20s: limited to 50/s by the server`
-            header.append("; " + throttle_text(event), style="yellow")
+    header = counts_header(views, now, deadline, throttles, width)
     if not views:
-        return [_fit_text(header, width)]
+        return [header]
     targets = [v.target for v in views]
     # The words each provider's states may take (its record says), so the state column is wide enough
     # from the first frame on; longer words a server invents are shortened with `…`.
@@ -223,7 +220,7 @@ def live_lines(
     columns = fitted_columns(targets, widths, width)
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
-    lines = [_fit_text(header, width), header_line(columns)]
+    lines = [header, header_line(columns)]
     lines += [row_line(view_row(v, now, started), columns, links=links) for v in shown]
     if hidden:
         lines.append(_fit_text(Text(hidden_counts(hidden), style="dim"), width))
@@ -261,20 +258,33 @@ def hidden_counts(hidden: Sequence[TargetView]) -> str:
     return f"\u2026 {len(hidden)} more: {', '.join(counts(hidden, RUNNING_ORDER))}"
 
 
-def _counts_header(views: Sequence[TargetView], now: float, deadline: float | None) -> Text:
-    """`statuscli watch: 2 pending, 3 succeeded, 0 failed, 2 errored`: the summary line's counts."""
-    counted = counts(views, RUNNING_ORDER, always=RUNNING_ORDER[:3])
-    header = Text(f"statuscli watch: {', '.join(counted)}")
-    if deadline is not None:
-        header.append(f", deadline in {duration(deadline - now)}")
-    return header
+def counts_header(
+    views: Sequence[TargetView], now: float, deadline: float | None, throttles: Sequence[Throttle], width: int
+) -> Text:
+    """`statuscli watch: 2 pending, 3 succeeded, 0 failed, 2 errored, deadline in 50s; anchor every
+    20s: limited to 50/s by the server`: the summary line's counts, then the deadline and the budgets.
+    Too long for the line, it loses the budgets first, then its `statuscli watch: `, then the deadline,
+    so a number is never cut."""
+    counted = ", ".join(counts(views, RUNNING_ORDER, always=RUNNING_ORDER[:3]))
+    due = f", deadline in {duration(deadline - now)}" if deadline is not None else ""
+    notes = [f"; {throttle_text(e)}" for e in throttles if e.reason != NONE]  # a budget sets the cadence
+    for prefix, end, extra in (
+        ("statuscli watch: ", due, notes),
+        ("statuscli watch: ", due, []),
+        ("", due, []),
+        ("", "", []),
+    ):
+        header = Text(prefix + counted + end)
+        for note in extra:
+            header.append(note, style="yellow")
+        if header.cell_len <= width:
+            return header
+    return _fit_text(header, width)
 
 
 def _fit_text(text: Text, width: int) -> Text:
-    """One line, shortened with `…` to `width` (a header that would fold loses its start first)."""
+    """One line, shortened with `…` to `width`."""
     line = text.copy()
-    if line.cell_len > width and line.plain.startswith("statuscli watch: "):
-        line = line[len("statuscli watch: ") :]
     line.no_wrap = True
     line.truncate(width, overflow="ellipsis")
     return line
