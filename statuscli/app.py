@@ -411,6 +411,11 @@ def run_watch(
     shown.append(renderer)
     if ci is not None:
         renderer = ci.record(renderer, watcher.started)
+    program = None
+    if notify:
+        from .alerts import notifier
+
+        program = notifier()
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
     stop_code = ExitCode.INTERRUPTED
@@ -447,14 +452,14 @@ def run_watch(
         ci.watch_done(summary, interrupted=interrupted)
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
-    if bell or notify:
-        from .alerts import notify as send_notification
+    if bell:
         from .alerts import ring_bell
 
-        if bell:
-            ring_bell()
-        if notify:
-            send_notification("statuscli watch finished", summary_line(summary))
+        ring_bell()
+    if program is not None:
+        from .alerts import notify as send_notification
+
+        send_notification(program, "statuscli watch finished", summary_line(summary))
     return summary.exit_code
 
 

@@ -122,3 +122,34 @@ def test_watch_file_dash_from_a_terminal_says_how_to_type_targets(httpserver: HT
     child.close()
     assert child.exitstatus == 0
     assert "1 task in" in child.before
+
+
+def test_a_notify_warning_comes_at_the_start_so_the_summary_stays_last(
+    httpserver: HTTPServer, tmp_path: os.PathLike[str]
+) -> None:
+    serve(httpserver, {"a1": ["generating", "ready"]})
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        ANCHORBROWSER_API_KEY=ANCHOR_KEY,
+        ANCHORBROWSER_BASE_URL=httpserver.url_for("/").rstrip("/"),
+        PATH=str(tmp_path),  # no notify-send
+    )
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "statuscli", "watch", "anchor", "a1", "--interval", "0.2", "--notify"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(24, 80),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    output = child.before
+    assert output.index("warning: --notify needs notify-send") < output.index("statuscli watch:")
+    screen = pyte.Screen(80, 24)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(output)
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert re.fullmatch(r"1 task in \d+s: 1 succeeded, 0 failed \(exit 0\)", lines[-1]), lines
