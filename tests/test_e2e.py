@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -55,11 +56,18 @@ timeline = "tool_call"
 """
 
 
+@contextlib.contextmanager
+def simulating(tmp_path: Path, scenario: str) -> Iterator[Simulator]:
+    """The simulator serving `scenario` (TOML text) on loopback."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(scenario)
+    with Simulator(load_scenario(path)) as simulator:
+        yield simulator
+
+
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    path = tmp_path / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(tmp_path, SCENARIO) as simulator:
         yield simulator
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import DEFAULT_KEYS, Simulator
 
-from .test_e2e import BIN
+from .test_e2e import BIN, simulating
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -98,9 +98,7 @@ timeline = "generating 0.5s -> ready"
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    path = tmp_path / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(tmp_path, SCENARIO) as simulator:
         yield simulator
 
 

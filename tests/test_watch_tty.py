@@ -17,26 +17,35 @@ from .test_watch_cli import serve
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 
-def spawn(args: list[str], server: HTTPServer, *, sized_by_env: bool = True) -> pexpect.spawn:
-    """`status ARGS` in a 160x40 pseudo-terminal; with `sized_by_env=False` the size comes from the
-    terminal alone (COLUMNS and LINES would pin it), so a resize is seen."""
-    env = dict(os.environ)
-    env.update(
+def spawn(
+    args: list[str],
+    server: HTTPServer,
+    *,
+    sized_by_env: bool = True,
+    size: tuple[int, int] = (40, 160),
+    **env: str,
+) -> pexpect.spawn:
+    """`status ARGS` in a pseudo-terminal of `size` (rows, columns), 40x160 unless told; with
+    `sized_by_env=False` the size comes from the terminal alone (COLUMNS and LINES would pin it), so a
+    resize is seen. `env` adds to the environment."""
+    environment = dict(os.environ)
+    environment.update(
         TERM="xterm-256color",
         ANCHORBROWSER_API_KEY=ANCHOR_KEY,
         ANCHORBROWSER_BASE_URL=server.url_for("/").rstrip("/"),
-        COLUMNS="160",
-        LINES="40",
+        COLUMNS=str(size[1]),
+        LINES=str(size[0]),
+        **env,
     )
     if not sized_by_env:
-        del env["COLUMNS"], env["LINES"]
+        del environment["COLUMNS"], environment["LINES"]
     return pexpect.spawn(
         sys.executable,
         ["-m", "statuscli", *args],
-        env=env,
+        env=environment,
         encoding="utf-8",
         timeout=20,
-        dimensions=(40, 160),
+        dimensions=size,
     )
 
 
@@ -128,20 +137,11 @@ def test_a_notify_warning_comes_at_the_start_so_the_summary_stays_last(
     httpserver: HTTPServer, tmp_path: os.PathLike[str]
 ) -> None:
     serve(httpserver, {"a1": ["generating", "ready"]})
-    env = dict(
-        os.environ,
-        TERM="xterm-256color",
-        ANCHORBROWSER_API_KEY=ANCHOR_KEY,
-        ANCHORBROWSER_BASE_URL=httpserver.url_for("/").rstrip("/"),
+    child = spawn(
+        ["watch", "anchor", "a1", "--interval", "0.2", "--notify"],
+        httpserver,
+        size=(24, 80),
         PATH=str(tmp_path),  # no notify-send
-    )
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "statuscli", "watch", "anchor", "a1", "--interval", "0.2", "--notify"],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(24, 80),
     )
     child.expect(pexpect.EOF)
     child.close()
