@@ -37,17 +37,19 @@ from .output import (
     interactive,
     is_tty,
     print_error,
-    print_pipe,
     print_warning,
     results_document,
     same_terminal,
     summary_line,
     task_message,
-    wants_colour,
     write_json,
 )
 from .providers import check_provider, make_target, providers
 from .recent import remember as remember_ids
+from .rows import (
+    print_pipe,
+    wants_colour,
+)
 from .runtime import interrupt_code, say, silence_stdout, state
 from .targets import dedupe, parse_duration, parse_target_lines, target_grammar
 from .watch import Outcome, Watcher, WatchOptions, WatchSummary

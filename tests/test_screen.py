@@ -18,16 +18,18 @@ from statuscli.errors import ApiError, AuthError, ExitCode, NotFoundError, Statu
 from statuscli.models import Phase, Target, TaskStatus
 from statuscli.output import (
     Result,
-    plain,
-    reason,
     request_label,
-    result_detail,
     shown_label,
     summary_line,
-    view_detail,
 )
 from statuscli.render.live import LiveRenderer, live_lines
 from statuscli.render.table import DETAIL_MIN, ID_KEEP, ID_MIN, table_lines
+from statuscli.rows import (
+    plain,
+    reason,
+    result_detail,
+    view_detail,
+)
 from statuscli.text import cell_width
 from statuscli.watch import Outcome, TargetView, WatchSummary
 

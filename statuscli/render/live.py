@@ -21,7 +21,6 @@ from statuscli.errors import StatusCliError
 from statuscli.models import RequestProgress
 from statuscli.output import (
     ID_LIMIT,
-    OUTCOME_STYLES,
     RUNNING_ORDER,
     WatchRenderer,
     counts,
@@ -31,13 +30,16 @@ from statuscli.output import (
     plural,
     print_error,
     print_warning,
-    reason,
     summary_line,
     throttle_text,
+)
+from statuscli.providers import providers
+from statuscli.rows import (
+    OUTCOME_STYLES,
+    reason,
     view_detail,
     view_state,
 )
-from statuscli.providers import providers
 from statuscli.text import clean, safe_url
 from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
@@ -209,9 +211,8 @@ def live_lines(
         return [header]
     targets = [v.target for v in views]
     # The words each provider's states may take (its record says), so the state column is wide enough
-    # from the first frame on; longer words a server invents are shortened with `…`.
+    # from the first frame on; a longer word a server invents widens it while a task is in it.
     watched = [p for p in providers() if p.name in {t.provider for t in targets}]
-    # A word a server invents is shown whole too: the column widens while a task is in it.
     states = [*WATCH_STATES, *(s for p in watched for s in p.states), *(view_state(v)[0] for v in views)]
     links = links and not ended and any(p.live_urls for p in watched)
     widths = natural_widths(targets, states, live=True, links=links)

@@ -26,10 +26,12 @@ from statuscli.models import Target, TaskStatus
 from statuscli.output import (
     ID_LIMIT,
     REQUEST_LABELS,
-    Part,
     Result,
     duration,
     is_tty,
+)
+from statuscli.rows import (
+    Part,
     pipe_table,
     result_detail,
     result_state,
