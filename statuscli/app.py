@@ -13,9 +13,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .api import (
     Settings,
@@ -62,9 +61,9 @@ if TYPE_CHECKING:
 Result = tuple[Target, TaskStatus | StatusCliError]
 
 
-@dataclass(frozen=True)
-class Reports:
-    """The CI reports asked for on the command line."""
+class Reports(NamedTuple):
+    """The CI reports asked for on the command line (a NamedTuple, like `WatchRequest`: a one-shot
+    starts sooner without building a dataclass)."""
 
     junit_xml: str | None = None
     no_ci_annotations: bool = False
@@ -231,8 +230,7 @@ def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgr
 # ---- watch ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WatchRequest:
+class WatchRequest(NamedTuple):
     """A watch as typed: positional words, --file, and the options (durations still text)."""
 
     args: list[str]
