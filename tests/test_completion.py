@@ -281,8 +281,12 @@ def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tup
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish get-args", "fish is-args", "powershell"])
 def test_completion_without_typer_answers_as_the_typer_app(
-    shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path
+    shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import statuscli.cli_options
+
+    # Click runs `--debug`'s callback while it parses for completion: no debug log may outlive the test.
+    monkeypatch.setattr(statuscli.cli_options, "enable_debug", lambda: None)
     from statuscli.cli_complete import answer
 
     state = isolated_env / "home" / ".state" / "statuscli"
