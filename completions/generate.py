@@ -1,4 +1,5 @@
-"""Regenerate the shell completion scripts in this folder from the Typer app.
+"""Regenerate the shell completion scripts in this folder, and the command tree that answers them
+without Typer (`statuscli/cli_tree.py`), from the Typer app.
 
 python completions/generate.py          # write them
 python completions/generate.py --check  # exit 1 if any is out of date (the tests run this)
@@ -6,10 +7,15 @@ python completions/generate.py --check  # exit 1 if any is out of date (the test
 
 from __future__ import annotations
 
+import pprint
+import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from statuscli.cli_options import SHELLS, completion_script
+from statuscli.cli_app import app, sync_provider_commands
+from statuscli.cli_options import SHELLS, command_tree, completion_script
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = ("status", "statuscli")
@@ -29,15 +35,56 @@ def expected() -> dict[Path, str]:
     }
 
 
+TREE_FILE = HERE.parent / "statuscli" / "cli_tree.py"
+TREE_HEADER = '''"""The command tree that answers tab completion without loading Typer (`cli_complete`).
+
+Generated from the Typer app by `python completions/generate.py`: do not edit. A test checks that it
+is the app's tree and that both give the same answers.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # `typing` alone would cost a tab completion more than this module
+if TYPE_CHECKING:
+    from typing import Any
+
+TREE: dict[str, Any] = '''
+
+
+def tree() -> dict[str, Any]:
+    sync_provider_commands()
+    return command_tree(app)
+
+
+def tree_source(data: dict[str, Any]) -> str:
+    """The module's text, formatted as the project formats code (ruff, when it is installed)."""
+    text = TREE_HEADER + pprint.pformat(data, width=100, sort_dicts=False) + "\n"
+    ruff = shutil.which("ruff")
+    if ruff is not None:
+        text = subprocess.run(
+            [ruff, "format", "--stdin-filename", str(TREE_FILE), "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return text
+
+
 def main(argv: list[str]) -> int:
     stale = [path for path, text in expected().items() if not path.exists() or path.read_text() != text]
+    from statuscli.cli_tree import TREE
+
+    if tree() != TREE:
+        stale.append(TREE_FILE)
     if "--check" in argv:
         for path in stale:
             print(f"out of date: {path.relative_to(HERE.parent)}", file=sys.stderr)
         return 1 if stale else 0
     for path, text in expected().items():
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(expected())} scripts to {HERE}")
+    TREE_FILE.write_text(tree_source(tree()), encoding="utf-8")
+    print(f"wrote {len(expected())} scripts to {HERE} and {TREE_FILE.name}")
     return 0
 
 

@@ -36,63 +36,71 @@ def browserable(state: str | None, detailed: str | None = None, **data: Any) -> 
 
 QUESTION = {"tool": {"name": "get_user_confirmation", "parameters": {"question": "Buy 2 items for 30 USD?"}}}
 FAILED = "Could not generate the task: the page requires a login"
-#: (provider, task id, payload 6 s in or an error, seconds in that state, polls, payload at the end)
-SCENARIO: list[tuple[str, str, Any, float, int, Any]] = [
-    ("anchor", "demo-ready", anchor("ready"), 2, 5, anchor("ready")),
-    ("anchor", "demo-failed", anchor("failed", FAILED), 3, 4, anchor("failed", FAILED)),
-    ("anchor", "demo-slow", anchor("waiting-for-session"), 3, 6, anchor("ready")),
+#: (provider, task id, payload 6 s in or an error, since when (s), polls by then; payload at the end,
+#: when it got there (s), polls by then). A task done 6 s in is done at the end at the same time.
+SCENARIO: list[tuple[str, str, Any, float, int, Any, float, int]] = [
+    ("anchor", "demo-ready", anchor("ready"), 2, 3, anchor("ready"), 2, 3),
+    ("anchor", "demo-failed", anchor("failed", FAILED), 3, 4, anchor("failed", FAILED), 3, 4),
+    ("anchor", "demo-slow", anchor("waiting-for-session"), 3, 6, anchor("ready"), 10, 10),
     (
         "anchor",
         "demo-flaky",
         ApiError("anchor: HTTP 429 from the API", transient=True),
-        2,
+        4,
         5,
         anchor("ready"),
+        8,
+        8,
     ),
     (
         "browserable",
         "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01",
         browserable("running", liveStatus=LIVE_URL + "2d9c6f0e"),
-        2,
+        4,
         6,
         browserable("completed"),
+        9,
+        9,
     ),
     (
         "browserable",
         "7f3e2a1b-8c4d-4e5f-a6b7-c8d9e0f1a202",
         browserable("running", liveStatus=LIVE_URL + "7f3e2a1b"),
-        5,
+        1,
         6,
         browserable("error"),
+        7,
+        7,
     ),
     (
         "browserable",
         "c0ffee00-1234-4abc-8def-0123456789ab",
         browserable("running", "tool_call", toolCall=QUESTION, liveStatus="Waiting for user input"),
-        1,
+        5,
         6,
         browserable("completed"),
+        12,
+        12,
     ),
 ]
 NOW = 6.0
+END = 12.0
 
 
 def views(*, ended: bool) -> list[TargetView]:
     result = []
-    for provider, task_id, during, in_state, polls, final in SCENARIO:
+    for provider, task_id, during, since, polls, final, ended_at, final_polls in SCENARIO:
         target = make_target(provider, task_id)
         item = final if ended else during
+        when, count = (ended_at, final_polls) if ended else (since, polls)
         if isinstance(item, ApiError):
-            result.append(
-                TargetView(target, "retrying", Outcome.WATCHING, None, item, NOW - in_state, polls, 1)
-            )
+            result.append(TargetView(target, "retrying", Outcome.WATCHING, None, item, when, count, 1))
             continue
         status = get_provider(provider).parse(target, item)
         outcome = {"success": Outcome.SUCCESS, "failure": Outcome.FAILURE}.get(
             status.phase.value, Outcome.WATCHING
         )
-        since = NOW - in_state if not ended or outcome is not Outcome.WATCHING else NOW
-        result.append(TargetView(target, status.label, outcome, status, None, since, polls, 0))
+        result.append(TargetView(target, status.label, outcome, status, None, when, count, 0))
     return result
 
 
@@ -103,9 +111,9 @@ def draw(name: str) -> str:
         )
     else:
         final = views(ended=True)
-        summary = WatchSummary(tuple(final), 12.0, ExitCode.FAILURE)
+        summary = WatchSummary(tuple(final), END, ExitCode.FAILURE)
         lines = live_lines(
-            final, now=12.0, started=0.0, deadline=None, width=WIDTH, height=HEIGHT, links=True, ended=True
+            final, now=END, started=0.0, deadline=None, width=WIDTH, height=HEIGHT, links=True, ended=True
         )
         lines += end_lines(summary, WIDTH)
     return picture_svg(lines, width=WIDTH, height=HEIGHT, title="status demo")

@@ -19,12 +19,17 @@ def ring_bell() -> None:
             return
 
 
-def notify(title: str, body: str) -> None:
-    """A desktop notification through notify-send; a one-line warning where there is none."""
+def notifier() -> str | None:
+    """The notify-send program; None, after a one-line warning, where there is none (said when the
+    watch starts, so the summary stays the last line at its end)."""
     program = shutil.which("notify-send")
     if program is None:
         print_warning("warning: --notify needs notify-send, which is not installed; skipped")
-        return
+    return program
+
+
+def notify(program: str, title: str, body: str) -> None:
+    """A desktop notification through `program` (notify-send)."""
     try:
         subprocess.run(
             [program, "--app-name=statuscli", clean(title), clean(body)],

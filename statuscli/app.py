@@ -7,16 +7,15 @@ declares options and calls these. Two seams stay lazy for start-up time: `fetch`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from .alerts import notify as send_notification
-from .alerts import ring_bell
 from .api import (
     Settings,
     ask,
@@ -27,7 +26,6 @@ from .api import (
     with_provider_rates,
 )
 from .budget import Throttle
-from .ci import CiReports
 from .config import ConfigFile, ProviderSettings, config_path, load_config_file
 from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
 from .models import RequestProgress, Target, TaskStatus
@@ -36,35 +34,60 @@ from .output import (
     QuietRenderer,
     WatchRenderer,
     interactive,
+    is_tty,
     print_error,
     print_warning,
     results_document,
+    same_terminal,
     summary_line,
     task_message,
     write_json,
 )
 from .providers import check_provider, make_target, providers
 from .recent import remember as remember_ids
-from .runtime import interrupt_code, silence_stdout, state
-from .targets import dedupe, parse_duration, parse_target_lines
+from .rows import (
+    print_pipe,
+    wants_colour,
+)
+from .runtime import interrupt_code, say, silence_stdout, state
+from .targets import dedupe, parse_duration, parse_target_lines, target_grammar
 from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
+    from .ci import CiReports
     from .fetch import Fetcher
     from .stream import StreamFetcher, TargetStream
 
 Result = tuple[Target, TaskStatus | StatusCliError]
 
 
-@dataclass(frozen=True)
-class Reports:
-    """The CI reports asked for on the command line."""
+class Reports(NamedTuple):
+    """The CI reports asked for on the command line (a NamedTuple, like `WatchRequest`: a one-shot
+    starts sooner without building a dataclass)."""
 
     junit_xml: str | None = None
     no_ci_annotations: bool = False
 
 
-def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: bool = False) -> CiReports:
+class NoReports:
+    """No CI report asked for: nothing to record or write (and the report modules stay unloaded)."""
+
+    def guard(self, targets: Sequence[Target]) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
+        return renderer
+
+    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
+        pass
+
+    def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
+        pass
+
+
+def _ci_reports(
+    command: str, reports: Reports, *, json_output: bool, quiet: bool = False
+) -> CiReports | NoReports:
     """The CI reports asked for (JUnit file, GitHub Actions output); checks the file's directory now.
 
     The report modules are imported only where a report may be written, to keep a one-shot's start-up
@@ -79,6 +102,10 @@ def _ci_reports(command: str, reports: Reports, *, json_output: bool, quiet: boo
         from .github import github_enabled
 
         github = github_enabled(os.environ, flag_off=reports.no_ci_annotations)
+    if junit_path is None and not github:
+        return NoReports()
+    from .ci import CiReports
+
     return CiReports(
         command=command, junit_path=junit_path, github=github, commands_to_stderr=json_output or quiet
     )
@@ -113,6 +140,15 @@ def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Tar
 
 
 # ---- one-shot -------------------------------------------------------------------------------------
+
+
+def one_shot_command(provider: str, options: dict[str, Any]) -> ExitCode:
+    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli_oneshot` without it):
+    `options` holds each option by its parameter name, and the ids as `task_ids`."""
+    options = dict(options)
+    reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
+    task_ids = options.pop("task_ids")
+    return one_shot(provider, task_ids, options.pop("run_id", None), reports=reports, **options)
 
 
 def one_shot(
@@ -153,6 +189,12 @@ def one_shot(
     with ci.guard(targets):
         try:
             results = ask(targets, settings, timeout=timeout_s, idle=waiting if line is not None else None)
+        except (KeyboardInterrupt, Signalled):  # Ctrl-C, SIGTERM, SIGHUP: said, like a watch says it
+            if line is not None:
+                line.close()
+                line = None
+            print_warning(f"interrupted while waiting for {'answers' if len(targets) > 1 else 'an answer'}")
+            raise
         finally:
             if line is not None:
                 line.close()
@@ -161,10 +203,12 @@ def one_shot(
     try:
         if json_output:
             write_json(results_document(results, code))
-        else:
-            from .render.table import print_results  # rich, only for the table
+        elif is_tty() or wants_colour():
+            from .render.table import print_results  # rich, only for the table (or forced colour)
 
             print_results(results)
+        else:
+            print_pipe(results)
     except BrokenPipeError:
         silence_stdout()
     for target, item in results:
@@ -186,8 +230,7 @@ def _progress(watcher: Watcher, settings: ProviderSettings) -> list[RequestProgr
 # ---- watch ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WatchRequest:
+class WatchRequest(NamedTuple):
     """A watch as typed: positional words, --file, and the options (durations still text)."""
 
     args: list[str]
@@ -223,6 +266,8 @@ def watch(request: WatchRequest) -> ExitCode:
     from .stream import StreamFetcher, TargetStream, is_stream
 
     # --file - or a named pipe: followed line by line while the watch runs; a regular file is read whole.
+    if request.file == "-" and sys.stdin is not None and is_tty(sys.stdin):
+        say(f"reading targets from standard input, one per line ({target_grammar()}); end with Ctrl-D")
     stream = TargetStream.open(request.file, []) if request.file and is_stream(request.file) else None
     targets = watch_targets(args, request.file, request.run_id, request.base_url, stream)
     ci = _ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
@@ -288,6 +333,9 @@ def watch_targets(
             lines = _read_lines(file)
             source = "stdin" if file == "-" else file
             targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+    if not targets and file is not None:
+        source = "stdin" if file == "-" else file
+        raise UsageError(f"nothing to watch: {source} held no target (one per line: {target_grammar()})")
     if not targets:
         raise UsageError("nothing to watch: give a provider and task ids, or --file FILE")
     return dedupe(targets)
@@ -325,7 +373,7 @@ def run_watch(
     bell: bool = False,
     notify: bool = False,
     remember: bool = True,
-    ci: CiReports | None = None,
+    ci: CiReports | NoReports | None = None,
     stream: TargetStream | None = None,
 ) -> ExitCode:
     """Run the poll loop into the renderer the output asks for; Ctrl-C, SIGTERM and SIGHUP stop it."""
@@ -346,6 +394,7 @@ def run_watch(
         targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
     )
     renderer: WatchRenderer
+    listed = False  # whether the end of the view lists each task that did not succeed, with why
     if quiet:
         renderer = QuietRenderer()
     elif json_output:
@@ -354,6 +403,7 @@ def run_watch(
         from .render.live import LiveRenderer
 
         renderer = LiveRenderer(watcher.views)
+        listed = True
     else:
         from .render.live import PlainRenderer
 
@@ -361,6 +411,11 @@ def run_watch(
     shown.append(renderer)
     if ci is not None:
         renderer = ci.record(renderer, watcher.started)
+    program = None
+    if notify:
+        from .alerts import notifier
+
+        program = notifier()
     deadline = None if options.timeout is None else watcher.started + options.timeout
     interrupted = False
     stop_code = ExitCode.INTERRUPTED
@@ -385,6 +440,10 @@ def run_watch(
         from .stream import with_bad_input
 
         summary = dataclasses.replace(summary, exit_code=with_bad_input(summary.exit_code))
+    # The `error:` lines come before the summary, which is the last line; on the terminal that shows
+    # the list of what did not succeed they would only repeat it.
+    if not (listed and same_terminal(sys.stdout, sys.stderr)):
+        _report_errors(summary)
     try:
         renderer.finish(summary, interrupted=interrupted)
     except OSError:  # stdout gone: its reader left (EPIPE), or the terminal hung up (EIO)
@@ -393,12 +452,14 @@ def run_watch(
         ci.watch_done(summary, interrupted=interrupted)
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
-    _report_errors(summary)
-    if bell or notify:
-        if bell:
-            ring_bell()
-        if notify:
-            send_notification("statuscli watch finished", summary_line(summary))
+    if bell:
+        from .alerts import ring_bell
+
+        ring_bell()
+    if program is not None:
+        from .alerts import notify as send_notification
+
+        send_notification(program, "statuscli watch finished", summary_line(summary))
     return summary.exit_code
 
 

@@ -1,277 +1,46 @@
-"""The command line: declares the commands and options, and calls the application layer (`app`).
+"""The entry point of `status` and `statuscli` (and `python -m statuscli`).
 
-The one-shot command of each provider is generated from the provider registry. `main()` hands the
-parsed command to `runtime.run`, where errors become exit codes and one-line messages.
+A tab completion (`cli_complete`) and a plain one-shot command line (`cli_oneshot`) are read from the
+recorded command tree without loading Typer, since a person waits on the key and a script on the
+answer; every other call runs the Typer app (`cli_app`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Any, NoReturn
 
-import typer
-
-from . import __version__, runtime
-from . import cli_options as opt
-from .errors import UsageError
-from .providers import provider_names, providers
-
-app = typer.Typer(
-    cls=opt.Commands,
-    name="status",
-    epilog="Exit codes: 0 success, 1 task failed, 2 usage, 3 pending, 4 auth, 5 not found, "
-    "6 API/network, 70 internal error, 124 watch deadline, 130 interrupted (129 SIGHUP, 143 SIGTERM). "
-    "See README.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+TYPE_CHECKING = False  # `typing` alone would cost a tab completion more than this module
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
-def _version(value: bool) -> None:
-    if value:
-        runtime.echo(f"statuscli {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help=opt.DEBUG_HELP)] = False,
-) -> None:
-    """Ask AnchorBrowser and Browserable where a task stands, once or until it is done.
-
-    \b
-    Examples:
-      status anchor 3f6c...                  # one task, a table
-      status browserable TASK --run-id RUN   # one Browserable run
-      status watch anchor T1 T2 --timeout 10m && deploy
-    """
-    if debug or os.environ.get(runtime.DEBUG_ENV, "") not in ("", "0"):
-        runtime.enable_debug()
-
-
-_generated: set[str] = set()
-
-
-def sync_provider_commands() -> None:
-    """One command per registered provider, ahead of the others (as `status --help` lists them)."""
-    if _generated == set(provider_names()):
-        return
-    others = [info for info in app.registered_commands if info.name not in _generated]
-    app.registered_commands = []
-    for spec in providers():
-        app.command(name=spec.name)(opt.one_shot_command(spec))
-    app.registered_commands += others
-    _generated.clear()
-    _generated.update(provider_names())
-
-
-# ---- watch ----------------------------------------------------------------------------------------
-
-
-@app.command()
-def watch(
-    args: opt.WatchArgs = None,
-    file: opt.FileOption = None,
-    run_id: opt.WatchRunIdOption = None,
-    interval: opt.IntervalOption = "2s",
-    timeout: opt.WatchTimeoutOption = None,
-    fail_fast: opt.FailFastOption = False,
-    max_failures: opt.MaxFailuresOption = 5,
-    max_rate: opt.MaxRateOption = None,
-    json_output: opt.NdjsonOption = False,
-    quiet: opt.QuietOption = False,
-    bell: opt.BellOption = False,
-    notify: opt.NotifyOption = False,
-    base_url: opt.BaseUrlOption = None,
-    allow_insecure_http: opt.InsecureOption = False,
-    junit_xml: opt.JunitOption = None,
-    no_ci_annotations: opt.NoCiOption = False,
-) -> None:
-    """Poll tasks until each one is done, with a live table in a terminal.
-
-    Exit code: the most serious outcome (4 auth, 5 not found, 6 API, 1 failed, 124 deadline, 0 ok).
-
-    \b
-    Examples:
-      status watch anchor T1 T2 --timeout 10m
-      status watch browserable TASK --run-id RUN --json
-      status watch --file targets.txt --fail-fast && ./deploy.sh
-    """
-    from .app import Reports, WatchRequest
-    from .app import watch as run
-
-    request = WatchRequest(
-        args=args or [],
-        file=file,
-        run_id=run_id,
-        interval=interval,
-        timeout=timeout,
-        fail_fast=fail_fast,
-        max_failures=max_failures,
-        json_output=json_output,
-        quiet=quiet,
-        bell=bell,
-        notify=notify,
-        base_url=base_url,
-        allow_insecure_http=allow_insecure_http,
-        reports=Reports(junit_xml, no_ci_annotations),
-        max_rate=max_rate,
-    )
-    opt.exit_with(run(request))
-
-
-# ---- simulator ------------------------------------------------------------------------------------
-
-
-@app.command()
-def demo(
-    interval: opt.DemoIntervalOption = "1s",
-    json_output: opt.DemoJsonOption = False,
-) -> None:
-    """Watch simulated tasks of both providers finish: no account, key or network needed.
-
-    Starts the built-in simulator on a free loopback port and watches its default scenario (7 tasks,
-    one failing, one flaky) for about 15 seconds. Ends with the exit code a real watch would give.
-
-    \b
-    Examples:
-      status demo
-      status demo --json | jq -c '{task_id, to}'
-    """
-    from .demo import demo as run
-
-    opt.exit_with(run(interval, json_output=json_output))
-
-
-@app.command()
-def simulate(
-    port: opt.PortOption = 0,
-    scenario: opt.ScenarioOption = None,
-    verbose: opt.VerboseOption = False,
-) -> None:
-    """Serve both provider APIs on 127.0.0.1 for trying statuscli or testing scripts.
-
-    Prints the export lines to point statuscli at it and the command that watches its tasks (from a
-    watch file it writes, removed when it stops), then serves until Ctrl-C (exit 0).
-
-    \b
-    Examples:
-      status simulate --port 8787
-      status simulate --scenario my-scenario.toml
-    """
-    from .demo import simulate as run
-
-    run(scenario, port=port, verbose=verbose)
-
-
-# ---- completion -----------------------------------------------------------------------------------
-
-
-@app.command()
-def completion(
-    shell: opt.ShellArg,
-    prog_name: opt.ProgNameOption = "status",
-) -> None:
-    """Print the shell completion script for SHELL.
-
-    Completes commands, options, provider names and recently queried task ids.
-
-    \b
-    Examples:
-      status completion bash > ~/.local/share/bash-completion/completions/status
-      statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
-    """
-    if shell not in opt.SHELLS:
-        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SHELLS)})")
-    if prog_name not in ("status", "statuscli"):
-        raise UsageError("--prog-name must be status or statuscli")
-    runtime.echo(opt.completion_script(shell, prog_name))
-
-
-# ---- settings -------------------------------------------------------------------------------------
-
-
-@app.command("config")
-def show_config(json_output: opt.JsonOption = False) -> None:
-    """Show the resolved settings for each provider, with the key masked.
-
-    Shows each provider's base URL and API key source (env, config file), so a set-up can be
-    debugged without ever printing a key.
-
-    \b
-    Examples:
-      status config
-      status config --json
-    """
-    from .configure import show_config as run
-
-    code = run(json_output=json_output)
-    if code:
-        opt.exit_with(code)
-
-
-@app.command()
-def auth(
-    provider: opt.ProviderArg,
-) -> None:
-    """Store a provider's API key in the config file (mode 0600).
-
-    Reads the key from a hidden prompt, or from stdin when it is not a terminal. The key is never
-    echoed or printed.
-
-    \b
-    Examples:
-      status auth anchor
-      printf '%s' "$KEY" | status auth browserable
-    """
-    from .configure import save_key
-
-    save_key(provider)
-
-
-# ---- entry point ----------------------------------------------------------------------------------
-
-sync_provider_commands()
+def program_name() -> str:
+    """`status` or `statuscli`, as called (`python -m statuscli` is `status`)."""
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "status"
+    return "status" if prog in ("__main__.py", "-c", "-m", "") else prog
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Run the CLI: parse, call the application layer, exit with its code."""
-    prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "status"
-    if prog in ("__main__.py", "-c", "-m") or not prog:
-        prog = "status"
-    if os.environ.get(opt.complete_var(prog)):
-        # Typer registers its shell classes only with add_completion=True; we print scripts ourselves.
-        from typer.completion import completion_init  # type: ignore[attr-defined]
+    """Run the command line and exit with its code."""
+    prog = program_name()
+    from .cli_complete import answer, complete_var, registry_recorded
 
-        completion_init()
-    sync_provider_commands()
-    args = sys.argv[1:] if argv is None else argv
-    code = runtime.run(
-        lambda: app(args=argv, prog_name=prog, standalone_mode=False),
-        parse_errors=(typer.TyperException,),
-        report_parse_error=lambda error: _report_parse_error(error, args),
-        end_of_input=(typer.Abort,),
-    )
-    sys.exit(code)
-
-
-def _report_parse_error(error: Any, args: list[str]) -> int:
-    """The parser's message as Click shows it; under `--json` also the command's JSON, like any error."""
-    words = args[: args.index("--")] if "--" in args else args
-    command = next((word for word in words if not word.startswith("-")), None)
-    runtime.report_usage_json(command, words, " ".join(error.format_message().split()))
-    show = getattr(error, "show", None)
-    if show is not None:
-        show()
+    instruction = os.environ.get(complete_var(prog))
+    if instruction:
+        answered = answer(instruction, os.environ) if registry_recorded() else None
+        if answered is not None:
+            code, text = answered
+            if text is not None:
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+            sys.exit(code)
     else:
-        sys.stderr.write(f"Error: {error.format_message()}\n")
-    return int(error.exit_code)
+        from .cli_oneshot import read, run
+
+        one_shot = read(sys.argv[1:] if argv is None else argv)
+        if one_shot is not None:
+            run(*one_shot)
+    from .cli_app import run as run_app
+
+    run_app(argv, prog)

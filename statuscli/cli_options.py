@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup, TyperOption
+import typer.main
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from .cli_complete import complete_var
 from .providers import Provider, provider_names
 from .runtime import enable_debug
 
@@ -22,6 +24,10 @@ def exit_with(code: int) -> NoReturn:
 
 def complete_provider(incomplete: str) -> list[str]:
     return [p for p in provider_names() if p.startswith(incomplete)]
+
+
+def complete_shell(incomplete: str) -> list[str]:
+    return [s for s in SHELLS if s.startswith(incomplete)]
 
 
 def recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -159,15 +165,12 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     def complete_id(incomplete: str) -> list[str]:
         return recent_ids(spec.name, incomplete)
 
-    def command(**options: Any) -> None:
-        from .app import Reports, one_shot
+    COMPLETER_KINDS[complete_id] = f"recent:{spec.name}"
 
-        reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
-        exit_with(
-            one_shot(
-                spec.name, options.pop("task_ids"), options.pop("run_id", None), reports=reports, **options
-            )
-        )
+    def command(**options: Any) -> None:
+        from .app import one_shot_command
+
+        exit_with(one_shot_command(spec.name, options))
 
     ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -243,7 +246,7 @@ ShellArg = Annotated[
     typer.Argument(
         metavar="SHELL",
         help="bash, zsh, fish or powershell.",
-        autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
+        autocompletion=complete_shell,
     ),
 ]
 ProgNameOption = Annotated[
@@ -268,5 +271,86 @@ def completion_script(shell: str, prog_name: str) -> str:
     return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
 
 
-def complete_var(prog_name: str) -> str:
-    return f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+# ---- the command tree that completion reads without Typer (cli_complete, cli_tree) ----------------
+
+#: What each completer offers, as `cli_complete` names it (a one-shot's is added as it is made).
+COMPLETER_KINDS: dict[Callable[..., list[str]], str] = {
+    complete_provider: "providers",
+    complete_watch_args: "watch",
+    complete_shell: "shells",
+}
+
+
+def command_tree(app: typer.Typer) -> dict[str, Any]:
+    """The app's commands, options and arguments as `cli_complete` reads them (`statuscli/cli_tree.py`
+    is this, written by `completions/generate.py`). Refuses what `cli_complete` cannot answer for."""
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    with root.make_context(root.name or "status", [], resilient_parsing=True) as ctx:
+        tree: dict[str, Any] = {
+            "providers": list(provider_names()),
+            "shells": list(SHELLS),
+            "root": _node(root, ctx),
+            "commands": {},
+        }
+        tree["root"]["commands"] = []
+        for name in root.list_commands(ctx):
+            command = root.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            tree["root"]["commands"].append([name, command.get_short_help_str()])
+            with command.make_context(name, [], parent=ctx, resilient_parsing=True) as sub:
+                tree["commands"][name] = _node(command, sub)
+    return tree
+
+
+def _node(command: Any, ctx: Any) -> dict[str, Any]:
+    options: list[dict[str, Any]] = []
+    arguments: list[dict[str, Any]] = []
+    for param in command.get_params(ctx):
+        plain_type = param.type.shell_complete(ctx, param, "") == []
+        if isinstance(param, TyperOption):
+            if (
+                param.hidden
+                or param.multiple
+                or param.count
+                or param.nargs != 1
+                or param._custom_shell_complete
+            ):
+                raise ValueError(f"cli_complete cannot complete option {param.opts} of {command.name}")
+            if (not param.is_flag and not plain_type) or param.secondary_opts:
+                raise ValueError(f"cli_complete cannot complete the values of {param.opts}")
+            opts = [*param.opts, *param.secondary_opts]
+            if param.name == "help":  # Click makes these from a set: their order changes per process
+                opts.sort(key=lambda name: (not name.startswith("--"), name))
+            options.append(
+                {
+                    "name": param.name,
+                    "opts": opts,
+                    "value": not param.is_flag,
+                    "eager": param.is_eager,
+                    "help": param.help,
+                    "type": param.type.name,
+                    "default": param.default if isinstance(param.default, str | bool | int) else None,
+                }
+            )
+        elif isinstance(param, TyperArgument) and param.nargs in (1, -1):
+            kind = _completer_kind(param) if param._custom_shell_complete else None
+            if kind is None and not plain_type:
+                raise ValueError(f"cli_complete cannot complete argument {param.name} of {command.name}")
+            arguments.append({"name": param.name, "nargs": param.nargs, "complete": kind})
+        else:
+            raise ValueError(f"cli_complete cannot complete {param!r} of {command.name}")
+    return {"options": options, "arguments": arguments}
+
+
+def _completer_kind(param: Any) -> str:
+    """The kind of the function given as `autocompletion=` (Typer wraps it in a closure)."""
+    import inspect
+
+    function = inspect.getclosurevars(param._custom_shell_complete).nonlocals.get("autocompletion")
+    function = inspect.unwrap(function) if function is not None else None  # Typer's wrapper, too
+    kind = COMPLETER_KINDS.get(function) if function is not None else None
+    if kind is None:
+        raise ValueError(f"cli_complete does not know the completer of {param.name}: {function!r}")
+    return kind

@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +119,8 @@ def load_config_file(path: Path) -> ConfigFile:
         return ConfigFile(path=path, exists=False, tables={})
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    import tomllib  # only when there is a file: a one-shot without one does not pay for the parser
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -21,6 +21,8 @@ from .text import clean
 from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 RESULT_VERSION = "1"
+#: Ids are accepted up to 512 characters; `clean` must never be what shortens one.
+ID_LIMIT = 600
 Result = tuple[Target, TaskStatus | StatusCliError]
 
 
@@ -36,6 +38,16 @@ def is_tty(stream: IO[str] | None = None) -> bool:
 def interactive(stream: IO[str] | None = None) -> bool:
     """Live redraws only on a real terminal; FORCE_COLOR forces colour, never cursor movement."""
     return is_tty(stream) and os.environ.get("TERM", "") != "dumb"
+
+
+def same_terminal(one: IO[str] | None, other: IO[str] | None) -> bool:
+    """Whether both streams write to one terminal (stdout and stderr of a person's shell)."""
+    if one is None or other is None or not (is_tty(one) and is_tty(other)):
+        return False
+    try:
+        return os.fstat(one.fileno()).st_rdev == os.fstat(other.fileno()).st_rdev
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def print_error(message: str, *, prefix: str = "error") -> None:
@@ -94,11 +106,26 @@ def status_json(status: TaskStatus) -> dict[str, Any]:
 
 def task_message(target: Target, error: StatusCliError) -> str:
     """`anchor t1: not found (HTTP 404)`: the provider and task, then the cause."""
-    text = error.message
-    if text.startswith(f"{target.provider}: "):
-        text = text[len(target.provider) + 2 :]
     run = f" run {target.run_id}" if target.run_id else ""
-    return f"{target.provider} {target.task_id}{run}: {text}"
+    return f"{target.provider} {target.task_id}{run}: {shown_error(target, error)}"
+
+
+def auth_hint(provider: str) -> str:
+    """What to check when a provider rejected the key, as `gh` suggests `gh auth login`."""
+    from .providers import providers
+
+    spec = next((p for p in providers() if p.name == provider), None)
+    variable = spec.key_env[0] if spec is not None and spec.key_env else "the API key"
+    return f"check {variable}, or run 'status auth {provider}'"
+
+
+def shown_error(target: Target, error: StatusCliError) -> str:
+    """The error's message without the provider prefix the line already shows; a rejected key also
+    says what to check."""
+    text = error_text(target, error)
+    if isinstance(error, AuthError) and error.code == AuthError.code:
+        text = f"{text}; {auth_hint(target.provider)}"
+    return text
 
 
 # ---- one-shot -----------------------------------------------------------------------------------
@@ -147,22 +174,45 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+#: What each outcome is called wherever tasks are counted (the live header, the footer of hidden rows,
+#: the summary line), so they all count the same things.
+OUTCOME_WORDS = {
+    Outcome.WATCHING: "pending",
+    Outcome.SUCCESS: "succeeded",
+    Outcome.FAILURE: "failed",
+    Outcome.ERROR: "errored",
+    Outcome.TIMED_OUT: "timed out",
+    Outcome.STOPPED: "stopped",
+}
+#: The order of the counts while a watch runs: what is left first.
+RUNNING_ORDER = tuple(OUTCOME_WORDS)
+#: The order of the counts at the end: what happened first, what was left last.
+ENDING_ORDER = (*RUNNING_ORDER[1:], Outcome.WATCHING)
+
+
+def counts(
+    views: Sequence[TargetView],
+    order: Sequence[Outcome],
+    *,
+    always: Sequence[Outcome] = (),
+    pending: str = OUTCOME_WORDS[Outcome.WATCHING],
+) -> list[str]:
+    """`3 succeeded`, `2 errored`...: each outcome in `order` that some view has (or is in `always`)."""
+    words = []
+    for outcome in order:
+        number = sum(1 for v in views if v.outcome is outcome)
+        if number or outcome in always:
+            words.append(f"{number} {pending if outcome is Outcome.WATCHING else OUTCOME_WORDS[outcome]}")
+    return words
+
+
 def summary_line(summary: WatchSummary) -> str:
-    counts = [
-        f"{summary.count(Outcome.SUCCESS)} succeeded",
-        f"{summary.count(Outcome.FAILURE)} failed",
-    ]
-    for outcome, word in (
-        (Outcome.ERROR, "errored"),
-        (Outcome.TIMED_OUT, "timed out"),
-        (Outcome.STOPPED, "stopped"),
-        (Outcome.WATCHING, "still pending"),
-    ):
-        if summary.count(outcome):
-            counts.append(f"{summary.count(outcome)} {word}")
+    counted = counts(
+        summary.views, ENDING_ORDER, always=(Outcome.SUCCESS, Outcome.FAILURE), pending="still pending"
+    )
     return (
         f"{plural(len(summary.views), 'task')} in {duration(summary.elapsed)}: "
-        f"{', '.join(counts)} (exit {int(summary.exit_code)})"
+        f"{', '.join(counted)} (exit {int(summary.exit_code)})"
     )
 
 

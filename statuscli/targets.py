@@ -81,13 +81,13 @@ def parse_target_lines(
                 raise UsageError(f"{source}, line {number}: {exc.message}") from None
             found.append((provider.name, words[1], words[2] if len(words) == 3 else None))
         else:
-            raise UsageError(f"{source}, line {number}: expected {_grammar(known.values())}")
+            raise UsageError(f"{source}, line {number}: expected {target_grammar(known.values())}")
     return found
 
 
-def _grammar(known: Iterable[Provider]) -> str:
+def target_grammar(known: Iterable[Provider] | None = None) -> str:
     """`'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'`, from the registry."""
-    forms = [f"'{p.grammar}'" for p in known]
+    forms = [f"'{p.grammar}'" for p in (providers() if known is None else known)]
     return forms[0] if len(forms) == 1 else f"{', '.join(forms[:-1])} or {forms[-1]}"
 
 

@@ -24,6 +24,20 @@ def clean(text: object, *, limit: int = MAX_TEXT) -> str:
     return value
 
 
+def cell_width(text: str) -> int:
+    """How many terminal cells `text` takes: two for a wide (East Asian) character, none for a
+    combining mark."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    wide = ("W", "F")
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in wide else 1
+        for ch in text
+    )
+
+
 def safe_url(url: object) -> str | None:
     """`url` if it is a plain http(s) URL that is safe to put in a terminal hyperlink, else None."""
     if not isinstance(url, str) or len(url) > 2048:

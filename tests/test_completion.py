@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,4 +163,189 @@ def test_json_one_shot_and_errors_do_not_import_rich_or_pydantic() -> None:
         check=False,
     )
     assert "connection refused" in done.stderr
+    assert "HEAVY=\n" in done.stderr + "\n", done.stderr
+
+
+def test_a_one_shot_into_a_pipe_does_not_import_rich(httpserver) -> None:  # type: ignore[no-untyped-def]
+    """`status anchor ID | awk …` pays for requests, never for rich or the table renderer."""
+    httpserver.expect_request("/v2/tasks/t1/generation-status").respond_with_json(
+        {"id": "t1", "status": "failed", "error": "the page requires a login"}
+    )
+    probe = PROBE.replace(
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
+        'watched = ("rich", "pydantic", "statuscli.render")',
+    )
+    env = dict(os.environ, ANCHORBROWSER_API_KEY="k" * 20, ANCHORBROWSER_BASE_URL=httpserver.url_for("/"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "anchor", "t1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.splitlines() == [
+        "PROVIDER   TASK   STATE    DETAIL",
+        "anchor     t1     failed   the page requires a login",
+    ]
+    assert "HEAVY=\n" in done.stderr + "\n", done.stderr
+
+
+# ---- the answer without Typer: drift-tested against the real command tree ---------------------------
+
+RECENT = {"anchor": ["demo-ready", "demo-failed", "d2"], "browserable": ["b-1", "b-2"]}
+
+
+def corpus() -> list[tuple[list[str], str]]:
+    """Command lines, as complete words and the word being completed, over the whole command tree."""
+    from statuscli.cli_tree import TREE
+
+    cases: list[tuple[list[str], str]] = []
+    for incomplete in ("", "a", "w", "c", "-", "--", "--d", "--v", "-h", "x", "+"):
+        cases += [([], incomplete), (["--debug"], incomplete)]
+    for name, command in TREE["commands"].items():
+        for incomplete in ("", "-", "--", "--j", "--t", "-t", "a", "demo-", "b", "x", "="):
+            cases.append(([name], incomplete))
+        for option in command["options"]:
+            if option["eager"]:
+                continue
+            for opt in option["opts"]:
+                cases += [([name, opt], ""), ([name, opt], "-"), ([name, opt], "--")]
+                if option["value"]:
+                    cases += [
+                        ([name, opt, "v1"], ""),
+                        ([name, opt, "v1"], "-"),
+                        ([name, "--debug", opt], "x"),
+                    ]
+        for word in ("anchor", "browserable", "x"):
+            cases += [
+                ([name, word], ""),
+                ([name, word], "-"),
+                ([name, word, "t1"], "d"),
+                (["--debug", name, word], ""),
+            ]
+    return cases
+
+
+def shell_env(shell: str, words: list[str], incomplete: str, prog: str = "status") -> dict[str, str]:
+    line = " ".join([prog, *words, incomplete])
+    if shell == "bash":
+        return {"COMP_WORDS": line, "COMP_CWORD": str(len(words) + 1)}
+    if shell == "powershell":
+        return {"_TYPER_COMPLETE_ARGS": line, "_TYPER_COMPLETE_WORD_TO_COMPLETE": incomplete}
+    return {"_TYPER_COMPLETE_ARGS": line if incomplete else line + ("" if line.endswith(" ") else " ")}
+
+
+def canonical(text: str) -> str:
+    """Click lists `-h` and `--help` in an order that changes from process to process: `--help` first."""
+    item = r'(^|\(\("|")({})(?=$|[\t":])'
+    lines = text.split("\n")
+    for n in range(len(lines) - 1):
+        if re.search(item.format("-h"), lines[n]) and re.search(item.format("--help"), lines[n + 1]):
+            # the same help text: swapping the names swaps the items
+            lines[n] = re.sub(item.format("-h"), r"\1--help", lines[n], count=1)
+            lines[n + 1] = re.sub(item.format("--help"), r"\1-h", lines[n + 1], count=1)
+    return "\n".join(lines)
+
+
+@functools.cache
+def typer_command() -> Any:
+    """The Typer app's command tree, as Click sees it (built once: building it is the slow part)."""
+    import typer.main
+    from typer.completion import completion_init  # type: ignore[attr-defined]
+
+    from statuscli.cli_app import app, sync_provider_commands
+
+    completion_init()
+    sync_provider_commands()
+    return typer.main.get_command(app)
+
+
+def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """The Typer app's own answer, as `status` gave it before `cli_complete` existed: the call its
+    main makes when the completion variable is set."""
+    from typer.completion import shell_complete
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    capsys.readouterr()
+    try:
+        code = shell_complete(typer_command(), {}, "status", "_STATUS_COMPLETE", env["_STATUS_COMPLETE"])
+    except SystemExit as exc:  # fish's is-args answers with the exit code
+        code = int(exc.code or 0)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish get-args", "fish is-args", "powershell"])
+def test_completion_without_typer_answers_as_the_typer_app(
+    shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import statuscli.cli_options
+
+    # Click runs `--debug`'s callback while it parses for completion: no debug log may outlive the test.
+    monkeypatch.setattr(statuscli.cli_options, "enable_debug", lambda: None)
+    from statuscli.cli_complete import answer
+
+    state = isolated_env / "home" / ".state" / "statuscli"
+    state.mkdir(parents=True)
+    (state / "recent.json").write_text(json.dumps(RECENT))
+    name, _, action = shell.partition(" ")
+    answered = 0
+    for words, incomplete in corpus():
+        env = shell_env(name, words, incomplete)
+        env |= {"_STATUS_COMPLETE": f"complete_{name}", "COLUMNS": "1000"}
+        if action:
+            env["_TYPER_COMPLETE_FISH_ACTION"] = action
+        fast = answer(env["_STATUS_COMPLETE"], {**os.environ, **env})
+        if fast is None:
+            continue  # left to the app, which then answers as before
+        answered += 1
+        code, text = fast
+        expected_code, expected = typer_answer(env, capsys)
+        shown = "" if text is None else text + "\n"
+        assert (code, shown) == (expected_code, canonical(expected)), (shell, words, incomplete)
+    assert answered >= 0.9 * len(corpus())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "status foo ",
+        "status anchor --bogus ",
+        "status anchor --timeout=5 ",
+        "status anchor -- ",
+        "status --version ",
+        "status watch --help ",
+        "status watch --file -x ",
+    ],
+)
+def test_what_completion_without_typer_cannot_tell_is_left_to_the_app(line: str) -> None:
+    from statuscli.cli_complete import answer
+
+    words = line.split()
+    assert answer("complete_bash", {"COMP_WORDS": line, "COMP_CWORD": str(len(words))}) is None
+    assert answer("source_bash", {}) is None  # the script itself comes from the app
+
+
+@pytest.mark.parametrize("line", ["status watch ", "status watch --fi", "statuscli ", "status wa"])
+def test_a_tab_completion_does_not_load_typer(line: str) -> None:
+    prog = line.split()[0]
+    cword = len(line.split()) - (0 if line.endswith(" ") else 1)
+    env = {f"_{prog.upper()}_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword)}
+    probe = PROBE.replace('"status"', repr(prog)).replace(
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
+        'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.models")',
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.strip()  # it answered
     assert "HEAVY=\n" in done.stderr + "\n", done.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from statuscli.cli import app
+from statuscli.cli_app import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 ROOT_COMMAND = typer.main.get_command(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -55,11 +56,18 @@ timeline = "tool_call"
 """
 
 
+@contextlib.contextmanager
+def simulating(tmp_path: Path, scenario: str) -> Iterator[Simulator]:
+    """The simulator serving `scenario` (TOML text) on loopback."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(scenario)
+    with Simulator(load_scenario(path)) as simulator:
+        yield simulator
+
+
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    path = tmp_path / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(tmp_path, SCENARIO) as simulator:
         yield simulator
 
 
@@ -163,8 +171,8 @@ def test_watch_deadline_with_a_task_waiting_for_input(sim: Simulator) -> None:
         "1s",
     )
     assert done.returncode == 124
-    assert "starting -> waiting for input" in done.stdout
-    assert "waiting for input -> timed out" in done.stdout
+    assert "starting -> waiting-for-input" in done.stdout
+    assert "waiting-for-input -> timed-out" in done.stdout
 
 
 def test_watch_browserable_error(sim: Simulator) -> None:
@@ -185,9 +193,10 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     assert lines[-1].startswith("7 tasks in ")
     assert "5 succeeded, 2 failed (exit 1)" in lines[-1]
     assert any("demo-flaky starting -> retrying" in line for line in lines)
-    assert any("-> waiting for input" in line for line in lines)
+    assert any("-> waiting-for-input" in line for line in lines)
     assert "\x1b" not in done.stdout
-    assert "Demo: exit code 1 (a task failed)" in done.stderr
+    assert done.stderr.startswith("Demo: watching 7 simulated tasks on http://127.0.0.1:")
+    assert "it ends with the exit code a real watch gives" in done.stderr.splitlines()[0]
     assert elapsed < 45
 
 

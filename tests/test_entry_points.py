@@ -50,10 +50,40 @@ def test_installed_status_queries_a_server(httpserver: HTTPServer) -> None:
     assert done.stderr == ""
 
 
-def test_usage_error_from_the_installed_script_is_2() -> None:
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["anchor"], "error: missing argument 'TASK_ID'; see 'status anchor --help'"),
+        (["foo"], "error: no such command 'foo'; see 'status --help'"),
+        (
+            ["watch", "--max-failures", "0"],
+            "error: invalid value for '--max-failures': 0 is not in the range 1<=x<=100; "
+            "see 'status watch --help'",
+        ),
+        (
+            ["watch", "anchor", "t1", "--interval"],
+            "error: option '--interval' requires an argument; see 'status watch --help'",
+        ),
+        (
+            ["anchor", "t1", "--jsn"],
+            "error: no such option: --jsn (possible options: --json); see 'status anchor --help'",
+        ),
+        (["--bogus"], "error: no such option: --bogus; see 'status --help'"),
+        # statuscli's own usage errors are the same one line
+        (["watch", "anchor"], "error: give at least one task id after 'anchor'"),
+    ],
+)
+def test_every_usage_error_is_one_error_line_and_exit_2(args: list[str], line: str) -> None:
+    """One style for the parser's errors and statuscli's own: no Usage:/Try/Error: block."""
+    done = subprocess.run([script("status"), *args], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert done.stderr == line + "\n"
+    assert done.stdout == ""
+
+
+def test_the_hint_names_the_command_as_it_was_called() -> None:
     done = subprocess.run(
-        [script("status"), "anchor"], capture_output=True, text=True, timeout=30, check=False
+        [script("statuscli"), "auth"], capture_output=True, text=True, timeout=30, check=False
     )
     assert done.returncode == 2
-    assert "Missing argument" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.stderr == "error: missing argument 'PROVIDER'; see 'statuscli auth --help'\n"

@@ -179,3 +179,19 @@ def test_a_quick_answer_shows_no_status_line(httpserver: HTTPServer) -> None:
     assert child.exitstatus == 0
     assert "waiting for" not in child.before
     assert "ready" in child.before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_ctrl_c_while_the_status_line_shows_erases_it_and_says_interrupted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v2/tasks/T1/generation-status").respond_with_response(
+        Response('{"error": "down"}', status=503, content_type="application/json")
+    )
+    child = spawn(httpserver.url_for("").rstrip("/"), "anchor", "T1", "--timeout", "30s")
+    child.expect("waiting for localhost")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    after = child.before[child.before.rindex("\x1b[2K") :]  # the status line, erased
+    assert "interrupted while waiting for an answer" in after
+    assert "waiting for localhost" not in after

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from statuscli.sim import DEFAULT_KEYS, Simulator, default_scenario
+
+from .conftest import CliRunner
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -62,3 +68,22 @@ def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert not watch_file.exists(), "the simulator removes the watch file it wrote"
+
+
+def test_a_browserable_base_url_without_api_v1_is_a_wrong_base_url_not_a_missing_task(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, Troubleshooting: exit 5 means the API said the task does not exist; a base URL whose
+    path is wrong gets the web server's HTML 404, which is exit 6 `wrong_base_url`, also against the
+    simulator."""
+    with Simulator(default_scenario()) as sim:
+        monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url)  # without /api/v1
+        monkeypatch.setenv("BROWSERABLE_API_KEY", DEFAULT_KEYS["browserable"])
+        wrong = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")
+        monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url + "/api/v1")
+        right = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")
+    assert wrong.exit_code == 6, wrong.stderr
+    [task] = json.loads(wrong.stdout)["tasks"]
+    assert task["error"]["code"] == "wrong_base_url"
+    assert "the base URL looks wrong" in wrong.stderr
+    assert right.exit_code in (0, 3), right.stderr

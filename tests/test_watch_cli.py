@@ -121,7 +121,7 @@ def test_watch_deadline_is_124(cli: CliRunner, both: HTTPServer) -> None:
     serve(both, {"a1": ["generating"]})
     result = cli("watch", "anchor", "a1", "--interval", "0.1", "--timeout", "0.5s")
     assert result.exit_code == 124
-    assert "generating -> timed out" in result.stdout
+    assert "generating -> timed-out" in result.stdout
     assert "1 timed out" in result.stdout.splitlines()[-1]
 
 
@@ -280,7 +280,7 @@ def test_a_timed_out_task_shows_its_last_error_in_its_line_not_as_an_error(
     result = cli("watch", "anchor", "a1", "--interval", "0.1", "--timeout", "0.5", "--max-failures", "50")
     assert result.exit_code == 124
     assert result.stderr == ""  # no `error:` line that reads as the cause of the exit code
-    timed_out = next(line for line in result.stdout.splitlines() if "-> timed out" in line)
+    timed_out = next(line for line in result.stdout.splitlines() if "-> timed-out" in line)
     assert "last error seen: HTTP 503 from the API" in timed_out
 
 
@@ -289,6 +289,57 @@ def test_a_failed_request_is_not_shown_as_a_state(cli: CliRunner, both: HTTPServ
     result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1")
     assert result.exit_code == 4
     lines = result.stdout.splitlines()
-    assert any(" anchor a1 starting -> not found not found (HTTP 404)" in line for line in lines)
-    assert any(" anchor a2 starting -> auth failed API key rejected (HTTP 401)" in line for line in lines)
+    assert any(" anchor a1 starting -> not-found not found (HTTP 404)" in line for line in lines)
+    assert any(" anchor a2 starting -> auth-failed API key rejected (HTTP 401)" in line for line in lines)
     assert "-> error" not in result.stdout
+
+
+def test_plain_lines_have_one_field_per_state_so_awk_columns_hold(
+    cli: CliRunner, both: HTTPServer, tmp_path: Path
+) -> None:
+    """README: `TIME PROVIDER TASK_ID FROM -> TO DETAIL`; a state of several words is one field."""
+    serve(both, {"a1": [404], "b1": [None, None, "completed"], "a2": [401]})
+    targets = tmp_path / "targets.txt"
+    targets.write_text("anchor a1\nbrowserable b1\nanchor a2\n")
+    result = cli("watch", "--file", str(targets), "--interval", "0.1")
+    assert result.exit_code == 4
+    changes = [line.split() for line in result.stdout.splitlines()[:-1]]
+    assert all(fields[4] == "->" for fields in changes), changes
+    moves = {(fields[2], fields[3], fields[5]) for fields in changes}
+    assert {
+        ("a1", "starting", "not-found"),
+        ("b1", "starting", "no-run-yet"),
+        ("b1", "no-run-yet", "completed"),
+        ("a2", "starting", "auth-failed"),
+    } <= moves
+    rejected = next(line for line in result.stdout.splitlines() if " a2 " in line)
+    assert rejected.endswith("; check ANCHORBROWSER_API_KEY, or run 'status auth anchor'")
+
+
+def test_a_watch_file_without_targets_is_named(cli: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n\n")
+    held = "held no target (one per line: 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]')"
+    result = cli("watch", "--file", str(empty))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: nothing to watch: {empty} {held}\n"
+    result = cli("watch", "--file", "-", stdin="")
+    assert result.stderr == f"error: nothing to watch: stdin {held}\n"
+
+
+def test_an_empty_pipe_into_watch_file_dash_is_named_as_stdin(tmp_path: Path) -> None:
+    """`printf '' | status watch --file -`: stdin is a pipe, followed as a stream, and says so."""
+    import subprocess
+
+    from .test_e2e import BIN
+
+    done = subprocess.run(
+        [str(BIN / "status"), "watch", "--file", "-"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: nothing to watch: stdin held no target (one per line: ")

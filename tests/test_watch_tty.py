@@ -17,26 +17,35 @@ from .test_watch_cli import serve
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 
-def spawn(args: list[str], server: HTTPServer, *, sized_by_env: bool = True) -> pexpect.spawn:
-    """`status ARGS` in a 160x40 pseudo-terminal; with `sized_by_env=False` the size comes from the
-    terminal alone (COLUMNS and LINES would pin it), so a resize is seen."""
-    env = dict(os.environ)
-    env.update(
+def spawn(
+    args: list[str],
+    server: HTTPServer,
+    *,
+    sized_by_env: bool = True,
+    size: tuple[int, int] = (40, 160),
+    **env: str,
+) -> pexpect.spawn:
+    """`status ARGS` in a pseudo-terminal of `size` (rows, columns), 40x160 unless told; with
+    `sized_by_env=False` the size comes from the terminal alone (COLUMNS and LINES would pin it), so a
+    resize is seen. `env` adds to the environment."""
+    environment = dict(os.environ)
+    environment.update(
         TERM="xterm-256color",
         ANCHORBROWSER_API_KEY=ANCHOR_KEY,
         ANCHORBROWSER_BASE_URL=server.url_for("/").rstrip("/"),
-        COLUMNS="160",
-        LINES="40",
+        COLUMNS=str(size[1]),
+        LINES=str(size[0]),
+        **env,
     )
     if not sized_by_env:
-        del env["COLUMNS"], env["LINES"]
+        del environment["COLUMNS"], environment["LINES"]
     return pexpect.spawn(
         sys.executable,
         ["-m", "statuscli", *args],
-        env=env,
+        env=environment,
         encoding="utf-8",
         timeout=20,
-        dimensions=(40, 160),
+        dimensions=size,
     )
 
 
@@ -90,3 +99,57 @@ def test_ctrl_c_prints_the_summary_and_exits_130(httpserver: HTTPServer) -> None
     assert "interrupted: 1 task in" in child.before
     assert "(exit 130)" in child.before  # the summary names the code the shell gets
     assert "\x1b[?25h" in child.before
+
+
+def test_the_summary_is_the_last_line_and_errors_are_not_repeated_under_the_list(
+    httpserver: HTTPServer,
+) -> None:
+    """stdout and stderr are one terminal: the list names the failed request, the summary ends it."""
+    serve(httpserver, {"a1": ["ready"], "missing": [404]})
+    child = spawn(["watch", "anchor", "a1", "missing", "--interval", "0.2"], httpserver)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 5
+    screen = pyte.HistoryScreen(160, 40, history=1000)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(child.before)
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert re.fullmatch(r"2 tasks in \d+s: 1 succeeded, 0 failed, 1 errored \(exit 5\)", lines[-1]), lines
+    assert lines[-2] == "  \u2717 anchor missing not found: not found (HTTP 404): Task not found", lines
+    assert not any(line.startswith("error:") for line in lines), lines
+
+
+def test_watch_file_dash_from_a_terminal_says_how_to_type_targets(httpserver: HTTPServer) -> None:
+    """Typing targets into `status watch --file -`: not a blank screen, but what to type and how to end."""
+    serve(httpserver, {"a1": ["ready"]})
+    child = spawn(["watch", "--file", "-", "--interval", "0.2"], httpserver)
+    child.expect("reading targets from standard input, one per line")
+    child.expect(r"end with Ctrl-D")
+    child.sendline("anchor a1")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "1 task in" in child.before
+
+
+def test_a_notify_warning_comes_at_the_start_so_the_summary_stays_last(
+    httpserver: HTTPServer, tmp_path: os.PathLike[str]
+) -> None:
+    serve(httpserver, {"a1": ["generating", "ready"]})
+    child = spawn(
+        ["watch", "anchor", "a1", "--interval", "0.2", "--notify"],
+        httpserver,
+        size=(24, 80),
+        PATH=str(tmp_path),  # no notify-send
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    output = child.before
+    assert output.index("warning: --notify needs notify-send") < output.index("statuscli watch:")
+    screen = pyte.Screen(80, 24)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(output)
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert re.fullmatch(r"1 task in \d+s: 1 succeeded, 0 failed \(exit 0\)", lines[-1]), lines

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.control import Control
 from rich.live import Live
@@ -19,37 +20,40 @@ from statuscli.budget import NONE, Throttle
 from statuscli.errors import StatusCliError
 from statuscli.models import RequestProgress
 from statuscli.output import (
+    ID_LIMIT,
+    RUNNING_ORDER,
     WatchRenderer,
+    counts,
     duration,
     is_tty,
+    pipe_word,
     plural,
     print_error,
     print_warning,
-    shown_label,
     summary_line,
     throttle_text,
 )
 from statuscli.providers import providers
+from statuscli.rows import (
+    OUTCOME_STYLES,
+    reason,
+    view_detail,
+    view_state,
+)
 from statuscli.text import clean, safe_url
 from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 # ---- watch --------------------------------------------------------------------------------------
 from .table import (
-    DETAIL_FLOOR,
-    ID_LIMIT,
-    OUTCOME_STYLES,
     WATCH_STATES,
-    drop_order,
-    fit_cell,
+    fitted_columns,
     header_line,
-    id_cells,
-    layout,
     links_supported,
     natural_widths,
     row_line,
     stdout_console,
+    styled,
     view_row,
-    view_style,
 )
 
 
@@ -60,19 +64,23 @@ class PlainRenderer(WatchRenderer):
         self.console = console or stdout_console()
 
     def update(self, update: WatchUpdate) -> None:
+        """`14:02:12 anchor missing starting -> not-found not found (HTTP 404): Task not found`: the
+        time, the provider, the id (whole), `run RUN_ID` when there is one, the state before and after
+        `->` (one word each, as in a one-shot's pipe columns), then the detail and the live URL."""
         if not update.changed:
             return
         view = update.view
         stamp = datetime.now().strftime("%H:%M:%S")
-        line = Text(f"{stamp} {view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        line = Text(f"{stamp} {view.target.provider} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
         if view.target.run_id:
-            line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
-        line.append(f" {clean(update.previous or '', limit=60)} -> ")
-        line.append(clean(shown_label(view), limit=60), style=view_style(view))
-        row = view_row(view, update.at, update.at)
-        if row.detail:
+            line.append(f" run {pipe_word(clean(view.target.run_id, limit=ID_LIMIT))}")
+        line.append(f" {pipe_word(clean(update.previous or ''))} -> ")
+        state, style = view_state(view)
+        line.append(pipe_word(state), style=style)
+        detail = view_detail(view)
+        if detail:
             line.append(" ")
-            line.append_text(row.detail)
+            line.append_text(styled(detail))
         url = safe_url(view.status.live_url if view.status and not view.done else None)
         if url:
             line.append(" ")
@@ -198,77 +206,86 @@ def live_lines(
     """One frame of the live view: a header line, the column headers, one line per task that fits and,
     when some do not, a footer counting the hidden ones by outcome. Never more than `height - 1` lines
     (the cursor's line stays free), so rich never has to crop it."""
-    header = _counts_header(views, now, deadline)
-    for event in throttles:
-        if event.reason != NONE:  # `; anchor every 20s: limited to 50/s by the server`
-            header.append("; " + throttle_text(event), style="yellow")
+    header = counts_header(views, now, deadline, throttles, width)
     if not views:
-        return [_fit_text(header, width)]
+        return [header]
     targets = [v.target for v in views]
     # The words each provider's states may take (its record says), so the state column is wide enough
-    # from the first frame on; longer words a server invents are shortened with `…`.
+    # from the first frame on; a longer word a server invents widens it while a task is in it.
     watched = [p for p in providers() if p.name in {t.provider for t in targets}]
-    states = [*WATCH_STATES, *(s for p in watched for s in p.states)]
+    states = [*WATCH_STATES, *(s for p in watched for s in p.states), *(view_state(v)[0] for v in views)]
     links = links and not ended and any(p.live_urls for p in watched)
     widths = natural_widths(targets, states, live=True, links=links)
     if ended:  # nothing is in a state any more
         widths.pop("in_state", None)
-    columns = layout(widths, width, id_widths=id_cells(tuple(targets)), drop=drop_order(targets))
+    columns = fitted_columns(targets, widths, width)
     rows = max(0, height - 1 - 2)
     shown, hidden = window(views, rows)
-    lines = [_fit_text(header, width), header_line(columns)]
+    lines = [header, header_line(columns)]
     lines += [row_line(view_row(v, now, started), columns, links=links) for v in shown]
     if hidden:
         lines.append(_fit_text(Text(hidden_counts(hidden), style="dim"), width))
     return lines[: max(1, height - 1)]
 
 
+#: Which rows a frame too short for all shows first: the tasks that failed or errored, then the
+#: pending ones, then those that succeeded.
+_SHOWN_FIRST = {
+    Outcome.FAILURE: 0,
+    Outcome.ERROR: 0,
+    Outcome.TIMED_OUT: 0,
+    Outcome.WATCHING: 1,
+    Outcome.STOPPED: 1,
+    Outcome.SUCCESS: 2,
+}
+
+
 def window(views: Sequence[TargetView], rows: int) -> tuple[list[TargetView], list[TargetView]]:
     """The views that fit `rows` lines and those hidden. When all do not fit, one line goes to the
-    footer, and pending and unsuccessful tasks are chosen first; shown rows keep the user's order."""
+    footer, and failed and errored tasks are chosen first, then pending ones; shown rows keep the
+    user's order."""
     if len(views) <= rows:
         return list(views), []
     room = max(0, rows - 1)
-    ranked = sorted(range(len(views)), key=lambda n: (views[n].outcome is Outcome.SUCCESS, n))
+    ranked = sorted(range(len(views)), key=lambda n: (_SHOWN_FIRST[views[n].outcome], n))
     chosen = set(ranked[:room])
     shown = [v for n, v in enumerate(views) if n in chosen]
     hidden = [v for n, v in enumerate(views) if n not in chosen]
     return shown, hidden
 
 
-_OUTCOME_WORDS = (
-    (Outcome.WATCHING, "pending"),
-    (Outcome.SUCCESS, "succeeded"),
-    (Outcome.FAILURE, "failed"),
-    (Outcome.ERROR, "errored"),
-    (Outcome.TIMED_OUT, "timed out"),
-    (Outcome.STOPPED, "stopped"),
-)
-
-
 def hidden_counts(hidden: Sequence[TargetView]) -> str:
     """`… 31 more: 28 succeeded, 3 failed`."""
-    counts = [
-        f"{n} {word}" for outcome, word in _OUTCOME_WORDS if (n := sum(v.outcome is outcome for v in hidden))
-    ]
-    return f"\u2026 {len(hidden)} more: {', '.join(counts)}"
+    return f"\u2026 {len(hidden)} more: {', '.join(counts(hidden, RUNNING_ORDER))}"
 
 
-def _counts_header(views: Sequence[TargetView], now: float, deadline: float | None) -> Text:
-    pending = sum(1 for v in views if not v.done)
-    ok = sum(1 for v in views if v.outcome is Outcome.SUCCESS)
-    bad = sum(1 for v in views if v.done and v.outcome is not Outcome.SUCCESS)
-    header = Text(f"statuscli watch: {pending} pending, {ok} succeeded, {bad} failed")
-    if deadline is not None:
-        header.append(f", deadline in {duration(deadline - now)}")
-    return header
+def counts_header(
+    views: Sequence[TargetView], now: float, deadline: float | None, throttles: Sequence[Throttle], width: int
+) -> Text:
+    """`statuscli watch: 2 pending, 3 succeeded, 0 failed, 2 errored, deadline in 50s; anchor every
+    20s: limited to 50/s by the server`: the summary line's counts, then the deadline and the budgets.
+    Too long for the line, it loses the budgets first, then its `statuscli watch: `, then the deadline,
+    so a number is never cut."""
+    counted = ", ".join(counts(views, RUNNING_ORDER, always=RUNNING_ORDER[:3]))
+    due = f", deadline in {duration(deadline - now)}" if deadline is not None else ""
+    notes = [f"; {throttle_text(e)}" for e in throttles if e.reason != NONE]  # a budget sets the cadence
+    for prefix, end, extra in (
+        ("statuscli watch: ", due, notes),
+        ("statuscli watch: ", due, []),
+        ("", due, []),
+        ("", "", []),
+    ):
+        header = Text(prefix + counted + end)
+        for note in extra:
+            header.append(note, style="yellow")
+        if header.cell_len <= width:
+            return header
+    return _fit_text(header, width)
 
 
 def _fit_text(text: Text, width: int) -> Text:
-    """One line, shortened with `…` to `width` (a header that would fold loses its start first)."""
+    """One line, shortened with `…` to `width`."""
     line = text.copy()
-    if line.cell_len > width and line.plain.startswith("statuscli watch: "):
-        line = line[len("statuscli watch: ") :]
     line.no_wrap = True
     line.truncate(width, overflow="ellipsis")
     return line
@@ -281,30 +298,64 @@ def end_lines(summary: WatchSummary, width: int, *, interrupted: bool = False) -
     return [*ending_lines(summary.views, width), summary_text]
 
 
+#: How far a reason that does not fit beside its task is indented on the lines below it.
+REASON_INDENT = 6
+
+
 def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
-    """After the final frame: every task that did not succeed, one line each with its reason (ids
-    whole; the reason is shortened to fit), whatever the frame had room for."""
+    """After the final frame: every task that did not succeed, whatever the frame had room for, with
+    its id whole and its reason whole, wrapped and indented under it when the line is too short."""
     failed = [v for v in views if v.outcome is not Outcome.SUCCESS]
     if not failed:
         return []
     lines = [Text(f"{plural(len(failed), 'task')} did not succeed:", style="bold")]
     for view in failed:
-        head = Text("  \u2717 ", style=OUTCOME_STYLES[view.outcome])
-        head.append(f"{view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        line = Text("  \u2717 ", style=OUTCOME_STYLES[view.outcome])
+        line.append(f"{view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
         if view.target.run_id:
-            head.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
-        head.append(" ")
-        head.append(clean(shown_label(view), limit=60), style=view_style(view))
-        reason = view_row(view, 0.0, 0.0).detail
-        line = Text(no_wrap=True, overflow="crop")
-        line.append_text(head)
-        room = width - head.cell_len - 2
-        if reason and room >= DETAIL_FLOOR:
+            line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
+        line.append(" ")
+        line.append_text(styled([view_state(view)]))
+        why = reason(view)
+        if why:
             line.append(": ")
-            line.append_text(fit_cell(reason, room))
-            line.rstrip()
-        lines.append(line)
+            line.append_text(styled(why))
+        lines += hanging(line, width, REASON_INDENT)
     return lines
+
+
+def hanging(text: Text, width: int, indent: int) -> list[Text]:
+    """`text` wrapped at spaces into lines of `width` cells, the lines after the first indented; a
+    word longer than a line is the only thing ever cut (and continues on the next line)."""
+    indent = min(indent, width // 4)
+    lines: list[Text] = []
+    rest = text
+    while rest.cell_len > width:
+        cut = _break_at(rest.plain, width)
+        line = rest[:cut]
+        line.rstrip()
+        lines.append(line)
+        rest = rest[cut:]
+        rest = Text(" " * indent).append_text(rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :])
+    if rest.plain.strip():
+        lines.append(rest)
+    for line in lines:
+        line.no_wrap = True
+        line.overflow = "crop"
+    return lines
+
+
+def _break_at(plain: str, room: int) -> int:
+    """Where to end a line of at most `room` cells: after the last space that fits, else mid-word."""
+    used = 0
+    last_space = -1
+    for n, ch in enumerate(plain):
+        used += cell_len(ch)
+        if used > room:
+            return last_space + 1 if last_space > len(plain) - len(plain.lstrip(" ")) else max(1, n)
+        if ch == " ":
+            last_space = n
+    return len(plain)
 
 
 def picture_svg(lines: Sequence[Text], *, width: int, height: int, title: str) -> str:

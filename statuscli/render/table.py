@@ -1,10 +1,11 @@
 """The fitted table: rows, columns and the layout that fits them to a terminal; a one-shot's output.
 
-Every view gives one screen line per task. Column widths come from the whole target list, never from
-one frame's content, so the table does not jump while states change. When a row does not fit, the
-detail is shortened with `…` first, then columns are dropped in `DROP_ORDER`, then the state column
-narrows; a task id is never shortened or folded (a row with an id wider than the terminal ends at its
-edge).
+Every view gives one screen line per task, and every row shows its state whole. Column widths come
+from the whole target list, never from one frame's content, so the table does not jump while states
+change. When a row does not fit, in this order: the detail is shortened with `…`; an id much longer
+than the others is shortened in the middle; columns are dropped in `DROP_ORDER` (never one that tells
+two rows apart); the detail is dropped; the ids are shortened in the middle to what is left beside
+the state. Ids are whole everywhere else (the end list, plain lines, pipes, JSON, reports).
 """
 
 from __future__ import annotations
@@ -15,49 +16,47 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.style import Style
 from rich.text import Text
 
 from statuscli.errors import StatusCliError
-from statuscli.models import Phase, Target, TaskStatus
+from statuscli.models import Target, TaskStatus
 from statuscli.output import (
+    ID_LIMIT,
     REQUEST_LABELS,
     Result,
     duration,
-    error_text,
     is_tty,
-    pipe_word,
-    request_label,
-    shown_label,
+)
+from statuscli.rows import (
+    Part,
+    pipe_table,
+    result_detail,
+    result_state,
+    view_detail,
+    view_state,
 )
 from statuscli.text import clean, safe_url
-from statuscli.watch import Outcome, TargetView
+from statuscli.watch import TargetView
 
-PHASE_STYLES = {Phase.SUCCESS: "green", Phase.FAILURE: "red", Phase.PENDING: "yellow"}
-OUTCOME_STYLES = {
-    Outcome.SUCCESS: "bold green",
-    Outcome.FAILURE: "bold red",
-    Outcome.ERROR: "bold magenta",
-    Outcome.TIMED_OUT: "red",
-    Outcome.STOPPED: "dim",
-    Outcome.WATCHING: "yellow",
-}
-REQUEST_STYLE = "bold magenta"
-
-#: Ids are accepted up to 512 characters; `clean` must never be what shortens one.
-ID_LIMIT = 600
 #: Spaces between two columns.
 GAP = 2
-#: The detail column is shortened to this before any column is dropped...
+#: The detail is shortened to this before any column is dropped, and not drawn when less is left
+#: (unless the longest detail is shorter still).
 DETAIL_MIN = 12
-#: ...and not drawn at all when less than this is left.
-DETAIL_FLOOR = 6
-#: The state column narrows to this (with `…`) only once every droppable column is gone.
-STATE_MIN = 11
+#: What a live view's detail (whose text changes) is given before an odd long id is shortened.
+DETAIL_ROOM = 40
+#: An odd long id gives way to the detail down to the width most ids need, and never below this.
+ID_KEEP = 24
+#: The narrowest an id column gets: a shortened id keeps at least four characters of each end.
+ID_MIN = 9
 #: The columns a narrow terminal loses, first to last (the provider first when all targets share one).
-#: Task, state and detail are never dropped.
+#: Task, state and detail are never dropped; neither is a column that tells two rows apart.
 DROP_ORDER = ("live", "polls", "in_state", "elapsed", "provider", "run")
+#: The columns that hold ids: shortened in the middle, never dropped for their length.
+ID_COLUMNS = ("task", "run")
 HEADERS = {
     "provider": "PROVIDER",
     "task": "TASK",
@@ -72,6 +71,7 @@ HEADERS = {
 RIGHT = frozenset({"in_state", "elapsed", "polls"})
 LINK_TEXT = "open \u2197"
 WATCH_STATES = ("starting", "retrying", "timed out", "stopped", *REQUEST_LABELS)
+ELLIPSIS = "\u2026"
 
 
 class _Console(Console):
@@ -86,6 +86,14 @@ def stdout_console() -> Console:
     so task ids and URLs stay whole on one line for grep and awk."""
     width = 10_000 if not is_tty() and "COLUMNS" not in os.environ else None
     return _Console(highlight=False, soft_wrap=False, width=width)
+
+
+def styled(parts: Sequence[Part]) -> Text:
+    """Parts (text, style name) as one rich Text; never markup, so server text stays text."""
+    text = Text()
+    for piece, style in parts:
+        text.append(piece, style=style)
+    return text
 
 
 # ---- rows and layout ----------------------------------------------------------------------------
@@ -111,72 +119,20 @@ class Column:
 
 
 def result_row(target: Target, item: TaskStatus | StatusCliError) -> Row:
-    if isinstance(item, TaskStatus):
-        style = "cyan" if item.waiting_for_input else PHASE_STYLES[item.phase]
-        return Row(target, Text(clean(item.label, limit=60), style=style), _detail(item, None), item.live_url)
-    return Row(target, Text(request_label(item), style=REQUEST_STYLE), _detail(None, _error(target, item)))
+    live_url = item.live_url if isinstance(item, TaskStatus) else None
+    return Row(target, styled([result_state(item)]), styled(result_detail(target, item)), live_url)
 
 
 def view_row(view: TargetView, now: float, started: float) -> Row:
-    detail = _detail(view.status, _error(view.target, view.error) if view.error else None)
-    if view.outcome in (Outcome.TIMED_OUT, Outcome.STOPPED):
-        detail = _last_seen(view)
     return Row(
         view.target,
-        Text(clean(shown_label(view), limit=60), style=view_style(view)),
-        detail,
+        styled([view_state(view)]),
+        styled(view_detail(view)),
         view.status.live_url if view.status and not view.done else None,
         "" if view.done else duration(now - view.since),
         duration((view.since if view.done else now) - started),
         str(view.polls),
     )
-
-
-def _error(target: Target, error: StatusCliError) -> Text:
-    return Text(clean(error_text(target, error)), style="magenta")
-
-
-def _detail(status: TaskStatus | None, error: Text | None) -> Text:
-    text = Text()
-    if status is not None:
-        if status.detail:
-            text.append(clean(status.detail), style="cyan" if status.waiting_for_input else "")
-        if status.error:
-            if text:
-                text.append(" ")
-            text.append(clean(status.error), style="red")
-    if error is not None:
-        if text:
-            text.append(" ")
-        text.append_text(error)
-    return text
-
-
-def _last_seen(view: TargetView) -> Text:
-    """Why a timed-out or stopped task ended where it did: its last error, marked as such, or the
-    state it was last seen in."""
-    if view.error is not None:
-        text = Text("last error seen: ", style="dim")
-        text.append_text(_error(view.target, view.error))
-        return text
-    if view.status is not None:
-        text = Text(f"was {clean(view.status.label, limit=60)}", style="dim")
-        detail = _detail(view.status, None)
-        if detail:
-            text.append(": ", style="dim")
-            text.append_text(detail)
-        return text
-    return Text("no answer yet", style="dim")
-
-
-def view_style(view: TargetView) -> str:
-    if view.outcome is Outcome.WATCHING and view.status is not None:
-        if view.error is not None:
-            return "magenta"
-        return "cyan" if view.status.waiting_for_input else PHASE_STYLES[view.status.phase]
-    if view.outcome is Outcome.WATCHING and view.error is not None:
-        return "magenta"
-    return OUTCOME_STYLES[view.outcome]
 
 
 def natural_widths(
@@ -186,10 +142,10 @@ def natural_widths(
     widths = {
         "provider": max(len(t.provider) for t in targets),
         "task": max(id_cells(tuple(targets))),
-        "state": max(Text(s).cell_len for s in states),
+        "state": max(cell_len(s) for s in states),
     }
     if any(t.run_id for t in targets):
-        widths["run"] = max(Text(clean(t.run_id or "", limit=ID_LIMIT)).cell_len for t in targets)
+        widths["run"] = max(run_cells(tuple(targets)))
     if live:
         widths |= {"in_state": 6, "elapsed": 6, "polls": 3}
     if links:
@@ -200,7 +156,25 @@ def natural_widths(
 @functools.lru_cache(maxsize=4)
 def id_cells(targets: tuple[Target, ...]) -> tuple[int, ...]:
     """How many cells each task id takes (cached: a watch's targets do not change between frames)."""
-    return tuple(Text(clean(t.task_id, limit=ID_LIMIT)).cell_len for t in targets)
+    return tuple(cell_len(clean(t.task_id, limit=ID_LIMIT)) for t in targets)
+
+
+@functools.lru_cache(maxsize=4)
+def run_cells(targets: tuple[Target, ...]) -> tuple[int, ...]:
+    return tuple(cell_len(clean(t.run_id, limit=ID_LIMIT)) for t in targets if t.run_id)
+
+
+@functools.lru_cache(maxsize=4)
+def telling_apart(targets: tuple[Target, ...]) -> frozenset[str]:
+    """The columns that must stay for every row to be told apart: the run when two targets are runs
+    of one task, the provider when two providers have a task of the same id."""
+    keep = set()
+    distinct = set(targets)
+    if len({(t.provider, t.task_id) for t in distinct}) < len(distinct):
+        keep.add("run")
+    if len({(t.task_id, t.run_id) for t in distinct}) < len(distinct):
+        keep.add("provider")
+    return frozenset(keep)
 
 
 def drop_order(targets: Iterable[Target]) -> tuple[str, ...]:
@@ -210,44 +184,78 @@ def drop_order(targets: Iterable[Target]) -> tuple[str, ...]:
     return DROP_ORDER
 
 
+def typical(cells: Sequence[int]) -> int:
+    """The width three ids in four fit in: what an id column keeps when an odd long id gives way."""
+    ranked = sorted(cells)
+    return ranked[max(0, math.ceil(0.75 * len(ranked)) - 1)] if ranked else 0
+
+
 def layout(
     widths: dict[str, int],
     total: int,
     *,
     detail: int | None = None,
-    id_widths: Sequence[int] = (),
+    id_widths: dict[str, Sequence[int]] | None = None,
     drop: Sequence[str] = DROP_ORDER,
+    keep: Iterable[str] = (),
 ) -> list[Column]:
-    """Columns that fit `total` cells: the detail takes what is left (at most `detail` when given);
-    when that is under DETAIL_MIN, columns go in DROP_ORDER, then the state narrows, then the detail
-    goes. An id is never shortened: one too long for its column runs over it."""
+    """Columns that fit `total` cells. The detail takes what is left: at most `detail` when given (a
+    one-shot's longest), else all of it (a live view). When that is too little: odd long ids give way
+    down to the width most ids need; then columns go in `drop` order (not those in `keep`); then the
+    detail goes; then the ids are shortened to what is left. The state is never narrowed."""
     widths = dict(widths)
+    keep = frozenset(keep)
+    id_widths = id_widths or {}
 
     def room() -> int:
         return total - sum(widths.values()) - GAP * len(widths)
 
-    state = widths.get("state", 0)
-    if id_widths and widths["task"] + state + 2 * GAP + DETAIL_MIN > total:
-        # An id too long to leave room for the state and the detail: the column is made as wide as
-        # the longest id that leaves it (never narrower than three ids in four need), and longer ids
-        # run over it, whole, their rows ending at the terminal's edge.
-        ranked = sorted(id_widths)
-        most = ranked[max(0, math.ceil(0.75 * len(ranked)) - 1)]
-        budget = total - state - 2 * GAP - DETAIL_MIN
-        fitting = max((w for w in ranked if w <= budget), default=0)
-        widths["task"] = max(len(HEADERS["task"]), most, fitting)
+    wanted = DETAIL_ROOM if detail is None else detail
+    need = min(DETAIL_MIN, wanted)
+    for key in ID_COLUMNS:  # an odd long id never costs the other rows their columns
+        if key in widths and room() < wanted:
+            floor = max(ID_KEEP, typical(id_widths.get(key, ())))
+            widths[key] -= max(0, min(widths[key] - floor, wanted - room()))
     for key in drop:
-        if room() >= DETAIL_MIN:
+        if room() >= need:
             break
-        widths.pop(key, None)
-    if room() < DETAIL_MIN and "state" in widths:
-        widths["state"] = max(min(STATE_MIN, widths["state"]), widths["state"] - (DETAIL_MIN - room()))
+        if key not in keep:
+            widths.pop(key, None)
+    if room() < need:
+        need = 0  # no detail
+    while room() < 0:  # the ids give way to the state, the widest first
+        shrinkable = [k for k in ID_COLUMNS if widths.get(k, 0) > ID_MIN]
+        if not shrinkable:
+            break  # narrower than any table: the line ends at the terminal's edge
+        widths[max(shrinkable, key=widths.__getitem__)] -= 1
     order = ["provider", "task", "state", "run", "in_state", "elapsed", "polls", "live"]
     columns = [Column(key, widths[key]) for key in order if key in widths]
     left = room() if detail is None else min(room(), detail)
-    if left >= DETAIL_FLOOR or (detail is not None and 0 < detail <= left):
+    if need and left >= need:
         columns.append(Column("detail", left))
     return columns
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """`text` in `width` cells: whole when it fits, else both ends kept around `…` (as gh shortens
+    long names), so ids that differ in their first or last characters still look different."""
+    if cell_len(text) <= width:
+        return text
+    room = max(2, width - 1)
+    head_room = room - room // 2
+    head = _take(text, head_room)
+    tail = _take(text[::-1], room - cell_len(head))[::-1]
+    return f"{head}{ELLIPSIS}{tail}"
+
+
+def _take(text: str, cells: int) -> str:
+    """The longest start of `text` that fits in `cells`."""
+    used = 0
+    for n, ch in enumerate(text):
+        used += cell_len(ch)
+        if used > cells:
+            return text[:n]
+    return text
 
 
 def fit_cell(text: Text, width: int, *, right: bool = False) -> Text:
@@ -262,16 +270,13 @@ def fit_cell(text: Text, width: int, *, right: bool = False) -> Text:
 
 
 def _line(cells: list[tuple[Column, Text]]) -> Text:
-    """One screen line: cells padded to their columns; ids are never shortened (a line wider than the
-    terminal is cropped at its edge by rich, never folded)."""
+    """One screen line: cells padded to their columns (a line wider than the terminal, only narrower
+    than any table, is cropped at its edge by rich, never folded)."""
     line = Text(no_wrap=True, overflow="crop", end="\n")
     for n, (column, text) in enumerate(cells):
         if n:
             line.append(" " * GAP)
-        if column.key in ("task", "run") and text.cell_len > column.width:
-            line.append_text(text)  # an id longer than its column runs over it, whole
-        else:
-            line.append_text(fit_cell(text, column.width, right=column.key in RIGHT))
+        line.append_text(fit_cell(text, column.width, right=column.key in RIGHT))
     line.rstrip()
     return line
 
@@ -281,16 +286,17 @@ def header_line(columns: list[Column]) -> Text:
 
 
 def row_line(row: Row, columns: list[Column], *, links: bool) -> Text:
-    return _line([(c, _row_cell(row, c.key, links=links)) for c in columns])
+    return _line([(c, _row_cell(row, c, links=links)) for c in columns])
 
 
-def _row_cell(row: Row, key: str, *, links: bool) -> Text:
+def _row_cell(row: Row, column: Column, *, links: bool) -> Text:
+    key = column.key
     if key == "provider":
         return Text(row.target.provider)
     if key == "task":
-        return Text(clean(row.target.task_id, limit=ID_LIMIT))
+        return Text(shorten_middle(clean(row.target.task_id, limit=ID_LIMIT), column.width))
     if key == "run":
-        return Text(clean(row.target.run_id or "", limit=ID_LIMIT))
+        return Text(shorten_middle(clean(row.target.run_id or "", limit=ID_LIMIT), column.width))
     if key == "state":
         return row.state
     if key == "detail":
@@ -318,62 +324,40 @@ def links_supported(console: Console) -> bool:
     )
 
 
+def fitted_columns(
+    targets: Sequence[Target], widths: dict[str, int], total: int, *, detail: int | None = None
+) -> list[Column]:
+    """The layout of a table of these targets: its id widths, and the columns that tell rows apart."""
+    key = tuple(targets)
+    return layout(
+        widths,
+        total,
+        detail=detail,
+        id_widths={"task": id_cells(key), "run": run_cells(key)},
+        drop=drop_order(targets),
+        keep=telling_apart(key),
+    )
+
+
 # ---- one-shot -----------------------------------------------------------------------------------
 
 
 def print_results(results: Sequence[Result]) -> None:
+    """The table in a terminal; off a terminal (here only when FORCE_COLOR asks for colour) the pipe
+    columns, coloured."""
     console = stdout_console()
     if is_tty():
         console.print(Group(*table_lines(results, console.width, links=links_supported(console))))
     else:
-        for line in pipe_lines(results):
-            console.print(line, soft_wrap=True)
+        for line in pipe_table(results):
+            console.print(styled(line), soft_wrap=True)
 
 
 def table_lines(results: Sequence[Result], width: int, *, links: bool) -> list[Text]:
     """The one-shot table for a terminal `width` cells wide: a header line, then one line per task."""
     rows = [result_row(target, item) for target, item in results]
     links = links and any(safe_url(r.live_url) for r in rows)
-    widths = natural_widths([r.target for r in rows], [r.state.plain for r in rows], live=False, links=links)
-    columns = layout(
-        widths,
-        width,
-        detail=max(r.detail.cell_len for r in rows),
-        id_widths=id_cells(tuple(r.target for r in rows)),
-        drop=drop_order(r.target for r in rows),
-    )
+    targets = [r.target for r in rows]
+    widths = natural_widths(targets, [r.state.plain for r in rows], live=False, links=links)
+    columns = fitted_columns(targets, widths, width, detail=max(r.detail.cell_len for r in rows))
     return [header_line(columns)] + [row_line(r, columns, links=links) for r in rows]
-
-
-def pipe_lines(results: Sequence[Result]) -> list[Text]:
-    """Off a terminal: whitespace-separated columns under a header (kubectl style), one line per task,
-    so `awk '{print $3}'` is the state. Every cell but the last is one word (`-` when empty); the
-    detail, last, has its whitespace collapsed, so server text cannot add lines."""
-    runs = any(target.run_id for target, _ in results)
-    urls = any(isinstance(item, TaskStatus) and item.live_url for _, item in results)
-    header = ["PROVIDER", "TASK", "STATE", *(["RUN"] if runs else []), *(["LIVE_URL"] if urls else [])]
-    table: list[list[Text]] = [[Text(h) for h in [*header, "DETAIL"]]]
-    for target, item in results:
-        shown = result_row(target, item)
-        cells = [
-            Text(target.provider),
-            Text(pipe_word(clean(target.task_id, limit=ID_LIMIT))),
-            Text(pipe_word(shown.state.plain), style=shown.state.style),
-        ]
-        if runs:
-            cells.append(Text(pipe_word(clean(target.run_id or "", limit=ID_LIMIT))))
-        if urls:
-            url = item.live_url if isinstance(item, TaskStatus) else None
-            cells.append(Text(pipe_word(clean(url or "", limit=2048))))
-        table.append([*cells, shown.detail])
-    widths = [max(row[n].cell_len for row in table) for n in range(len(header))]
-    lines = []
-    for row in table:
-        line = Text()
-        for n, cell in enumerate(row[:-1]):
-            line.append_text(cell)
-            line.append(" " * (widths[n] - cell.cell_len + 3))
-        line.append_text(row[-1])
-        line.rstrip()
-        lines.append(line)
-    return lines

@@ -287,9 +287,9 @@ class Simulator:
             task_id = html.escape(unquote(match.group(1)))
             page = f"<!DOCTYPE html>\n<title>Live view</title>\n<p>Simulated live view of {task_id}"
             return html_response(200, page + "</p>\n")
-        if path == "/api" or path.startswith("/api/"):
-            return express_404(path)
-        return json_response(404, {"error": "Not found", "code": 404})
+        # A route no API has: a web server's HTML page, as a real one sends for a wrong base URL (the
+        # client then says "the base URL looks wrong" instead of "the task does not exist").
+        return express_404(path)
 
     def _provider_respond(self, name: str, routes: Routes, path: str, headers: Mapping[str, str]) -> Response:
         limiter = self._limiters[name]
