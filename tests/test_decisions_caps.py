@@ -44,6 +44,9 @@ def test_clean_makes_server_text_one_inert_line() -> None:
     assert clean("  a\n\tb  ") == "a b"
     assert clean("\x1b]0;title\x07done") == "]0;titledone"
     assert clean("\x9b31mred") == "31mred"
+    # Only the introducer goes: what follows it stays visible, letters included.
+    assert clean("state\x1bXXready") == "stateXXready"
+    assert clean("state\x9bXXready") == "stateXXready"
     assert clean("a \x00 b") == "a b"
     assert clean("a\u202eb\u2066c\u200fd") == "abcd"
     assert clean("x\x7fy\x85z") == "xy z"  # NEL is whitespace: folded

@@ -29,7 +29,6 @@ import ast
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -307,15 +306,40 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     raise ValueError("node not found")
 
 
-def _key(module: str, site: Site, lines: list[str]) -> str:
-    """A mutant's name in results and in the equivalents list: module, the line's text, the change."""
-    text = lines[site.line - 1].strip() if site.line else ""
-    return f"{module}:{site.line}: {site.description} | {text}"
+def scopes(tree: ast.Module) -> dict[int, str]:
+    """The qualified name of the function or class around each node (`Budget.answered`), by node id;
+    a module-level node's scope is `<module>`."""
+    found: dict[int, str] = {}
+
+    def visit(node: ast.AST, scope: str) -> None:
+        found[id(node)] = scope
+        inner = scope
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            inner = node.name if scope == "<module>" else f"{scope}.{node.name}"
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, "<module>")
+    return found
 
 
-def _unnumbered(key: str) -> str:
-    """A key as runs before the comparisons of a chain were numbered wrote it."""
-    return re.sub(r" \(op \d+\)", "", key, count=1)
+def keys(module: str, tree: ast.Module, lines: list[str], found: list[Site]) -> list[str]:
+    """Each mutant's name in results and in the equivalents list, by content, never by line number:
+    the module, the function or class it is in, the change, and the text of the line it changes. The
+    same change to the same text twice in one scope is told apart by ` #2`, ` #3` (source order)."""
+    where = scopes(tree)
+    nodes = list(ast.walk(tree))
+    named: list[str] = []
+    seen: dict[str, int] = {}
+    for site in found:
+        text = lines[site.line - 1].strip() if site.line else ""
+        node = nodes[site.node]
+        if site.op.startswith("delete_"):  # the deleted statement's scope, not its parent's
+            node = getattr(node, site.op.removeprefix("delete_"))[site.arg]
+        key = f"{module}::{where[id(node)]}: {site.description} | {text}"
+        seen[key] = seen.get(key, 0) + 1
+        named.append(key if seen[key] == 1 else f"{key} #{seen[key]}")
+    return named
 
 
 def load_equivalents() -> dict[str, str]:
@@ -328,6 +352,27 @@ def load_equivalents() -> dict[str, str]:
                 key, reason = raw.split("  ## ", 1)
                 found[key.strip()] = reason.strip()
     return found
+
+
+def module_keys(module: str, root: Path = ROOT) -> list[str]:
+    """The names of every mutant of `module` (a path relative to `root`)."""
+    source = (root / module).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    return keys(module, tree, lines, list(sites(tree, lines, EXCLUDE.get(module, set()))))
+
+
+def check_equivalents(equivalents: dict[str, str]) -> int:
+    """1 (and each stale entry on stderr) when an equivalent mutant is no longer made from the source,
+    or names a module that is not mutated; 0 when every entry still matches a mutant."""
+    made: set[str] = set()
+    for module in MODULES:
+        made.update(module_keys(module))
+    stale = [key for key in equivalents if key not in made]
+    for key in stale:
+        print(f"stale equivalent mutant (no such mutant today): {key}", file=sys.stderr)
+    print(f"{len(equivalents) - len(stale)} of {len(equivalents)} equivalent mutants match the source")
+    return 1 if stale else 0
 
 
 def snapshot(dest: Path) -> None:
@@ -381,6 +426,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", action="append", help="only modules whose path ends with this")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--check-equivalents",
+        action="store_true",
+        help="check that every mutant in equivalent.txt is still made from today's source; run nothing",
+    )
     parser.add_argument("--sample", type=int, help="at most this many mutants per module (seeded)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--shard", help="I/N: only every N-th mutant from the I-th (0-based), to split a run")
@@ -396,14 +446,12 @@ def main() -> int:
     again: set[str] = set()
     if options.rerun:
         previous_rows = json.loads(options.rerun.read_text(encoding="utf-8"))["results"]
-        again = {
-            _unnumbered(r["key"])
-            for r in previous_rows
-            if r["status"] in ("survived", "equivalent", "timeout")
-        }
+        again = {r["key"] for r in previous_rows if r["status"] in ("survived", "equivalent", "timeout")}
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
     equivalents = load_equivalents()
+    if options.check_equivalents:
+        return check_equivalents(equivalents)
     # Import the heavy third-party packages once, here: each forked child starts with them loaded.
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
@@ -428,22 +476,23 @@ def main() -> int:
             original = path.read_text(encoding="utf-8")
             lines = original.splitlines()
             tree = ast.parse(original)
-            found = list(sites(tree, lines, EXCLUDE.get(module, set())))
+            every = list(sites(tree, lines, EXCLUDE.get(module, set())))
+            found = list(zip(keys(module, tree, lines, every), every, strict=True))
             if options.sample and len(found) > options.sample:
                 found = sorted(
-                    random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
+                    random.Random(options.seed).sample(found, options.sample), key=lambda f: f[1].node
                 )
             if options.shard:
                 shard, shards = (int(n) for n in options.shard.split("/"))
                 found = found[shard::shards]
             if options.rerun:
-                found = [s for s in found if _unnumbered(_key(module, s, lines)) in again]
+                found = [(key, site) for key, site in found if key in again]
                 if not found:
                     continue
             tests = [t for t in MODULES[module] if (work / t).exists()]
             if options.list:
-                for site in found:
-                    print(_key(module, site, lines))
+                for key, _site in found:
+                    print(key)
                 continue
             status, seconds = run_tests(work, tests, options.timeout * 3)
             if status != "survived":
@@ -452,8 +501,7 @@ def main() -> int:
                 print(log[-3000:], file=sys.stderr)
                 continue
             print(f"{module}: {len(found)} mutants, clean run {seconds:.1f} s", file=sys.stderr)
-            for site in found:
-                key = _key(module, site, lines)
+            for key, site in found:
                 try:
                     mutated = apply(original, site)
                 except Exception as exc:
@@ -478,8 +526,8 @@ def main() -> int:
         return 0
     rows = [asdict(r) for r in results]
     if options.rerun:  # the fresh verdicts replace every earlier row of the same (unnumbered) key
-        redone = {_unnumbered(r["key"]) for r in rows}
-        rows = [r for r in previous_rows if _unnumbered(str(r["key"])) not in redone] + rows
+        redone = {r["key"] for r in rows}
+        rows = [r for r in previous_rows if str(r["key"]) not in redone] + rows
     record = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit,
