@@ -16,13 +16,12 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from . import retry as policy
 from .config import MAX_TIMEOUT, ProviderSettings, config_path, load_config_file, resolve
-from .errors import ApiError, StatusCliError, UsageError
-from .models import RequestProgress, Target, TaskStatus
-from .providers import check_provider, make_target
-from .targets import MAX_DURATION, dedupe, parse_duration, parse_rate
-from .watch import (
+from .core.errors import ApiError, StatusCliError, UsageError
+from .core.models import RequestProgress, Target, TaskStatus
+from .core.threads import leave_signals_to_main_thread
+from .engine import retry as policy
+from .engine.watcher import (
     Outcome,
     TargetView,
     Watcher,
@@ -31,7 +30,8 @@ from .watch import (
     WatchUpdate,
     one_shot_options,
 )
-from .workers import leave_signals_to_main_thread
+from .providers import check_provider, make_target
+from .providers.targets import MAX_DURATION, dedupe, parse_duration, parse_rate
 
 __all__ = ["Settings", "get_status", "wait", "wait_async"]
 
@@ -133,7 +133,7 @@ def _run_wait(
     on_change: Callable[[WatchUpdate], None] | None,
     stop: threading.Event | None = None,
 ) -> WatchSummary:
-    from .fetch import Fetcher
+    from .session import Fetcher
 
     def each(update: WatchUpdate) -> None:
         if stop is not None and stop.is_set():
@@ -281,7 +281,7 @@ def ask(
     options = one_shot_options(
         conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
     )
-    from .fetch import Fetcher
+    from .session import Fetcher
 
     with Fetcher(settings, pool_size=options.workers) as fetcher:
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .errors import AuthError, ConfigError, UsageError
+from .core.errors import AuthError, ConfigError, UsageError
 from .providers import get_provider, provider_names
-from .targets import parse_rate
+from .providers.targets import parse_rate
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
 
 from .test_e2e import BIN
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
 from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .test_e2e import BIN

@@ -16,14 +16,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from statuscli import budget as budgets
-from statuscli.budget import Budget, Throttle, format_rate
-from statuscli.errors import ApiError, ExitCode, UsageError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.output import throttle_text
+from statuscli.core.errors import ApiError, ExitCode, UsageError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.budget import Budget, Throttle, format_rate
+from statuscli.engine.watcher import Outcome, TargetView, Watcher, WatchOptions
+from statuscli.providers.targets import parse_rate
 from statuscli.render.live import PlainRenderer, live_lines
+from statuscli.reports.json import throttle_text
 from statuscli.sim import Counts, Simulator, load_scenario
-from statuscli.targets import parse_rate
-from statuscli.watch import Outcome, TargetView, Watcher, WatchOptions
 
 from .conftest import CliRunner
 from .test_watch import FakeClock

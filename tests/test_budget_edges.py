@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from statuscli.budget import (
+from statuscli.engine.budget import (
     ANNOUNCE_EVERY,
     DECREASE_GAP,
     FAST,

@@ -269,7 +269,7 @@ def test_internal_error_is_70(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("statuscli.fetch.Fetcher.fetch", broken)
+    monkeypatch.setattr("statuscli.session.Fetcher.fetch", broken)
     anchor_api.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
     result = cli("anchor", "t1")
     assert result.exit_code == 70
@@ -286,7 +286,7 @@ def test_internal_error_asks_for_a_report_with_the_debug_output_and_no_address(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("statuscli.fetch.Fetcher.fetch", broken)
+    monkeypatch.setattr("statuscli.session.Fetcher.fetch", broken)
     result = cli("anchor", "t1")
     assert result.stderr == (
         "status: internal error (a bug in statuscli); please report this with the output of --debug\n"

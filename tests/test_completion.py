@@ -198,7 +198,7 @@ RECENT = {"anchor": ["demo-ready", "demo-failed", "d2"], "browserable": ["b-1", 
 
 def corpus() -> list[tuple[list[str], str]]:
     """Command lines, as complete words and the word being completed, over the whole command tree."""
-    from statuscli.cli_tree import TREE
+    from statuscli.cli.tree import TREE
 
     cases: list[tuple[list[str], str]] = []
     for incomplete in ("", "a", "w", "c", "-", "--", "--d", "--v", "-h", "x", "+"):
@@ -254,7 +254,7 @@ def typer_command() -> Any:
     import typer.main
     from typer.completion import completion_init  # type: ignore[attr-defined]
 
-    from statuscli.cli_app import app, sync_provider_commands
+    from statuscli.cli.app import app, sync_provider_commands
 
     completion_init()
     sync_provider_commands()
@@ -283,11 +283,11 @@ def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tup
 def test_completion_without_typer_answers_as_the_typer_app(
     shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import statuscli.cli_options
+    import statuscli.cli.options
 
     # Click runs `--debug`'s callback while it parses for completion: no debug log may outlive the test.
-    monkeypatch.setattr(statuscli.cli_options, "enable_debug", lambda: None)
-    from statuscli.cli_complete import answer
+    monkeypatch.setattr(statuscli.cli.options, "enable_debug", lambda: None)
+    from statuscli.cli.complete import answer
 
     state = isolated_env / "home" / ".state" / "statuscli"
     state.mkdir(parents=True)
@@ -323,7 +323,7 @@ def test_completion_without_typer_answers_as_the_typer_app(
     ],
 )
 def test_what_completion_without_typer_cannot_tell_is_left_to_the_app(line: str) -> None:
-    from statuscli.cli_complete import answer
+    from statuscli.cli.complete import answer
 
     words = line.split()
     assert answer("complete_bash", {"COMP_WORDS": line, "COMP_CWORD": str(len(words))}) is None
@@ -337,7 +337,7 @@ def test_a_tab_completion_does_not_load_typer(line: str) -> None:
     env = {f"_{prog.upper()}_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword)}
     probe = PROBE.replace('"status"', repr(prog)).replace(
         'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.models")',
+        'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.core.models")',
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from statuscli.retry import (
+from statuscli.core.text import MAX_TEXT, clean, safe_url
+from statuscli.engine.retry import (
     JITTER,
     MAX_BACKOFF,
     RETRY_AFTER_MAX,
@@ -14,7 +15,6 @@ from statuscli.retry import (
     is_transient_status,
     worth_retrying,
 )
-from statuscli.text import MAX_TEXT, clean, safe_url
 
 
 def fixed(factor: float) -> tuple[list[tuple[float, float]], object]:

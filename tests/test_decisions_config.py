@@ -20,7 +20,7 @@ from statuscli.config import (
     normalize_base_url,
     resolve,
 )
-from statuscli.errors import AuthError, ConfigError, UsageError
+from statuscli.core.errors import AuthError, ConfigError, UsageError
 
 from .conftest import CliRunner
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from statuscli.config import ConfigFile, ProviderSettings, resolve
-from statuscli.errors import UsageError
-from statuscli.models import Target
-from statuscli.policy import MAX_ID_LENGTH, check_id, check_transport, is_loopback
+from statuscli.core.errors import UsageError
+from statuscli.core.models import Target
+from statuscli.http.safety import MAX_ID_LENGTH, check_id, check_transport, is_loopback
 from statuscli.providers import browserable, make_target, providers, register, unregister
-from statuscli.targets import MAX_DURATION, dedupe, parse_duration, parse_target_lines
+from statuscli.providers.targets import MAX_DURATION, dedupe, parse_duration, parse_target_lines
 
 from .conftest import CliRunner
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.errors import (
+from statuscli.core.errors import (
     ApiError,
     AuthError,
     BadResponseError,
@@ -31,8 +31,8 @@ from statuscli.errors import (
     most_serious,
     repeatable,
 )
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import (
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.watcher import (
     FAIL_FAST_GRACE,
     Outcome,
     Watcher,
@@ -508,7 +508,7 @@ def test_a_retry_is_logged_with_the_task_and_its_run(caplog: pytest.LogCaptureFi
         rng=random.Random(1),
         threaded=False,
     )
-    with caplog.at_level("DEBUG", logger="statuscli.watch"):
+    with caplog.at_level("DEBUG", logger="statuscli.engine.watcher"):
         drain(watcher)
     lines = [r.getMessage() for r in caplog.records]
     assert any(line.startswith("browserable B1 run R1: retry 1 in ") for line in lines), lines
@@ -749,7 +749,7 @@ def test_the_snapshots_are_frozen() -> None:
 
 def test_a_fail_fast_stop_does_not_wait_once_every_answer_is_in(monkeypatch: pytest.MonkeyPatch) -> None:
     # With a grace far longer than the bound of `drain`, waiting it out would fail the test.
-    monkeypatch.setattr("statuscli.watch.FAIL_FAST_GRACE", 60.0)
+    monkeypatch.setattr("statuscli.engine.watcher.FAIL_FAST_GRACE", 60.0)
     clock = BoundedClock()
     watcher = Watcher(
         [Target("anchor", "T1"), Target("anchor", "T2")],
@@ -838,7 +838,7 @@ def test_a_fail_fast_stop_waits_no_longer_than_its_grace(monkeypatch: pytest.Mon
     The one bound on real time in this file: the stop must come well within a second (a mutant that
     always waits a second fails), while the watch itself takes milliseconds.
     """
-    monkeypatch.setattr("statuscli.watch.FAIL_FAST_GRACE", 0.0)
+    monkeypatch.setattr("statuscli.engine.watcher.FAIL_FAST_GRACE", 0.0)
     hang = threading.Event()
 
     def fetch(target: Target) -> TaskStatus:

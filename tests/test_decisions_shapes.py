@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.errors import ApiError, AuthError, BadResponseError, NotFoundError, StatusCliError
-from statuscli.models import Phase, Target
+from statuscli.core.errors import ApiError, AuthError, BadResponseError, NotFoundError, StatusCliError
+from statuscli.core.models import Phase, Target
 from statuscli.providers import anchor, browserable, get_provider
 
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from statuscli.cli_app import app
+from statuscli.cli.app import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 ROOT_COMMAND = typer.main.get_command(app)
@@ -56,7 +56,7 @@ def test_help_has_a_summary_and_examples(cli, name: str) -> None:  # type: ignor
 
 
 def test_exit_codes_in_the_readme_match_the_enum() -> None:
-    from statuscli.errors import ExitCode
+    from statuscli.core.errors import ExitCode
 
     for code in ExitCode:
         assert f"| {int(code)} |" in README, f"exit code {int(code)} is not in the README table"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
 from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .test_e2e import BIN, run_status
@@ -197,7 +197,7 @@ def test_a_stdout_closed_before_start_is_a_reader_that_went_away(
 def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator, tmp_path: Path) -> None:
     """A bug surfacing mid-watch: exit 70, one line asking for a report, and the cursor shown again."""
     program = (
-        "import statuscli.fetch as p\n"
+        "import statuscli.session as p\n"
         "def broken(self, target):\n"
         "    raise RuntimeError('kaboom')\n"
         "p.Fetcher.fetch = broken\n"

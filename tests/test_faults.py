@@ -25,7 +25,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import ApiError
+from statuscli.core.errors import ApiError
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner, Result
@@ -357,7 +357,7 @@ FAR_FUTURE = format_datetime(datetime(2099, 1, 1, tzinfo=UTC), usegmt=True)
 
 @pytest.fixture
 def low_cap(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr("statuscli.retry.RETRY_AFTER_MAX", CAP)
+    monkeypatch.setattr("statuscli.engine.retry.RETRY_AFTER_MAX", CAP)
     return CAP
 
 
@@ -691,7 +691,7 @@ def test_a_reused_connection_gets_its_own_deadline(monkeypatch: pytest.MonkeyPat
     """urllib3 pools the connection on the body's last read, before the first request has disarmed its
     body guard. The next request on that connection must still get a deadline of its own (it used to
     find the stale guard, skip arming, and wait forever on a server dripping its headers)."""
-    from statuscli.client import Endpoint, HttpClient
+    from statuscli.http.client import Endpoint, HttpClient
 
     answers: list[object] = []
     original = HttpClient._read_body

@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import StatusCliError
-from statuscli.models import Target, TaskStatus
-from statuscli.output import status_json
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.core.text import clean
 from statuscli.providers.anchor import parse_generation_status
 from statuscli.providers.browserable import parse_run_status
-from statuscli.text import clean
+from statuscli.reports.json import status_json
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner, Result

@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from statuscli.config import DEFAULT_TIMEOUT, ConfigFile, resolve
-from statuscli.models import RequestProgress
+from statuscli.core.models import RequestProgress
 from statuscli.providers import provider_names
 from statuscli.render.live import waiting_text
 

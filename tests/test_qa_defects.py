@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
 from statuscli.sim import Simulator
 
 from . import rawhttp
@@ -203,7 +203,7 @@ def test_nan_or_infinity_from_the_server_is_a_bad_response(
 
 
 def test_json_output_never_writes_nan() -> None:
-    from statuscli.output import write_json
+    from statuscli.reports.json import write_json
 
     with pytest.raises(ValueError, match="not JSON compliant"):
         write_json({"x": float("nan")})

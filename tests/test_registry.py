@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.errors import BadResponseError
-from statuscli.models import Phase, Target, TaskStatus
+from statuscli.core.errors import BadResponseError
+from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.providers import Provider, provider_names, register, unregister
-from statuscli.targets import parse_target_lines
+from statuscli.providers.targets import parse_target_lines
 
 from .conftest import CliRunner
 
@@ -140,7 +140,7 @@ def test_missing_key_names_its_variable(cli: CliRunner, acme: Provider) -> None:
 
 
 def test_completion_and_help_know_it(cli: CliRunner, acme: Provider) -> None:
-    from statuscli.cli_options import complete_provider
+    from statuscli.cli.options import complete_provider
 
     assert complete_provider("ac") == ["acme"]
     result = cli("--help")

@@ -25,11 +25,11 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import ExitCode
-from statuscli.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
-from statuscli.junit import junit_xml
-from statuscli.models import Target
-from statuscli.reports import Kind, RunReport, TaskReport
+from statuscli.core.errors import ExitCode
+from statuscli.core.models import Target
+from statuscli.reports.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
+from statuscli.reports.junit import junit_xml
+from statuscli.reports.model import Kind, RunReport, TaskReport
 from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
 
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY

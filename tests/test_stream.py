@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from statuscli.errors import ExitCode
+from statuscli.app.stream import with_bad_input
+from statuscli.core.errors import ExitCode
 from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
-from statuscli.stream import with_bad_input
 
 BIN = Path(sys.executable).parent
 

@@ -10,9 +10,9 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.client import Endpoint, HttpClient
-from statuscli.errors import ApiError
-from statuscli.transport import Attempt
+from statuscli.core.errors import ApiError
+from statuscli.http.client import Endpoint, HttpClient
+from statuscli.http.transport import Attempt
 
 from . import rawhttp
 

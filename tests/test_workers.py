@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from statuscli.client import Endpoint, HttpClient
-from statuscli.errors import StatusCliError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import Watcher, WatchOptions
-from statuscli.workers import STOP_SIGNALS
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.threads import STOP_SIGNALS
+from statuscli.engine.watcher import Watcher, WatchOptions
+from statuscli.http.client import Endpoint, HttpClient
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
 
@@ -76,7 +76,7 @@ def test_attempt_workers_block_the_stop_signals() -> None:
 
 def test_the_input_reader_blocks_the_stop_signals(tmp_path: Path) -> None:
     """`--file -` and named pipes are read on a thread of their own while the watch runs."""
-    from statuscli.stream import TargetStream
+    from statuscli.app.stream import TargetStream
 
     fifo = tmp_path / "targets"
     os.mkfifo(fifo)

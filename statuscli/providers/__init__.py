@@ -5,9 +5,9 @@ Light on purpose (no HTTP, no rendering): the command line builds its commands f
 
 from __future__ import annotations
 
-from statuscli.errors import UsageError
-from statuscli.models import Target
-from statuscli.policy import check_id
+from statuscli.core.errors import UsageError
+from statuscli.core.models import Target
+from statuscli.http.safety import check_id
 
 from . import anchor, browserable
 from .record import Provider

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import BadResponseError
-from statuscli.models import Phase, Target, TaskStatus
+from statuscli.core.errors import BadResponseError
+from statuscli.core.models import Phase, Target, TaskStatus
 
 from .record import Provider
 

@@ -16,10 +16,19 @@ from rich.live import Live
 from rich.style import Style
 from rich.text import Text
 
-from statuscli.budget import NONE, Throttle
-from statuscli.errors import StatusCliError
-from statuscli.models import RequestProgress
-from statuscli.output import (
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import RequestProgress
+from statuscli.core.text import clean, safe_url
+from statuscli.engine.budget import NONE, Throttle
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpdate
+from statuscli.providers import providers
+from statuscli.render.rows import (
+    OUTCOME_STYLES,
+    reason,
+    view_detail,
+    view_state,
+)
+from statuscli.reports.json import (
     ID_LIMIT,
     RUNNING_ORDER,
     WatchRenderer,
@@ -33,15 +42,6 @@ from statuscli.output import (
     summary_line,
     throttle_text,
 )
-from statuscli.providers import providers
-from statuscli.rows import (
-    OUTCOME_STYLES,
-    reason,
-    view_detail,
-    view_state,
-)
-from statuscli.text import clean, safe_url
-from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 # ---- watch --------------------------------------------------------------------------------------
 from .table import (

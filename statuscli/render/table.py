@@ -21,16 +21,11 @@ from rich.console import Console, Group
 from rich.style import Style
 from rich.text import Text
 
-from statuscli.errors import StatusCliError
-from statuscli.models import Target, TaskStatus
-from statuscli.output import (
-    ID_LIMIT,
-    REQUEST_LABELS,
-    Result,
-    duration,
-    is_tty,
-)
-from statuscli.rows import (
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.core.text import clean, safe_url
+from statuscli.engine.watcher import TargetView
+from statuscli.render.rows import (
     Part,
     pipe_table,
     result_detail,
@@ -38,8 +33,13 @@ from statuscli.rows import (
     view_detail,
     view_state,
 )
-from statuscli.text import clean, safe_url
-from statuscli.watch import TargetView
+from statuscli.reports.json import (
+    ID_LIMIT,
+    REQUEST_LABELS,
+    Result,
+    duration,
+    is_tty,
+)
 
 #: Spaces between two columns.
 GAP = 2

@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 import requests
 import urllib3.exceptions
 
-from .errors import ApiError
-from .workers import leave_signals_to_main_thread
+from statuscli.core.errors import ApiError
+from statuscli.core.threads import leave_signals_to_main_thread
 
 #: Workers kept parked for the next attempt, and how long one waits before it retires.
 MAX_IDLE = 64

@@ -9,8 +9,9 @@ import xml.etree.ElementTree as ET
 from datetime import UTC
 from pathlib import Path
 
-from .errors import UsageError
-from .reports import Kind, RunReport, one_line, xml_text
+from statuscli.core.errors import UsageError
+
+from .model import Kind, RunReport, one_line, xml_text
 
 #: Characters of server text kept in one JUnit element body.
 MAX_BODY = 16_000

@@ -11,11 +11,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .errors import StatusCliError
-from .models import Phase, Target, TaskStatus
-from .output import ID_LIMIT, Result, pipe_word, request_label, shown_error, shown_label
-from .text import MAX_TEXT, cell_width, clean
-from .watch import Outcome, TargetView
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.text import MAX_TEXT, cell_width, clean
+from statuscli.engine.watcher import Outcome, TargetView
+from statuscli.reports.json import ID_LIMIT, Result, pipe_word, request_label, shown_error, shown_label
 
 #: A piece of text and the name of its style ("" for none): rich turns parts into styled text, and a
 #: pipe joins their text, so a one-shot into a pipe needs no rich at all.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .cli_complete import option_of, registry_recorded
+from .complete import option_of, registry_recorded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ _READ_TYPES = ("str", "boolean")
 def read(argv: Sequence[str]) -> tuple[str, dict[str, Any], bool] | None:
     """(provider, options by parameter name with the ids as `task_ids`, --debug given), or None when
     the Typer app must read the line."""
-    from .cli_tree import TREE
+    from .tree import TREE
 
     at = 0
     debug = False
@@ -67,12 +67,12 @@ def read(argv: Sequence[str]) -> tuple[str, dict[str, Any], bool] | None:
 
 def run(provider: str, options: dict[str, Any], debug: bool) -> NoReturn:
     """Run the one-shot as the app would: errors to exit codes and one-line messages (`runtime.run`)."""
-    from . import runtime
+    from statuscli.app import runtime
 
     def invoke() -> int:
         if debug or os.environ.get(runtime.DEBUG_ENV, "") not in ("", "0"):
             runtime.enable_debug()
-        from .app import one_shot_command
+        from statuscli.app.commands import one_shot_command
 
         return int(one_shot_command(provider, options))
 

@@ -14,11 +14,13 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from . import __version__, runtime
-from . import cli_options as opt
-from .cli_complete import complete_var
-from .errors import UsageError
-from .providers import provider_names, providers
+from statuscli.app import runtime
+from statuscli.core.errors import UsageError
+from statuscli.providers import provider_names, providers
+from statuscli.version import __version__
+
+from . import options as opt
+from .complete import complete_var
 
 app = typer.Typer(
     cls=opt.Commands,
@@ -108,8 +110,8 @@ def watch(
       status watch browserable TASK --run-id RUN --json
       status watch --file targets.txt --fail-fast && ./deploy.sh
     """
-    from .app import Reports, WatchRequest
-    from .app import watch as run
+    from statuscli.app.commands import Reports, WatchRequest
+    from statuscli.app.commands import watch as run
 
     request = WatchRequest(
         args=args or [],
@@ -149,7 +151,7 @@ def demo(
       status demo
       status demo --json | jq -c 'select(.event == "change") | {task_id, to}'
     """
-    from .demo import demo as run
+    from statuscli.app.demo import demo as run
 
     opt.exit_with(run(interval, json_output=json_output))
 
@@ -170,7 +172,7 @@ def simulate(
       status simulate --port 8787
       status simulate --scenario my-scenario.toml
     """
-    from .demo import simulate as run
+    from statuscli.app.demo import simulate as run
 
     run(scenario, port=port, verbose=verbose)
 
@@ -215,7 +217,7 @@ def show_config(json_output: opt.JsonOption = False) -> None:
       status config
       status config --json
     """
-    from .configure import show_config as run
+    from statuscli.app.configure import show_config as run
 
     code = run(json_output=json_output)
     if code:
@@ -236,7 +238,7 @@ def auth(
       status auth anchor
       printf '%s' "$KEY" | status auth browserable
     """
-    from .configure import save_key
+    from statuscli.app.configure import save_key
 
     save_key(provider)
 
@@ -273,7 +275,7 @@ def _report_parse_error(error: Any, args: list[str], prog: str) -> int:
     if type(error).__name__ == "NoArgsIsHelpError":
         error.show()
         return int(error.exit_code)
-    from .output import print_error
+    from statuscli.reports.json import print_error
 
     message = parse_message(error.format_message())
     runtime.report_usage_json(command, words, message)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .errors import UsageError
-from .models import Target
-from .policy import check_id
-from .providers import Provider, providers
+from statuscli.core.errors import UsageError
+from statuscli.core.models import Target
+from statuscli.http.safety import check_id
+
+from . import Provider, providers
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 #: The longest duration accepted (a week): beyond it, waits would overflow the clock's arithmetic.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ExitCode, Signalled, StatusCliError, UsageError
+from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError
 
 if TYPE_CHECKING:
     import logging
@@ -44,7 +44,7 @@ def enable_debug() -> None:
     state.debug = True
     import logging
 
-    from .text import clean
+    from statuscli.core.text import clean
 
     class _CleanFormatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
@@ -126,7 +126,7 @@ def run(
 
 def report(error: StatusCliError) -> None:
     """An error as the command's JSON (when asked) and as one `error:` line on stderr."""
-    from .output import print_error
+    from statuscli.reports.json import print_error
 
     if state.json_output:
         write_error_json(error)
@@ -134,7 +134,7 @@ def report(error: StatusCliError) -> None:
 
 
 def write_error_json(error: StatusCliError) -> None:
-    from .output import error_document, write_json, write_watch_error
+    from statuscli.reports.json import error_document, write_json, write_watch_error
 
     try:
         write_watch_error(error) if state.json_lines else write_json(error_document(error))
@@ -144,7 +144,7 @@ def write_error_json(error: StatusCliError) -> None:
 
 def report_usage_json(command: str | None, words: list[str], message: str) -> None:
     """Under `--json`, a parse error is also the command's JSON, like any error."""
-    from .providers import provider_names
+    from statuscli.providers import provider_names
 
     if command not in (*provider_names(), "config", "watch", "demo") or "--json" not in words:
         return

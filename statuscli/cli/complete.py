@@ -29,8 +29,9 @@ def registry_recorded() -> bool:
 
     if "statuscli.providers" not in sys.modules:
         return True  # nothing could have changed it
-    from .cli_tree import TREE
-    from .providers import provider_names
+    from statuscli.providers import provider_names
+
+    from .tree import TREE
 
     return bool(list(provider_names()) == TREE["providers"])
 
@@ -113,7 +114,7 @@ def _formatted(shell: str, items: list[Item], env: Mapping[str, str]) -> tuple[i
 
 def completions(args: Sequence[str], incomplete: str) -> list[Item] | None:
     """What the Typer app offers for `incomplete` after `args`, or None when unsure."""
-    from .cli_tree import TREE
+    from .tree import TREE
 
     root: dict[str, Any] = TREE["root"]
     given: set[str] = set()
@@ -194,7 +195,7 @@ def _names(command: Mapping[str, Any], given: set[str], incomplete: str) -> list
 
 
 def _argument(kind: str | None, positional: list[str], incomplete: str) -> list[Item]:
-    from .cli_tree import TREE
+    from .tree import TREE
 
     providers: list[str] = TREE["providers"]
     if kind == "watch":  # a provider first, then that provider's recent task ids
@@ -204,7 +205,7 @@ def _argument(kind: str | None, positional: list[str], incomplete: str) -> list[
     elif kind == "shells":
         values = TREE["shells"]
     elif kind is not None and kind.startswith("recent:"):
-        from .recent import load
+        from statuscli.app.recent import load
 
         values = load().get(kind.removeprefix("recent:"), [])
     else:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 TYPE_CHECKING = False  # shell completion reads this module: `typing` alone costs more than it
 if TYPE_CHECKING:
-    from .models import Target
+    from statuscli.core.models import Target
 
 MAX_PER_PROVIDER = 50
 FILENAME = "recent.json"

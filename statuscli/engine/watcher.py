@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
+from statuscli.core.errors import StatusCliError, most_serious
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
+
 from . import budget as budgets
 from . import retry as policy
 from .budget import Budget, Throttle
-from .errors import StatusCliError, most_serious
-from .models import Phase, Target, TaskStatus
 from .pool import InlineExecutor, Result, Results, ThreadExecutor
-from .views import Outcome, TargetView, WatchSummary, WatchUpdate
 
 __all__ = [
     "Outcome",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 Fetch = Callable[[Target], TaskStatus]
-log = logging.getLogger("statuscli.watch")
+log = logging.getLogger("statuscli.engine.watcher")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .client import Endpoint, HttpClient, proxy_for
 from .config import ProviderSettings
-from .models import Target, TaskStatus
-from .policy import check_transport
+from .core.models import Target, TaskStatus
+from .http.client import Endpoint, HttpClient, proxy_for
+from .http.safety import check_transport
 from .providers import get_provider
 
 

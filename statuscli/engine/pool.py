@@ -6,8 +6,8 @@ import queue
 import threading
 from collections.abc import Callable
 
-from .models import TaskStatus
-from .workers import leave_signals_to_main_thread
+from statuscli.core.models import TaskStatus
+from statuscli.core.threads import leave_signals_to_main_thread
 
 #: What a poll gives back: a status, or the exception it raised (the scheduler classifies it).
 Result = TaskStatus | BaseException

@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from .errors import ExitCode, Signalled, StatusCliError
-from .models import Target, TaskStatus
-from .output import WatchRenderer, print_warning
-from .watch import WatchSummary, WatchUpdate
+from statuscli.core.errors import ExitCode, Signalled, StatusCliError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.engine.watcher import WatchSummary, WatchUpdate
+
+from .json import WatchRenderer, print_warning
 
 if TYPE_CHECKING:
-    from .reports import Kind, RunReport
+    from .model import Kind, RunReport
 
 # The report modules (reports, junit, github) are imported only by a run that writes a report, so a
 # plain one-shot does not pay for them at start-up.
@@ -41,7 +42,7 @@ class HistoryRecorder(WatchRenderer):
             view = update.view
             line = f"+{max(0.0, update.at - self.started):.1f}s {update.previous} -> {view.label}"
             if view.error is not None:
-                from .reports import error_text
+                from .model import error_text
 
                 line += f": {error_text(view.target, view.error)}"
             elif view.status is not None and (view.status.error or view.status.detail):
@@ -86,7 +87,7 @@ class CiReports:
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
         if not self.active:
             return
-        from .reports import RunReport, task_from_view
+        from .model import RunReport, task_from_view
 
         history = self.recorder.lines if self.recorder else {}
         tasks = tuple(
@@ -106,7 +107,7 @@ class CiReports:
     ) -> None:
         if not self.active:
             return
-        from .reports import RunReport, task_from_result
+        from .model import RunReport, task_from_result
 
         seconds = time.monotonic() - self.started
         tasks = tuple(task_from_result(target, item, seconds) for target, item in results)
@@ -118,7 +119,7 @@ class CiReports:
         if not self.active:
             yield
             return
-        from .reports import Kind
+        from .model import Kind
 
         try:
             yield
@@ -140,7 +141,7 @@ class CiReports:
     ) -> None:
         if self.written or not self.active:
             return
-        from .reports import RunReport, TaskReport
+        from .model import RunReport, TaskReport
 
         seconds = time.monotonic() - self.started
         code = error.exit_code if error is not None else interrupt

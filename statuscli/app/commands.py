@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from .api import (
+from statuscli.api import (
     Settings,
     ask,
     follow,
@@ -25,11 +25,18 @@ from .api import (
     watch_options,
     with_provider_rates,
 )
-from .budget import Throttle
-from .config import ConfigFile, ProviderSettings, config_path, load_config_file
-from .errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from .models import RequestProgress, Target, TaskStatus
-from .output import (
+from statuscli.config import ConfigFile, ProviderSettings, config_path, load_config_file
+from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
+from statuscli.core.models import RequestProgress, Target, TaskStatus
+from statuscli.engine.budget import Throttle
+from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
+from statuscli.providers import check_provider, make_target, providers
+from statuscli.providers.targets import dedupe, parse_duration, parse_target_lines, target_grammar
+from statuscli.render.rows import (
+    print_pipe,
+    wants_colour,
+)
+from statuscli.reports.json import (
     JsonLinesRenderer,
     QuietRenderer,
     WatchRenderer,
@@ -43,19 +50,14 @@ from .output import (
     task_message,
     write_json,
 )
-from .providers import check_provider, make_target, providers
+
 from .recent import remember as remember_ids
-from .rows import (
-    print_pipe,
-    wants_colour,
-)
 from .runtime import interrupt_code, say, silence_stdout, state
-from .targets import dedupe, parse_duration, parse_target_lines, target_grammar
-from .watch import Outcome, Watcher, WatchOptions, WatchSummary
 
 if TYPE_CHECKING:
-    from .ci import CiReports
-    from .fetch import Fetcher
+    from statuscli.reports.ci import CiReports
+    from statuscli.session import Fetcher
+
     from .stream import StreamFetcher, TargetStream
 
 Result = tuple[Target, TaskStatus | StatusCliError]
@@ -94,17 +96,17 @@ def _ci_reports(
     fast."""
     junit_path = None
     if reports.junit_xml is not None:
-        from .junit import check_junit_path
+        from statuscli.reports.junit import check_junit_path
 
         junit_path = check_junit_path(reports.junit_xml)
     github = False
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from .github import github_enabled
+        from statuscli.reports.github import github_enabled
 
         github = github_enabled(os.environ, flag_off=reports.no_ci_annotations)
     if junit_path is None and not github:
         return NoReports()
-    from .ci import CiReports
+    from statuscli.reports.ci import CiReports
 
     return CiReports(
         command=command, junit_path=junit_path, github=github, commands_to_stderr=json_output or quiet
@@ -178,7 +180,7 @@ def one_shot(
     conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
-        from .render.live import WaitingLine
+        from statuscli.render.live import WaitingLine
 
         line = WaitingLine()
 
@@ -204,7 +206,7 @@ def one_shot(
         if json_output:
             write_json(results_document(results, code))
         elif is_tty() or wants_colour():
-            from .render.table import print_results  # rich, only for the table (or forced colour)
+            from statuscli.render.table import print_results  # rich, only for the table (or forced colour)
 
             print_results(results)
         else:
@@ -279,7 +281,7 @@ def watch(request: WatchRequest) -> ExitCode:
         base_url=(args[0], request.base_url) if args and request.base_url else None,
         allow_insecure_http=request.allow_insecure_http,
     )
-    from .fetch import Fetcher
+    from statuscli.session import Fetcher
 
     options = with_provider_rates(options, settings)
     pool = min(options.workers, len(targets)) if stream is None else options.workers
@@ -400,12 +402,12 @@ def run_watch(
     elif json_output:
         renderer = JsonLinesRenderer(started=watcher.started)
     elif interactive():
-        from .render.live import LiveRenderer
+        from statuscli.render.live import LiveRenderer
 
         renderer = LiveRenderer(watcher.views)
         listed = True
     else:
-        from .render.live import PlainRenderer
+        from statuscli.render.live import PlainRenderer
 
         renderer = PlainRenderer()
     shown.append(renderer)

@@ -6,19 +6,20 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from .app import run_watch
-from .config import ConfigFile, resolve
-from .errors import ExitCode, UsageError
-from .providers import get_provider, make_target
+from statuscli.config import ConfigFile, resolve
+from statuscli.core.errors import ExitCode, UsageError
+from statuscli.providers import get_provider, make_target
+from statuscli.providers.targets import parse_duration
+
+from .commands import run_watch
 from .runtime import echo, say, state
-from .targets import parse_duration
 
 
 def demo(interval: str, *, json_output: bool) -> ExitCode:
     """Watch the simulator's default scenario; settings resolved as for real use, from its addresses."""
-    from .fetch import Fetcher
-    from .sim import DEFAULT_KEYS, Simulator, default_scenario
-    from .watch import WatchOptions
+    from statuscli.engine.watcher import WatchOptions
+    from statuscli.session import Fetcher
+    from statuscli.sim import DEFAULT_KEYS, Simulator, default_scenario
 
     state.json_output = json_output
     state.json_lines = True
@@ -52,7 +53,7 @@ def simulator_env(sim: object, names: list[str], keys: Mapping[str, str]) -> dic
 
 def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
     """Serve the scenario on loopback until Ctrl-C; print the lines that point statuscli at it."""
-    from .sim import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
+    from statuscli.sim import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
 
     try:
         loaded = load_scenario(scenario) if scenario is not None else default_scenario()

@@ -13,9 +13,10 @@ import typer
 import typer.main
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from .cli_complete import complete_var
-from .providers import Provider, provider_names
-from .runtime import enable_debug
+from statuscli.app.runtime import enable_debug
+from statuscli.providers import Provider, provider_names
+
+from .complete import complete_var
 
 
 def exit_with(code: int) -> NoReturn:
@@ -31,7 +32,7 @@ def complete_shell(incomplete: str) -> list[str]:
 
 
 def recent_ids(provider: str, incomplete: str) -> list[str]:
-    from .recent import complete
+    from statuscli.app.recent import complete
 
     return complete(provider, incomplete)
 
@@ -168,7 +169,7 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     COMPLETER_KINDS[complete_id] = f"recent:{spec.name}"
 
     def command(**options: Any) -> None:
-        from .app import one_shot_command
+        from statuscli.app.commands import one_shot_command
 
         exit_with(one_shot_command(spec.name, options))
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .budget import NONE, SERVER, Throttle, format_rate
-from .errors import AuthError, ExitCode, NotFoundError, StatusCliError
-from .models import Target, TaskStatus
-from .text import clean
-from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
+from statuscli.core.errors import AuthError, ExitCode, NotFoundError, StatusCliError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.core.text import clean
+from statuscli.engine.budget import NONE, SERVER, Throttle, format_rate
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpdate
 
 RESULT_VERSION = "1"
 #: Ids are accepted up to 512 characters; `clean` must never be what shortens one.
@@ -112,7 +112,7 @@ def task_message(target: Target, error: StatusCliError) -> str:
 
 def auth_hint(provider: str) -> str:
     """What to check when a provider rejected the key, as `gh` suggests `gh auth login`."""
-    from .providers import providers
+    from statuscli.providers import providers
 
     spec = next((p for p in providers() if p.name == provider), None)
     variable = spec.key_env[0] if spec is not None and spec.key_env else "the API key"

@@ -15,13 +15,13 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import BinaryIO
 
-from .config import ProviderSettings
-from .errors import ExitCode, UsageError
-from .fetch import Fetcher
-from .models import Target, TaskStatus
-from .providers import make_target
-from .targets import parse_target_lines
-from .workers import leave_signals_to_main_thread
+from statuscli.config import ProviderSettings
+from statuscli.core.errors import ExitCode, UsageError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.core.threads import leave_signals_to_main_thread
+from statuscli.providers import make_target
+from statuscli.providers.targets import parse_target_lines
+from statuscli.session import Fetcher
 
 #: The exit codes a bad line of input does not override: a task that failed or could not be asked.
 OUTRANKS_BAD_INPUT = (ExitCode.AUTH, ExitCode.NOT_FOUND, ExitCode.API, ExitCode.FAILURE)

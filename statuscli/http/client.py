@@ -22,9 +22,17 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__
-from . import retry as policy
-from .errors import ApiError, AuthError, BadResponseError, ConfigError, NotFoundError, repeatable
+from statuscli.core.errors import (
+    ApiError,
+    AuthError,
+    BadResponseError,
+    ConfigError,
+    NotFoundError,
+    repeatable,
+)
+from statuscli.engine import retry as policy
+from statuscli.version import __version__
+
 from .transport import Attempt, transport_error
 
 log = logging.getLogger("statuscli.http")

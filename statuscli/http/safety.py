@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from statuscli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from .config import ProviderSettings
+    from statuscli.config import ProviderSettings
 
 #: The longest task or run id accepted.
 MAX_ID_LENGTH = 512

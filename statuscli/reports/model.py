@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import ExitCode, StatusCliError
-from .models import Phase, Target, TaskStatus
-from .output import duration
-from .text import clean
-from .watch import Outcome, TargetView
+from statuscli.core.errors import ExitCode, StatusCliError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.text import clean
+from statuscli.engine.watcher import Outcome, TargetView
+
+from .json import duration
 
 
 class Kind(StrEnum):
