@@ -10,14 +10,14 @@ The Python API (stable: the names in `__all__`; everything else may change)::
 Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
 """
 
-from .version import __version__ as __version__
+from statuscli.version import __version__ as __version__
 
 #: Not `typing.TYPE_CHECKING`: importing typing alone costs more than the rest of this module.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from .api import Settings, get_status, wait, wait_async
-    from .core.errors import (
+    from statuscli.api import Settings, get_status, wait, wait_async
+    from statuscli.core.errors import (
         ApiError,
         AuthError,
         BadResponseError,
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
         StatusCliError,
         UsageError,
     )
-    from .core.models import Phase, Target, TaskStatus
-    from .core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
+    from statuscli.core.models import Phase, Target, TaskStatus
+    from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
 
 #: Each public name and the module that defines it.
 _SOURCES = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import ProviderSettings
-from .core.models import Target, TaskStatus
-from .http.client import Endpoint, HttpClient, proxy_for
-from .http.safety import check_transport
-from .providers import get_provider
+from statuscli.config import ProviderSettings
+from statuscli.core.models import Target, TaskStatus
+from statuscli.http.client import Endpoint, HttpClient, proxy_for
+from statuscli.http.safety import check_transport
+from statuscli.providers import get_provider
 
 
 class Fetcher:

@@ -15,14 +15,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli import budget as budgets
+from statuscli.core.durations import format_rate, parse_rate
 from statuscli.core.errors import ApiError, ExitCode, UsageError
 from statuscli.core.models import Phase, Target, TaskStatus
-from statuscli.engine.budget import Budget, Throttle, format_rate
+from statuscli.core.outcomes import Throttle
+from statuscli.engine import budget as budgets
+from statuscli.engine.budget import Budget
 from statuscli.engine.watcher import Outcome, TargetView, Watcher, WatchOptions
-from statuscli.providers.targets import parse_rate
 from statuscli.render.live import PlainRenderer, live_lines
-from statuscli.reports.json import throttle_text
+from statuscli.render.words import throttle_text
 from statuscli.sim import Counts, Simulator, load_scenario
 
 from .conftest import CliRunner

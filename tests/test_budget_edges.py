@@ -8,15 +8,14 @@ import threading
 
 import pytest
 
+from statuscli.core.outcomes import MAX_RATE, SERVER
 from statuscli.engine.budget import (
     ANNOUNCE_EVERY,
     DECREASE_GAP,
     FAST,
-    MAX_RATE,
     MIN_RATE,
     NEAR,
     PROBE,
-    SERVER,
     Budget,
     is_throttle,
 )

@@ -108,7 +108,7 @@ PROBE = textwrap.dedent(
         main()
     except SystemExit:
         pass
-    watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")
+    watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")
     heavy = sorted(m for m in watched if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
     """
@@ -147,8 +147,8 @@ def test_importing_the_cli_does_not_import_requests() -> None:
 def test_json_one_shot_and_errors_do_not_import_rich_or_pydantic() -> None:
     """`status anchor ID --json` pays for requests, never for tables or Typer's pydantic layer."""
     probe = PROBE.replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("rich", "pydantic", "statuscli.render")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
+        'watched = ("rich", "pydantic", "statuscli.render.table")',
     )
     with socket.socket() as sock:  # a port nobody listens on: the error path, as JSON
         sock.bind(("127.0.0.1", 0))
@@ -172,8 +172,8 @@ def test_a_one_shot_into_a_pipe_does_not_import_rich(httpserver) -> None:  # typ
         {"id": "t1", "status": "failed", "error": "the page requires a login"}
     )
     probe = PROBE.replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("rich", "pydantic", "statuscli.render")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
+        'watched = ("rich", "pydantic", "statuscli.render.table")',
     )
     env = dict(os.environ, ANCHORBROWSER_API_KEY="k" * 20, ANCHORBROWSER_BASE_URL=httpserver.url_for("/"))
     done = subprocess.run(
@@ -336,7 +336,7 @@ def test_a_tab_completion_does_not_load_typer(line: str) -> None:
     cword = len(line.split()) - (0 if line.endswith(" ") else 1)
     env = {f"_{prog.upper()}_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword)}
     probe = PROBE.replace('"status"', repr(prog)).replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
         'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.core.models")',
     )
     done = subprocess.run(

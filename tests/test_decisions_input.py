@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from statuscli.config import ConfigFile, ProviderSettings, resolve
+from statuscli.core.durations import MAX_DURATION, parse_duration
 from statuscli.core.errors import UsageError
+from statuscli.core.ids import MAX_ID_LENGTH, check_id
 from statuscli.core.models import Target
-from statuscli.http.safety import MAX_ID_LENGTH, check_id, check_transport, is_loopback
+from statuscli.http.safety import check_transport, is_loopback
 from statuscli.providers import browserable, make_target, providers, register, unregister
-from statuscli.providers.targets import MAX_DURATION, dedupe, parse_duration, parse_target_lines
+from statuscli.providers.targets import dedupe, parse_target_lines
 
 from .conftest import CliRunner
 

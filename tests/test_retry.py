@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from statuscli import retry as policy
 from statuscli.core.errors import ApiError, BadResponseError, repeatable
 from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine import retry as policy
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, one_shot_options
 from statuscli.http.client import parse_retry_after
 

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 import sys
 
+from statuscli.core.console import interactive, print_warning
 from statuscli.core.text import clean
-from statuscli.reports.json import interactive, print_warning
 
 
 def ring_bell() -> None:

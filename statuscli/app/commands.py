@@ -25,42 +25,28 @@ from statuscli.api import (
     watch_options,
     with_provider_rates,
 )
+from statuscli.app.recent import remember as remember_ids
+from statuscli.app.runtime import interrupt_code, say, silence_stdout, state
 from statuscli.config import ConfigFile, ProviderSettings, config_path, load_config_file
+from statuscli.core.console import interactive, is_tty, print_error, print_warning, same_terminal
+from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from statuscli.core.models import RequestProgress, Target, TaskStatus
-from statuscli.engine.budget import Throttle
+from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
+from statuscli.core.outcomes import Throttle, WatchRenderer
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
 from statuscli.providers import check_provider, make_target, providers
-from statuscli.providers.targets import dedupe, parse_duration, parse_target_lines, target_grammar
+from statuscli.providers.targets import dedupe, parse_target_lines, target_grammar
 from statuscli.render.rows import (
     print_pipe,
     wants_colour,
 )
-from statuscli.reports.json import (
-    JsonLinesRenderer,
-    QuietRenderer,
-    WatchRenderer,
-    interactive,
-    is_tty,
-    print_error,
-    print_warning,
-    results_document,
-    same_terminal,
-    summary_line,
-    task_message,
-    write_json,
-)
-
-from .recent import remember as remember_ids
-from .runtime import interrupt_code, say, silence_stdout, state
+from statuscli.render.words import summary_line, task_message
+from statuscli.reports.json import JsonLinesRenderer, QuietRenderer, results_document, write_json
 
 if TYPE_CHECKING:
+    from statuscli.app.stream import StreamFetcher, TargetStream
     from statuscli.reports.ci import CiReports
     from statuscli.session import Fetcher
-
-    from .stream import StreamFetcher, TargetStream
-
-Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 class Reports(NamedTuple):
@@ -80,7 +66,7 @@ class NoReports:
     def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
         return renderer
 
-    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
+    def one_shot_done(self, results: Sequence[TaskResult], exit_code: ExitCode) -> None:
         pass
 
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
@@ -265,7 +251,7 @@ def watch(request: WatchRequest) -> ExitCode:
         max_rate=request.max_rate,
     )
     args = request.args
-    from .stream import StreamFetcher, TargetStream, is_stream
+    from statuscli.app.stream import StreamFetcher, TargetStream, is_stream
 
     # --file - or a named pipe: followed line by line while the watch runs; a regular file is read whole.
     if request.file == "-" and sys.stdin is not None and is_tty(sys.stdin):
@@ -415,7 +401,7 @@ def run_watch(
         renderer = ci.record(renderer, watcher.started)
     program = None
     if notify:
-        from .alerts import notifier
+        from statuscli.app.alerts import notifier
 
         program = notifier()
     deadline = None if options.timeout is None else watcher.started + options.timeout
@@ -439,7 +425,7 @@ def run_watch(
     if interrupted:
         summary = dataclasses.replace(summary, exit_code=stop_code)
     elif bad_input:  # the input was bad: 2, unless a task's outcome outranks it (4, 5, 6, 1)
-        from .stream import with_bad_input
+        from statuscli.app.stream import with_bad_input
 
         summary = dataclasses.replace(summary, exit_code=with_bad_input(summary.exit_code))
     # The `error:` lines come before the summary, which is the last line; on the terminal that shows
@@ -455,11 +441,11 @@ def run_watch(
     if remember:
         remember_ids(v.target for v in summary.views if v.status is not None)
     if bell:
-        from .alerts import ring_bell
+        from statuscli.app.alerts import ring_bell
 
         ring_bell()
     if program is not None:
-        from .alerts import notify as send_notification
+        from statuscli.app.alerts import notify as send_notification
 
         send_notification(program, "statuscli watch finished", summary_line(summary))
     return summary.exit_code

@@ -6,15 +6,15 @@ import os
 import sys
 from typing import Any
 
+from statuscli.app.commands import decode_input, load_config, stdin
+from statuscli.app.runtime import echo, say, state, stdout_guard
 from statuscli.config import config_path, key_problem, mask_key, resolve, write_key
+from statuscli.core.console import print_error, print_warning
+from statuscli.core.durations import format_rate
 from statuscli.core.errors import ExitCode, UsageError
 from statuscli.core.text import clean
-from statuscli.engine.budget import format_rate
 from statuscli.providers import check_provider, get_provider, providers
-from statuscli.reports.json import RESULT_VERSION, print_error, print_warning, write_json
-
-from .commands import decode_input, load_config, stdin
-from .runtime import echo, say, state, stdout_guard
+from statuscli.reports.json import RESULT_VERSION, write_json
 
 #: The fields of each provider in `status config --json` (all present, null when unknown).
 CONFIG_ROW_KEYS = (

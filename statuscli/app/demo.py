@@ -6,13 +6,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from statuscli.app.commands import run_watch
+from statuscli.app.runtime import echo, say, state
 from statuscli.config import ConfigFile, resolve
+from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, UsageError
 from statuscli.providers import get_provider, make_target
-from statuscli.providers.targets import parse_duration
-
-from .commands import run_watch
-from .runtime import echo, say, state
 
 
 def demo(interval: str, *, json_output: bool) -> ExitCode:

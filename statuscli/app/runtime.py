@@ -126,7 +126,7 @@ def run(
 
 def report(error: StatusCliError) -> None:
     """An error as the command's JSON (when asked) and as one `error:` line on stderr."""
-    from statuscli.reports.json import print_error
+    from statuscli.core.console import print_error
 
     if state.json_output:
         write_error_json(error)

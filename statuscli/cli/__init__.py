@@ -24,7 +24,7 @@ def program_name() -> str:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with its code."""
     prog = program_name()
-    from .complete import answer, complete_var, registry_recorded
+    from statuscli.cli.complete import answer, complete_var, registry_recorded
 
     instruction = os.environ.get(complete_var(prog))
     if instruction:
@@ -36,11 +36,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 sys.stdout.flush()
             sys.exit(code)
     else:
-        from .oneshot import read, run
+        from statuscli.cli.oneshot import read, run
 
         one_shot = read(sys.argv[1:] if argv is None else argv)
         if one_shot is not None:
             run(*one_shot)
-    from .app import run as run_app
+    from statuscli.cli.app import run as run_app
 
     run_app(argv, prog)

@@ -15,12 +15,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from statuscli.app import runtime
+from statuscli.cli import options as opt
+from statuscli.cli.complete import complete_var
 from statuscli.core.errors import UsageError
 from statuscli.providers import provider_names, providers
 from statuscli.version import __version__
-
-from . import options as opt
-from .complete import complete_var
 
 app = typer.Typer(
     cls=opt.Commands,
@@ -275,7 +274,7 @@ def _report_parse_error(error: Any, args: list[str], prog: str) -> int:
     if type(error).__name__ == "NoArgsIsHelpError":
         error.show()
         return int(error.exit_code)
-    from statuscli.reports.json import print_error
+    from statuscli.core.console import print_error
 
     message = parse_message(error.format_message())
     runtime.report_usage_json(command, words, message)

@@ -29,9 +29,8 @@ def registry_recorded() -> bool:
 
     if "statuscli.providers" not in sys.modules:
         return True  # nothing could have changed it
+    from statuscli.cli.tree import TREE
     from statuscli.providers import provider_names
-
-    from .tree import TREE
 
     return bool(list(provider_names()) == TREE["providers"])
 
@@ -114,7 +113,7 @@ def _formatted(shell: str, items: list[Item], env: Mapping[str, str]) -> tuple[i
 
 def completions(args: Sequence[str], incomplete: str) -> list[Item] | None:
     """What the Typer app offers for `incomplete` after `args`, or None when unsure."""
-    from .tree import TREE
+    from statuscli.cli.tree import TREE
 
     root: dict[str, Any] = TREE["root"]
     given: set[str] = set()
@@ -195,7 +194,7 @@ def _names(command: Mapping[str, Any], given: set[str], incomplete: str) -> list
 
 
 def _argument(kind: str | None, positional: list[str], incomplete: str) -> list[Item]:
-    from .tree import TREE
+    from statuscli.cli.tree import TREE
 
     providers: list[str] = TREE["providers"]
     if kind == "watch":  # a provider first, then that provider's recent task ids

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .complete import option_of, registry_recorded
+from statuscli.cli.complete import option_of, registry_recorded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ _READ_TYPES = ("str", "boolean")
 def read(argv: Sequence[str]) -> tuple[str, dict[str, Any], bool] | None:
     """(provider, options by parameter name with the ids as `task_ids`, --debug given), or None when
     the Typer app must read the line."""
-    from .tree import TREE
+    from statuscli.cli.tree import TREE
 
     at = 0
     debug = False

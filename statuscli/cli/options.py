@@ -14,9 +14,8 @@ import typer.main
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from statuscli.app.runtime import enable_debug
+from statuscli.cli.complete import complete_var
 from statuscli.providers import Provider, provider_names
-
-from .complete import complete_var
 
 
 def exit_with(code: int) -> NoReturn:

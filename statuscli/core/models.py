@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .errors import ExitCode
+from statuscli.core.errors import ExitCode, StatusCliError
 
 
 class Phase(StrEnum):
@@ -72,3 +72,12 @@ class RequestProgress:
     def attempt(self) -> int:
         """The attempt under way (1-based)."""
         return min(self.failures + 1, self.attempts)
+
+
+def error_text(target: Target, error: StatusCliError) -> str:
+    """The error's message without the provider prefix the row already shows."""
+    return error.message.removeprefix(f"{target.provider}: ")
+
+
+#: A one-shot's answer for one task: its status, or the error that kept it from one.
+TaskResult = tuple[Target, TaskStatus | StatusCliError]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import ExitCode, StatusCliError
-from .models import Target, TaskStatus
+from statuscli.core.console import print_error
+from statuscli.core.errors import ExitCode, StatusCliError
+from statuscli.core.models import Target, TaskStatus
 
 __all__ = ["Outcome", "TargetView", "WatchSummary", "WatchUpdate"]
 
@@ -70,3 +71,50 @@ class WatchSummary:
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for v in self.views if v.outcome in outcomes)
+
+
+class WatchRenderer:
+    """Shows a watch: `start`, then `update` per poll, then `finish` (also after Ctrl-C); `throttle` when
+    a provider's request budget changes its cadence, `input_error` for a bad line of streamed input."""
+
+    def start(self, deadline: float | None) -> None:
+        pass
+
+    def update(self, update: WatchUpdate) -> None:
+        pass
+
+    def throttle(self, event: Throttle) -> None:
+        pass
+
+    def input_error(self, error: StatusCliError) -> None:
+        print_error(error.message)
+
+    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
+        pass
+
+    def close(self) -> None:
+        """Give the terminal back without a final frame (the watch failed unexpectedly)."""
+
+
+SERVER = "server"
+
+
+MAX_RATE = "max_rate"
+
+
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """What the budget does to a provider's cadence, announced when it changes.
+
+    `rate`: requests per second allowed (None: no limit); `interval`: the effective time between two
+    polls of one target; `reason`: `server` (slowed down after 429/503), `max_rate` (the configured
+    cap), or `none` (the budget no longer limits the cadence)."""
+
+    provider: str
+    rate: float | None
+    interval: float
+    reason: str
+    at: float

@@ -48,3 +48,8 @@ def safe_url(url: object) -> str | None:
     ):
         return None
     return url
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 task`, `2 tasks`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

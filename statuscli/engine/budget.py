@@ -25,9 +25,9 @@ import math
 import os
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from . import retry as policy
+from statuscli.core.outcomes import MAX_RATE, NONE, SERVER, Throttle
+from statuscli.engine import retry as policy
 
 #: The benchmark-only switch: any value but empty or `0` turns the budget off (today's per-target
 #: backoff only), so a benchmark can compare both on one machine. Not a user setting.
@@ -53,10 +53,6 @@ TOLERANCE = 0.05
 ANNOUNCE_CHANGE = 0.1
 ANNOUNCE_EVERY = 5.0
 
-SERVER = "server"
-MAX_RATE = "max_rate"
-NONE = "none"
-
 
 def disabled(env: Mapping[str, str] | None = None) -> bool:
     value = (os.environ if env is None else env).get(DISABLED_ENV, "")
@@ -66,21 +62,6 @@ def disabled(env: Mapping[str, str] | None = None) -> bool:
 def is_throttle(http_status: int | None, retry_after: float | None) -> bool:
     """A provider-wide slow-down: a 429, or a 503 that asks for a pause (`Retry-After` above 0)."""
     return http_status == 429 or (http_status == 503 and retry_after is not None and retry_after > 0)
-
-
-@dataclass(frozen=True)
-class Throttle:
-    """What the budget does to a provider's cadence, announced when it changes.
-
-    `rate`: requests per second allowed (None: no limit); `interval`: the effective time between two
-    polls of one target; `reason`: `server` (slowed down after 429/503), `max_rate` (the configured
-    cap), or `none` (the budget no longer limits the cadence)."""
-
-    provider: str
-    rate: float | None
-    interval: float
-    reason: str
-    at: float
 
 
 class Budget:
@@ -220,11 +201,3 @@ class Budget:
             return None
         self._announced = current
         return current
-
-
-def format_rate(per_second: float) -> str:
-    """`50/s`, `10/m`, `3600/h` -> `1/s`: the largest unit that keeps the number at least 1."""
-    for unit, seconds in (("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if per_second * seconds >= 1 or unit == "h":
-            return f"{round(per_second * seconds, 2):g}/{unit}"
-    raise AssertionError("unreachable")

@@ -20,12 +20,11 @@ from dataclasses import dataclass, replace
 
 from statuscli.core.errors import StatusCliError, most_serious
 from statuscli.core.models import Phase, Target, TaskStatus
-from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
-
-from . import budget as budgets
-from . import retry as policy
-from .budget import Budget, Throttle
-from .pool import InlineExecutor, Result, Results, ThreadExecutor
+from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
+from statuscli.engine import budget as budgets
+from statuscli.engine import retry as policy
+from statuscli.engine.budget import Budget
+from statuscli.engine.pool import InlineExecutor, Result, Results, ThreadExecutor
 
 __all__ = [
     "Outcome",

@@ -31,9 +31,8 @@ from statuscli.core.errors import (
     repeatable,
 )
 from statuscli.engine import retry as policy
+from statuscli.http.transport import Attempt, transport_error
 from statuscli.version import __version__
-
-from .transport import Attempt, transport_error
 
 log = logging.getLogger("statuscli.http")
 

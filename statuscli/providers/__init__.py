@@ -6,11 +6,10 @@ Light on purpose (no HTTP, no rendering): the command line builds its commands f
 from __future__ import annotations
 
 from statuscli.core.errors import UsageError
+from statuscli.core.ids import check_id
 from statuscli.core.models import Target
-from statuscli.http.safety import check_id
-
-from . import anchor, browserable
-from .record import Provider
+from statuscli.providers import anchor, browserable
+from statuscli.providers.record import Provider
 
 __all__ = [
     "Provider",

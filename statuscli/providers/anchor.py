@@ -6,8 +6,7 @@ from typing import Any
 
 from statuscli.core.errors import BadResponseError
 from statuscli.core.models import Phase, Target, TaskStatus
-
-from .record import Provider
+from statuscli.providers.record import Provider
 
 NAME = "anchor"
 KEY_HEADER = "anchor-api-key"

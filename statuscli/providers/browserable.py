@@ -11,8 +11,7 @@ from typing import Any
 from statuscli.core.errors import ApiError, AuthError, BadResponseError, NotFoundError
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.core.text import safe_url
-
-from .record import Provider
+from statuscli.providers.record import Provider
 
 NAME = "browserable"
 KEY_HEADER = "x-api-key"

@@ -6,55 +6,11 @@ import re
 from collections.abc import Iterable
 
 from statuscli.core.errors import UsageError
+from statuscli.core.ids import check_id
 from statuscli.core.models import Target
-from statuscli.http.safety import check_id
+from statuscli.providers import Provider, providers
 
-from . import Provider, providers
-
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-#: The longest duration accepted (a week): beyond it, waits would overflow the clock's arithmetic.
-MAX_DURATION = 7 * 24 * 3600.0
 _COMMENT = re.compile(r"(?:^|\s)#")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
-def parse_duration(text: str, *, what: str = "duration") -> float:
-    """Seconds from `90`, `90s`, `1.5s`, `500ms`, `5m`, `1h`, `1m30s`."""
-    value = text.strip().lower()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pos, seconds = 0, 0.0
-        for match in _PART.finditer(value):
-            if match.start() != pos:
-                break
-            seconds += float(match.group(1)) * _UNITS[match.group(2)]
-            pos = match.end()
-        if pos != len(value) or not value:
-            raise UsageError(
-                f"invalid {what} '{text}': use seconds or a number with a unit, "
-                "e.g. 90, 90s, 500ms, 5m, 1h, 1m30s"
-            ) from None
-    if seconds != seconds or seconds < 0:
-        raise UsageError(f"invalid {what} '{text}': must be a positive number of seconds")
-    if seconds > MAX_DURATION:
-        raise UsageError(f"invalid {what} '{text}': at most 168h (a week)")
-    return seconds
-
-
-_RATE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(s|m|h)")
-_RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_rate(text: str, *, what: str = "rate") -> float:
-    """Requests per second from `20/s`, `600/m` or `1000/h` (more than 0)."""
-    match = _RATE.fullmatch(text.strip().lower())
-    if match is None or float(match.group(1)) <= 0:
-        raise UsageError(
-            f"invalid {what} '{text}': use a number of requests per second, minute or hour, "
-            "more than 0, e.g. 20/s, 600/m, 1000/h"
-        )
-    return float(match.group(1)) / _RATE_UNITS[match.group(2)]
 
 
 def parse_target_lines(

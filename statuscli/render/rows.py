@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from statuscli.core.errors import StatusCliError
-from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskResult, TaskStatus
 from statuscli.core.text import MAX_TEXT, cell_width, clean
 from statuscli.engine.watcher import Outcome, TargetView
-from statuscli.reports.json import ID_LIMIT, Result, pipe_word, request_label, shown_error, shown_label
+from statuscli.render.words import ID_LIMIT, pipe_word, request_label, shown_error, shown_label
 
 #: A piece of text and the name of its style ("" for none): rich turns parts into styled text, and a
 #: pipe joins their text, so a one-shot into a pipe needs no rich at all.
@@ -127,7 +127,7 @@ def reason(view: TargetView) -> list[Part]:
 # ---- a one-shot into a pipe: columns for awk, no rich --------------------------------------------
 
 
-def pipe_table(results: Sequence[Result]) -> list[list[Part]]:
+def pipe_table(results: Sequence[TaskResult]) -> list[list[Part]]:
     """Off a terminal: whitespace-separated columns under a header (kubectl style), one line per task,
     so `awk '{print $3}'` is the state. Every cell but the last is one word (`-` when empty) and ids
     are whole; the detail, last, has its whitespace collapsed, so server text cannot add lines."""
@@ -166,7 +166,7 @@ def _rstrip(parts: list[Part]) -> list[Part]:
     return parts
 
 
-def print_pipe(results: Sequence[Result]) -> None:
+def print_pipe(results: Sequence[TaskResult]) -> None:
     """The one-shot's columns into a pipe or a file, without colour (so without rich)."""
     sys.stdout.write("".join(plain(line) + "\n" for line in pipe_table(results)))
     sys.stdout.flush()

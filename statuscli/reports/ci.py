@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from statuscli.core.console import print_warning
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError
 from statuscli.core.models import Target, TaskStatus
+from statuscli.core.outcomes import WatchRenderer
 from statuscli.engine.watcher import WatchSummary, WatchUpdate
 
-from .json import WatchRenderer, print_warning
-
 if TYPE_CHECKING:
-    from .model import Kind, RunReport
+    from statuscli.reports.model import Kind, RunReport
 
 # The report modules (reports, junit, github) are imported only by a run that writes a report, so a
 # plain one-shot does not pay for them at start-up.
@@ -42,7 +42,7 @@ class HistoryRecorder(WatchRenderer):
             view = update.view
             line = f"+{max(0.0, update.at - self.started):.1f}s {update.previous} -> {view.label}"
             if view.error is not None:
-                from .model import error_text
+                from statuscli.core.models import error_text
 
                 line += f": {error_text(view.target, view.error)}"
             elif view.status is not None and (view.status.error or view.status.detail):
@@ -87,7 +87,7 @@ class CiReports:
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
         if not self.active:
             return
-        from .model import RunReport, task_from_view
+        from statuscli.reports.model import RunReport, task_from_view
 
         history = self.recorder.lines if self.recorder else {}
         tasks = tuple(
@@ -107,7 +107,7 @@ class CiReports:
     ) -> None:
         if not self.active:
             return
-        from .model import RunReport, task_from_result
+        from statuscli.reports.model import RunReport, task_from_result
 
         seconds = time.monotonic() - self.started
         tasks = tuple(task_from_result(target, item, seconds) for target, item in results)
@@ -119,7 +119,7 @@ class CiReports:
         if not self.active:
             yield
             return
-        from .model import Kind
+        from statuscli.reports.model import Kind
 
         try:
             yield
@@ -141,7 +141,7 @@ class CiReports:
     ) -> None:
         if self.written or not self.active:
             return
-        from .model import RunReport, TaskReport
+        from statuscli.reports.model import RunReport, TaskReport
 
         seconds = time.monotonic() - self.started
         code = error.exit_code if error is not None else interrupt
@@ -150,8 +150,8 @@ class CiReports:
 
     def write(self, report: RunReport) -> None:
         """The JUnit file, the workflow commands and the step summary; a failure is a warning."""
-        from .github import step_summary, workflow_commands
-        from .junit import junit_xml, write_atomically
+        from statuscli.reports.github import step_summary, workflow_commands
+        from statuscli.reports.junit import junit_xml, write_atomically
 
         self.written = True
         if self.junit_path is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .json import duration
-from .model import Kind, RunReport, one_line
+from statuscli.core.durations import duration
+from statuscli.reports.model import Kind, RunReport, one_line
 
 #: Rows in the step summary's table before "… and N more" (GitHub allows 1 MiB per step).
 SUMMARY_ROWS = 100

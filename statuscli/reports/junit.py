@@ -10,8 +10,7 @@ from datetime import UTC
 from pathlib import Path
 
 from statuscli.core.errors import UsageError
-
-from .model import Kind, RunReport, one_line, xml_text
+from statuscli.reports.model import Kind, RunReport, one_line, xml_text
 
 #: Characters of server text kept in one JUnit element body.
 MAX_BODY = 16_000

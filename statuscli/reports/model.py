@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from statuscli.core.durations import duration
 from statuscli.core.errors import ExitCode, StatusCliError
-from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus, error_text
 from statuscli.core.text import clean
 from statuscli.engine.watcher import Outcome, TargetView
-
-from .json import duration
 
 
 class Kind(StrEnum):
@@ -63,11 +62,6 @@ class RunReport:
 
 
 # ---- from a watch or a one-shot -------------------------------------------------------------------
-
-
-def error_text(target: Target, error: StatusCliError) -> str:
-    text = error.message
-    return text[len(target.provider) + 2 :] if text.startswith(f"{target.provider}: ") else text
 
 
 def _status_text(status: TaskStatus) -> str:

@@ -7,9 +7,9 @@ life cycle and handler, and one module per provider its routes (named in the pro
 
 from __future__ import annotations
 
-from .handler import RequestHandler
-from .limits import Counts
-from .scenario import (
+from statuscli.sim.handler import RequestHandler
+from statuscli.sim.limits import Counts
+from statuscli.sim.scenario import (
     DEFAULT_KEYS,
     FAULTS,
     Limit,
@@ -21,7 +21,7 @@ from .scenario import (
     load_scenario,
     parse_timeline,
 )
-from .server import Simulator
+from statuscli.sim.server import Simulator
 
 __all__ = [
     "DEFAULT_KEYS",

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .faults import Response, fault_response, json_bytes, json_response
-from .scenario import ANCHOR
-from .server import Routes
+from statuscli.sim.faults import Response, fault_response, json_bytes, json_response
+from statuscli.sim.scenario import ANCHOR
+from statuscli.sim.server import Routes
 
 if TYPE_CHECKING:
-    from .server import Simulator
+    from statuscli.sim.server import Simulator
 
 __all__ = ["DEFAULT_ANCHOR_ERROR", "ROUTES"]
 

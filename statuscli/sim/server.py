@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import unquote
 
-from .faults import ErrorBody, Response, express_404, html_response, json_response
-from .handler import RequestHandler, SimulatorServer
-from .limits import Counts, Limiter
-from .scenario import Scenario, SimTask, Step, task_key
+from statuscli.sim.faults import ErrorBody, Response, express_404, html_response, json_response
+from statuscli.sim.handler import RequestHandler, SimulatorServer
+from statuscli.sim.limits import Counts, Limiter
+from statuscli.sim.scenario import Scenario, SimTask, Step, task_key
 
 __all__ = ["DEFAULT_STALL_SECONDS", "Routes", "Simulator", "TaskRun", "provider_routes"]
 
