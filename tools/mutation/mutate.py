@@ -44,20 +44,20 @@ HERE = Path(__file__).resolve().parent
 
 #: The decision modules, and the tests that cover each (fast, in-process ones first: `-x` stops early).
 MODULES: dict[str, list[str]] = {
-    "statuscli/errors.py": ["tests/test_decisions_outcomes.py", "tests/test_cli.py"],
+    "statuscli/errors.py": ["tests/test_engine_outcomes.py", "tests/test_cli.py"],
     "statuscli/retry.py": [
-        "tests/test_decisions_caps.py",
+        "tests/test_caps.py",
         "tests/test_retry.py",
-        "tests/test_decisions_outcomes.py",
+        "tests/test_engine_outcomes.py",
     ],
-    "statuscli/text.py": ["tests/test_decisions_caps.py", "tests/test_hostile.py"],
-    "statuscli/targets.py": ["tests/test_decisions_input.py", "tests/test_watch_cli.py"],
-    "statuscli/policy.py": ["tests/test_decisions_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
-    "statuscli/config.py": ["tests/test_decisions_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
-    "statuscli/providers/anchor.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
-    "statuscli/providers/browserable.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
+    "statuscli/text.py": ["tests/test_caps.py", "tests/test_hostile.py"],
+    "statuscli/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
+    "statuscli/policy.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
+    "statuscli/config.py": ["tests/test_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
+    "statuscli/providers/anchor.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
+    "statuscli/providers/browserable.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
     "statuscli/watch.py": [
-        "tests/test_decisions_outcomes.py",  # first: its threaded tests end at a deadline, never hang
+        "tests/test_engine_outcomes.py",  # first: its threaded tests end at a deadline, never hang
         "tests/test_watch.py",
         "tests/test_fail_fast.py",
         "tests/test_retry.py",

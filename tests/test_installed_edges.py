@@ -1,4 +1,5 @@
-"""Defects found by QA, each pinned through the installed `status` where it is a user's behaviour."""
+"""The installed `status` at its edges: odd hosts and proxies, inherited signals, closed streams,
+answers with NaN or a malformed Retry-After, files that cannot be written; each as a user meets it."""
 
 from __future__ import annotations
 
