@@ -15,13 +15,10 @@ from statuscli.cli import main
 ANCHOR_KEY = "test-anchor-key-0123456789"
 BROWSERABLE_KEY = "test-browserable-key-0123456789"
 
+#: Variables that would change what a test sees, besides every provider's own (`provider_env_vars`).
 _ENV_VARS = (
-    "ANCHORBROWSER_API_KEY",
-    "ANCHOR_API_KEY",
-    "BROWSERABLE_API_KEY",
-    "ANCHORBROWSER_BASE_URL",
-    "BROWSERABLE_BASE_URL",
     "STATUSCLI_CONFIG",
+    "STATUSCLI_DEBUG",
     "FORCE_COLOR",
     "NO_COLOR",
     "STATUSCLI_NO_HISTORY",
@@ -38,10 +35,17 @@ _ENV_VARS = (
 )
 
 
+def provider_env_vars() -> list[str]:
+    """Every registered provider's key and base-URL variables, from the registry."""
+    from statuscli.providers import providers
+
+    return [name for p in providers() for name in (*p.key_env, p.base_url_env)]
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Tests never see the developer's keys, config, state directory or terminal."""
-    for var in _ENV_VARS:
+    for var in (*_ENV_VARS, *provider_env_vars()):
         monkeypatch.delenv(var, raising=False)
     home = tmp_path / "home"
     home.mkdir()
