@@ -34,7 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 SIMSERVER = BENCH_DIR / "simserver.py"
 LAUNCHER = BENCH_DIR / "launch.py"
-#: The key the simulator accepts for AnchorBrowser (statuscli.sim.DEFAULT_KEYS["anchor"]).
+#: The key the simulator accepts for AnchorBrowser (statuscli.sim.default_keys()["anchor"]).
 ANCHOR_KEY = "sim-anchor-key"
 #: Environment variables that would change what statuscli does; the benchmarks start from a clean slate.
 SCRUBBED_ENV_PREFIXES = ("ANCHORBROWSER_", "ANCHOR_", "BROWSERABLE_", "STATUSCLI_", "_STATUS")

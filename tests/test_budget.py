@@ -341,7 +341,7 @@ def limited_watch(
     scenario = tmp_path / "limited.toml"
     scenario.write_text(LIMITED, encoding="utf-8")
     with Simulator(load_scenario(scenario)) as sim:
-        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", sim.anchor_base_url)
+        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", sim.base_url_for("anchor"))
         monkeypatch.setenv("ANCHORBROWSER_API_KEY", sim.key("anchor"))
         ids = [f"t{n}" for n in range(10)]
         result = cli("watch", "anchor", *ids, "--interval", "0.5s", "--timeout", "3s", "--json", *args)

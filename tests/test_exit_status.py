@@ -21,7 +21,7 @@ import pexpect
 import pytest
 
 from statuscli.core.errors import ExitCode
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import Simulator, default_keys, load_scenario
 
 from .test_e2e import BIN, run_status
 
@@ -61,10 +61,10 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
 def environment(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
     env.update(
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
+        BROWSERABLE_API_KEY=default_keys()["browserable"],
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
         TERM="dumb",

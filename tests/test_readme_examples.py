@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from statuscli.sim import DEFAULT_KEYS, Simulator
+from statuscli.sim import Simulator, default_keys
 
 from .test_e2e import BIN, simulating
 
@@ -117,8 +117,8 @@ def test_the_ci_examples_run_verbatim_in_a_fresh_checkout(
     (work / "tasks.txt").write_text("anchor nightly-1\n")
     env = fresh_env(
         tmp_path / "home",
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
         STATUSCLI_CONFIG=str(tmp_path / "none.toml"),
     )
     done = bash(script, env, work)

@@ -30,7 +30,7 @@ from statuscli.core.models import Target
 from statuscli.reports.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
 from statuscli.reports.junit import junit_xml
 from statuscli.reports.model import Kind, RunReport, TaskReport
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import Simulator, default_keys, load_scenario
 
 from .conftest import ANCHOR_KEY, BROWSERABLE_KEY
 from .test_e2e import BIN
@@ -95,10 +95,10 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def sim_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
     return clean_env(
         tmp_path,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
+        BROWSERABLE_API_KEY=default_keys()["browserable"],
         **extra,
     )
 

@@ -207,7 +207,7 @@ def test_bad_limits_are_one_clear_error(tmp_path: Path, table: str, message: str
 FAKE_ROUTES = """
 import re
 from statuscli.sim.faults import json_response
-from statuscli.sim.server import Routes
+from statuscli.sim.routes import Routes
 
 def handle(simulator, path, headers):
     return json_response(200, {"echo": path, "key": headers.get("fake-key")})
@@ -220,7 +220,8 @@ ROUTES = Routes(
     paths=(re.compile(r"/fake/.*"),),
     handle=handle,
     error=error,
-    terminal=frozenset(),
+    states={},
+    key="fake-key",
 )
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.sim import DEFAULT_KEYS, Simulator, default_scenario
+from statuscli.sim import Simulator, default_keys, default_scenario
 
 from .conftest import CliRunner
 from .test_e2e import BIN
@@ -78,7 +78,7 @@ def test_a_browserable_base_url_without_api_v1_is_a_wrong_base_url_not_a_missing
     simulator."""
     with Simulator(default_scenario()) as sim:
         monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url)  # without /api/v1
-        monkeypatch.setenv("BROWSERABLE_API_KEY", DEFAULT_KEYS["browserable"])
+        monkeypatch.setenv("BROWSERABLE_API_KEY", default_keys()["browserable"])
         wrong = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")
         monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url + "/api/v1")
         right = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")

@@ -19,7 +19,7 @@ import pytest
 
 from statuscli.app.stream import with_bad_input
 from statuscli.core.errors import ExitCode
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.sim import Simulator, default_keys, load_scenario
 
 BIN = Path(sys.executable).parent
 
@@ -45,8 +45,8 @@ def sim(tmp_path: Path) -> Iterator[Simulator]:
 def start(sim: Simulator, *args: str, stdin: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
         STATUSCLI_NO_HISTORY="1",
     )
     env.pop("BROWSERABLE_API_KEY", None)  # a provider no line names needs no key

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from statuscli.sim import Simulator
+
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from statuscli.app.commands import run_watch
@@ -18,7 +22,7 @@ def demo(interval: str, *, json_output: bool) -> ExitCode:
     """Watch the simulator's default scenario; settings resolved as for real use, from its addresses."""
     from statuscli.engine.watcher import WatchOptions
     from statuscli.session import Fetcher
-    from statuscli.sim import DEFAULT_KEYS, Simulator, default_scenario
+    from statuscli.sim import Simulator, default_scenario
 
     state.json_output = json_output
     state.json_lines = True
@@ -26,7 +30,7 @@ def demo(interval: str, *, json_output: bool) -> ExitCode:
     with Simulator(default_scenario()) as sim:
         targets = [make_target(provider, task_id) for provider, task_id in sim.targets()]
         names = list(dict.fromkeys(t.provider for t in targets))
-        env = simulator_env(sim, names, DEFAULT_KEYS)
+        env = simulator_env(sim, names)
         empty = ConfigFile(path=Path(os.devnull), exists=False, tables={})
         settings = {name: resolve(name, config=empty, env=env) for name in names}
         if not json_output:
@@ -40,19 +44,19 @@ def demo(interval: str, *, json_output: bool) -> ExitCode:
     return code  # the summary line, last, names it
 
 
-def simulator_env(sim: object, names: list[str], keys: Mapping[str, str]) -> dict[str, str]:
+def simulator_env(sim: Simulator, names: list[str]) -> dict[str, str]:
     """The environment that points each provider at the simulator: base URL and key variables."""
     env: dict[str, str] = {}
     for name in names:
         spec = get_provider(name)
-        env[spec.base_url_env] = str(getattr(sim, f"{name}_base_url"))
-        env[spec.key_env[0]] = keys[name]
+        env[spec.base_url_env] = sim.base_url_for(name)
+        env[spec.key_env[0]] = sim.key(name)
     return env
 
 
 def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
     """Serve the scenario on loopback until Ctrl-C; print the lines that point statuscli at it."""
-    from statuscli.sim import DEFAULT_KEYS, ScenarioError, Simulator, default_scenario, load_scenario
+    from statuscli.sim import ScenarioError, Simulator, default_scenario, load_scenario
 
     try:
         loaded = load_scenario(scenario) if scenario is not None else default_scenario()
@@ -62,8 +66,7 @@ def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
         sim = Simulator(loaded, port=port, verbose=verbose)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
-    keys = {**DEFAULT_KEYS, **(loaded.keys or {})}
-    names = list(DEFAULT_KEYS)
+    names = list(loaded.keys)
     try:
         targets_file = _write_watch_file(sim.targets(), sim.base_url)
     except OSError as exc:  # a full or unwritable temporary directory: a local problem, like a bad option
@@ -71,7 +74,7 @@ def simulate(scenario: Path | None, *, port: int, verbose: bool) -> ExitCode:
         raise UsageError(f"cannot write the simulator's watch file: {exc.strerror or exc}") from None
     try:
         urls = [get_provider(n).base_url_env for n in names]
-        env = simulator_env(sim, names, keys)
+        env = simulator_env(sim, names)
         lines = [f"export {var}={env[var]}" for var in urls]
         lines += [f"export {var}={value}" for var, value in env.items() if var not in urls]
         lines.append(f"# watch every task of the scenario: status watch --file {targets_file}")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from statuscli.sim.handler import RequestHandler
 from statuscli.sim.limits import Counts
+from statuscli.sim.routes import Routes, provider_routes
 from statuscli.sim.scenario import (
-    DEFAULT_KEYS,
     FAULTS,
     Limit,
     Scenario,
     ScenarioError,
     SimTask,
     Step,
+    default_keys,
     default_scenario,
     load_scenario,
     parse_timeline,
@@ -24,17 +25,19 @@ from statuscli.sim.scenario import (
 from statuscli.sim.server import Simulator
 
 __all__ = [
-    "DEFAULT_KEYS",
     "FAULTS",
     "Counts",
     "Limit",
     "RequestHandler",
+    "Routes",
     "Scenario",
     "ScenarioError",
     "SimTask",
     "Simulator",
     "Step",
+    "default_keys",
     "default_scenario",
     "load_scenario",
     "parse_timeline",
+    "provider_routes",
 ]

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from statuscli.core.models import Phase
 from statuscli.sim.faults import Response, fault_response, json_bytes, json_response
-from statuscli.sim.scenario import ANCHOR
-from statuscli.sim.server import Routes
+from statuscli.sim.routes import Routes
 
 if TYPE_CHECKING:
     from statuscli.sim.server import Simulator
+
+ANCHOR = "anchor"
 
 __all__ = ["DEFAULT_ANCHOR_ERROR", "ROUTES"]
 
@@ -57,5 +59,12 @@ ROUTES = Routes(
     paths=(_PATH,),
     handle=handle,
     error=error,
-    terminal=frozenset({"ready", "failed"}),
+    states={
+        "generating": Phase.PENDING,
+        "waiting-for-session": Phase.PENDING,
+        "ready": Phase.SUCCESS,
+        "failed": Phase.FAILURE,
+    },
+    key="sim-anchor-key",
+    step_texts={"failed": ("error",)},
 )
