@@ -35,6 +35,46 @@ _ENV_VARS = (
 )
 
 
+FAKE_PROVIDER_MODULE = "tests.fake_provider"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fake-provider",
+        action="store_true",
+        help="register the test suite's fake provider (tests/fake_provider.py) for the whole run, in "
+        "process and for every `status` the tests start; run the provider-parametrized tests with "
+        "`-m by_provider`",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "by_provider: parametrized over the provider registry")
+    if not config.getoption("--fake-provider"):
+        os.environ.pop("STATUSCLI_PROVIDERS", None)  # a developer's own providers stay out of the tests
+    else:
+        root = str(Path(__file__).resolve().parent.parent)
+        os.environ["STATUSCLI_PROVIDERS"] = FAKE_PROVIDER_MODULE
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        import importlib
+
+        importlib.import_module(FAKE_PROVIDER_MODULE)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes `provider_name` runs once per registered provider."""
+    if "provider_name" in metafunc.fixturenames:
+        from statuscli.providers import provider_names
+
+        metafunc.parametrize("provider_name", provider_names())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "provider_name" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.by_provider)
+
+
 def provider_env_vars() -> list[str]:
     """Every registered provider's key and base-URL variables, from the registry."""
     from statuscli.providers import providers

@@ -69,3 +69,21 @@ def make_target(provider: str, task_id: str, run_id: str | None = None) -> Targe
 
 register(anchor.PROVIDER)
 register(browserable.PROVIDER)
+
+#: Modules to import after the built-in providers, comma-separated: each registers providers of its own
+#: (`register(PROVIDER)`), which then get everything the built-in ones have. For a provider that lives
+#: outside this package, and for the test suite's fake provider.
+EXTRA_PROVIDERS_ENV = "STATUSCLI_PROVIDERS"
+
+
+def _load_extra_providers() -> None:
+    import os
+
+    for module in filter(None, (name.strip() for name in os.environ.get(EXTRA_PROVIDERS_ENV, "").split(","))):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise UsageError(f"{EXTRA_PROVIDERS_ENV}: cannot import {module}: {exc}") from None
+
+
+_load_extra_providers()

@@ -1,0 +1,48 @@
+"""The simulated Acme job API, for the test suite's fake provider (`fake_provider.py`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from statuscli.sim.faults import Response, fault_response, json_bytes, json_response
+from statuscli.sim.routes import Routes
+from tests.fake_provider import HEADER, NAME, STATES
+
+_PATH = re.compile(r"/acme/v1/jobs/([^/]+)/?")
+
+
+def error(status: int, path: str, headers: tuple[tuple[str, str], ...]) -> Response:
+    return json_response(status, {"message": f"acme error {status}"}, *headers)
+
+
+def handle(simulator: Any, path: str, headers: Mapping[str, str]) -> Response:
+    match = _PATH.fullmatch(path.split("?")[0])
+    assert match is not None
+    task_id = unquote(match.group(1))
+    if headers.get(HEADER) != simulator.key(NAME):
+        return json_response(401, {"message": "bad key"})
+    run = simulator.lookup(NAME, task_id)
+    if run is None:
+        return json_response(404, {"message": "no such job"})
+    _, step = simulator.advance(run)
+    if step.is_fault:
+        return fault_response(step.state, path, json_bytes({"state": "working"}), error)
+    body: dict[str, object] = {"id": task_id, "state": step.state}
+    if step.state == "broken":
+        body["why"] = step.error or run.task.error or "the job broke"
+    return json_response(200, body)
+
+
+ROUTES = Routes(
+    provider=NAME,
+    paths=(_PATH,),
+    handle=handle,
+    error=error,
+    states=STATES,
+    key="sim-acme-key",
+    base_path="/acme",
+    step_texts={"broken": ("error",)},
+)
