@@ -75,6 +75,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.by_provider)
 
 
+@pytest.fixture
+def built_in_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the providers statuscli ships, for tests of what ships with them (the README, the recorded
+    command tree), whatever else `--fake-provider` registered."""
+    import statuscli.providers
+
+    monkeypatch.setattr(statuscli.providers, "_REGISTRY", {p.name: p for p in statuscli.providers.BUILT_IN})
+    monkeypatch.delenv("STATUSCLI_PROVIDERS", raising=False)
+
+
 def provider_env_vars() -> list[str]:
     """Every registered provider's key and base-URL variables, from the registry."""
     from statuscli.providers import providers

@@ -52,7 +52,13 @@ PROVIDER = Provider(
     parse=parse,
     states=tuple(STATES),
     simulator="tests.fake_provider_sim",
-    help="Show the state of Acme jobs (a provider of the test suite).",
+    help="""Show the state of Acme jobs (a provider of the test suite).
+
+    \b
+    Examples:
+      status acme J1
+      status acme J1 --run-id R2 --json
+    """,
 )
 
 register(PROVIDER)

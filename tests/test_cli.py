@@ -312,8 +312,9 @@ def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
     )
     doc = json.loads(cli("config", "--json").stdout)
     assert doc["exit_code"] == 2
-    assert [row["error"] is None for row in doc["providers"]] == [True, False]
-    good, bad = doc["providers"]
+    rows = {row["provider"]: row for row in doc["providers"]}
+    assert [name for name, row in rows.items() if row["error"] is not None] == ["browserable"]
+    good, bad = rows["anchor"], rows["browserable"]
     assert set(bad) == set(good)  # the same fields, null where unknown
     assert bad["base_url"] is None
 

@@ -48,6 +48,9 @@ LEFT_TO_TYPER = [
     ["foo", "t1"],
 ]
 
+#: The recorded command tree is that of the providers statuscli ships.
+pytestmark = pytest.mark.usefixtures("built_in_only")
+
 
 def typer_reads(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any], bool]:
     """What the Typer app hands the application layer for `argv`."""

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.usefixtures("built_in_only")
 def test_committed_scripts_match_the_app() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "completions" / "generate.py"), "--check"],
@@ -279,6 +280,7 @@ def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tup
     return code, capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("built_in_only")
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish get-args", "fish is-args", "powershell"])
 def test_completion_without_typer_answers_as_the_typer_app(
     shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path, monkeypatch: pytest.MonkeyPatch

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+import statuscli.providers
 from statuscli.config import ConfigFile, ProviderSettings, resolve
 from statuscli.core.durations import MAX_DURATION, parse_duration
 from statuscli.core.errors import UsageError
 from statuscli.core.ids import MAX_ID_LENGTH, check_id
 from statuscli.core.models import Target
 from statuscli.http.safety import check_transport, is_loopback
-from statuscli.providers import browserable, make_target, providers, register, unregister
+from statuscli.providers import make_target, providers, register
 from statuscli.providers.targets import dedupe, parse_target_lines
 
 from .conftest import CliRunner
@@ -143,18 +144,18 @@ def test_bad_watch_file_lines_name_their_number(line: str, number: int) -> None:
         parse_target_lines(["anchor OK", line], source="targets.txt")
     message = caught.value.message
     assert message.startswith(f"targets.txt, line {number}: expected ")
-    assert "'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]'" in message
+    # Every registered provider's line, in registry order: `'anchor TASK_ID', ... or 'browserable ...'`.
+    forms = [f"'{p.grammar}'" for p in providers()]
+    assert message.endswith(f"{', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else forms[0])
 
 
-def test_the_grammar_in_the_message_follows_the_registry() -> None:
-    unregister("browserable")
-    try:
-        with pytest.raises(UsageError) as caught:
-            parse_target_lines(["browserable B1"], source="f")
-        assert caught.value.message == "f, line 1: expected 'anchor TASK_ID'"
-    finally:
-        register(browserable.PROVIDER)
-    assert [p.name for p in providers()] == ["anchor", "browserable"]
+def test_the_grammar_in_the_message_follows_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = providers()
+    monkeypatch.setattr(statuscli.providers, "_REGISTRY", {})
+    register(before[0])
+    with pytest.raises(UsageError) as caught:
+        parse_target_lines([f"{before[-1].name}x B1"], source="f")
+    assert caught.value.message == f"f, line 1: expected '{before[0].grammar}'"
 
 
 def test_dedupe_keeps_the_first_of_each_in_order() -> None:

@@ -12,6 +12,7 @@ from statuscli.providers import anchor, browserable
 from statuscli.providers.record import Provider
 
 __all__ = [
+    "BUILT_IN",
     "Provider",
     "check_provider",
     "get_provider",
@@ -67,8 +68,10 @@ def make_target(provider: str, task_id: str, run_id: str | None = None) -> Targe
     return Target(provider=provider, task_id=task_id, run_id=run_id)
 
 
-register(anchor.PROVIDER)
-register(browserable.PROVIDER)
+#: The providers shipped with statuscli, in the order their commands are listed.
+BUILT_IN: tuple[Provider, ...] = (anchor.PROVIDER, browserable.PROVIDER)
+for _provider in BUILT_IN:
+    register(_provider)
 
 #: Modules to import after the built-in providers, comma-separated: each registers providers of its own
 #: (`register(PROVIDER)`), which then get everything the built-in ones have. For a provider that lives
