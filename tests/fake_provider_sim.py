@@ -30,10 +30,14 @@ def handle(simulator: Any, path: str, headers: Mapping[str, str]) -> Response:
     _, step = simulator.advance(run)
     if step.is_fault:
         return fault_response(step.state, path, json_bytes({"state": "working"}), error)
-    body: dict[str, object] = {"id": task_id, "state": step.state}
-    if step.state == "broken":
-        body["why"] = step.error or run.task.error or "the job broke"
-    return json_response(200, body)
+    return json_response(200, body(task_id, step.state, step.error or run.task.error))
+
+
+def body(task_id: str, state: str, why: str | None = None) -> dict[str, object]:
+    answer: dict[str, object] = {"id": task_id, "state": state}
+    if state == "broken":
+        answer["why"] = why or "the job broke"
+    return answer
 
 
 ROUTES = Routes(
@@ -41,6 +45,7 @@ ROUTES = Routes(
     paths=(_PATH,),
     handle=handle,
     error=error,
+    body=body,
     states=STATES,
     key="sim-acme-key",
     base_path="/acme",

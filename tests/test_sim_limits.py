@@ -223,6 +223,7 @@ ROUTES = Routes(
     paths=(re.compile(r"/fake/.*"),),
     handle=handle,
     error=error,
+    body=lambda task_id, state: {"state": state},
     states={},
     key="fake-key",
 )

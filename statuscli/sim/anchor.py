@@ -48,10 +48,15 @@ def handle(simulator: Simulator, path: str, headers: Mapping[str, str]) -> Respo
     if step.is_fault:
         sample = {"id": task_id, "status": "generating", "project_state": "generating"}
         return fault_response(step.state, path, json_bytes(sample), error)
-    body: dict[str, object] = {"id": task_id, "status": step.state, "project_state": step.state}
-    if step.state == "failed":
-        body["error"] = step.error or run.task.error or DEFAULT_ANCHOR_ERROR
-    return json_response(200, body)
+    return json_response(200, body(task_id, step.state, step.error or run.task.error))
+
+
+def body(task_id: str, state: str, error: str | None = None) -> dict[str, object]:
+    """The 200 body for a task in `state` (a failed one carries its error)."""
+    answer: dict[str, object] = {"id": task_id, "status": state, "project_state": state}
+    if state == "failed":
+        answer["error"] = error or DEFAULT_ANCHOR_ERROR
+    return answer
 
 
 ROUTES = Routes(
@@ -59,6 +64,7 @@ ROUTES = Routes(
     paths=(_PATH,),
     handle=handle,
     error=error,
+    body=body,
     states={
         "generating": Phase.PENDING,
         "waiting-for-session": Phase.PENDING,

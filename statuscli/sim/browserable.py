@@ -95,13 +95,17 @@ def handle(simulator: Simulator, path: str, headers: Mapping[str, str]) -> Respo
         return json_response(200, _NULL_RUN)
     index, step = simulator.advance(run)
     if step.is_fault:
-        sample = _body(simulator.base_url, run.task.id, 0, "running", None)
+        sample = _body(run.task.id, "running", base_url=simulator.base_url)
         return fault_response(step.state, path, json_bytes(sample), error)
-    return json_response(200, _body(simulator.base_url, run.task.id, index, step.state, step.question))
+    answer = _body(run.task.id, step.state, base_url=simulator.base_url, index=index, question=step.question)
+    return json_response(200, answer)
 
 
-def _body(base_url: str, task_id: str, index: int, state: str, question: str | None) -> dict[str, object]:
-    """The body for a state, in the real server's key order (recorded bodies 1-8)."""
+def _body(
+    task_id: str, state: str, *, base_url: str = "", index: int = 0, question: str | None = None
+) -> dict[str, object]:
+    """The body for a state, in the real server's key order (recorded bodies 1-8); a running task's
+    live view is under `base_url`, `index` tells one tool call from the next."""
     if state == "none":
         return _NULL_RUN
     tool_call: object = None
@@ -128,6 +132,7 @@ ROUTES = Routes(
     paths=(_PATH, _RUN_PATH),
     handle=handle,
     error=error,
+    body=_body,
     states=STATES,
     key="sim-browserable-key",
     open_states=False,

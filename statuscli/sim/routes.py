@@ -34,6 +34,8 @@ class Routes:
     handle: Callable[[Any, str, Mapping[str, str]], Response]
     #: The API's error answer for an HTTP status (used for limit 429s and status-code faults).
     error: ErrorBody
+    #: The JSON body of the API's 200 answer about a task in a state: (task id, state) -> body.
+    body: Callable[[str, str], Any]
     #: The states a timeline may name, each with the phase it means (success and failure are final).
     states: Mapping[str, Phase]
     #: The API key the simulator accepts unless a scenario's `[keys]` names another.
