@@ -173,5 +173,7 @@ def browserable_api(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture
 def fast_retries(config_file: Callable[[str], Path]) -> Path:
-    """One immediate retry (urllib3 does not back off before its first retry): fast tests."""
-    return config_file("[anchor]\nretries = 1\n\n[browserable]\nretries = 1\n")
+    """One immediate retry for every provider (the first retry is made at once): fast tests."""
+    from statuscli.providers import provider_names
+
+    return config_file("".join(f"[{name}]\nretries = 1\n\n" for name in provider_names()))

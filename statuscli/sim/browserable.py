@@ -20,13 +20,13 @@ __all__ = ["DEFAULT_QUESTION", "ROUTES"]
 
 DEFAULT_QUESTION = "Proceed to checkout?"
 BROWSERABLE = "browserable"
-#: The states a timeline may name: the server's own, `none` (no run yet) and `tool_call` (a run that
-#: waits for the user's answer).
+#: The states a timeline may name: the server's own, `tool_call` (a run that waits for the user's
+#: answer) and `none` (no run yet).
 STATES = {
-    "none": Phase.PENDING,
     "scheduled": Phase.PENDING,
     "running": Phase.PENDING,
     "tool_call": Phase.PENDING,
+    "none": Phase.PENDING,
     "completed": Phase.SUCCESS,
     "error": Phase.FAILURE,
 }
