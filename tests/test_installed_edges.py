@@ -242,8 +242,8 @@ def test_config_shows_the_one_shot_timeout(sim: Simulator, tmp_path: Path) -> No
     ]
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
-def test_auth_keeps_a_crlf_file_crlf(tmp_path: Path, provider: str) -> None:
+def test_auth_keeps_a_crlf_file_crlf(tmp_path: Path, provider_name: str) -> None:
+    provider = provider_name
     from .test_auth import COMMENTED, SECRET, auth_from_stdin
 
     config = tmp_path / "config.toml"

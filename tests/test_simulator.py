@@ -32,6 +32,8 @@ from statuscli.sim import (
     parse_timeline,
 )
 
+from .apis import Api
+
 SPECS = Path(__file__).parent / "specs"
 ANCHOR_KEY = {"anchor-api-key": default_keys()["anchor"]}
 BROWSERABLE_KEY = {"x-api-key": default_keys()["browserable"]}
@@ -314,7 +316,7 @@ def test_scenario_keys_replace_the_defaults(tmp_path: Path, clock: FakeClock) ->
         encoding="utf-8",
     )
     scenario = load_scenario(path)
-    assert scenario.keys == {"anchor": "custom-key", "browserable": default_keys()["browserable"]}
+    assert scenario.keys == default_keys() | {"anchor": "custom-key"}
     with running(scenario, clock) as sim:
         assert anchor(sim, "t").status == 401
         assert get(sim, "/v2/tasks/t/generation-status", {"anchor-api-key": "custom-key"}).status == 200
@@ -530,12 +532,8 @@ STATUS_FAULTS = [
 
 
 def fault_target(provider: str) -> tuple[str, str]:
-    task_id = "t" if provider == "anchor" else UUID_1
-    return task_id, (
-        f"/v2/tasks/{task_id}/generation-status"
-        if provider == "anchor"
-        else f"/api/v1/task/{task_id}/run/status"
-    )
+    """A task id the provider's API accepts (a UUID is accepted by all), and the path asking about it."""
+    return UUID_1, Api(provider).path(UUID_1)
 
 
 @pytest.mark.parametrize(
@@ -572,10 +570,10 @@ def test_every_fault_is_tested() -> None:
     assert covered == set(FAULTS)
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
-def test_reset_fault_resets_the_connection(clock: FakeClock, provider: str) -> None:
+def test_reset_fault_resets_the_connection(clock: FakeClock, provider_name: str) -> None:
+    provider = provider_name
     task_id, path = fault_target(provider)
-    headers = ANCHOR_KEY if provider == "anchor" else BROWSERABLE_KEY
+    headers = {Api(provider).key_header: default_keys()[provider]}
     with running(scenario_of((provider, task_id, "!reset")), clock) as sim:
         with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as client:
             [(name, key)] = headers.items()
@@ -587,10 +585,10 @@ def test_reset_fault_resets_the_connection(clock: FakeClock, provider: str) -> N
         assert get(sim, "/health").status == 200
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
-def test_truncated_fault_sends_half_a_json_body(clock: FakeClock, provider: str) -> None:
+def test_truncated_fault_sends_half_a_json_body(clock: FakeClock, provider_name: str) -> None:
+    provider = provider_name
     task_id, path = fault_target(provider)
-    headers = ANCHOR_KEY if provider == "anchor" else BROWSERABLE_KEY
+    headers = {Api(provider).key_header: default_keys()[provider]}
     with running(scenario_of((provider, task_id, "!truncated")), clock) as sim:
         reply = get(sim, path, headers)
     assert reply.status == 200
