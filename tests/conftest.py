@@ -85,6 +85,18 @@ def built_in_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STATUSCLI_PROVIDERS", raising=False)
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without any provider's key or base URL and without statuscli's
+    settings (the providers registered from outside, `STATUSCLI_PROVIDERS`, stay): for a `status`
+    that a test starts and configures itself."""
+    drop = set(provider_env_vars())
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name not in drop and (name == "STATUSCLI_PROVIDERS" or not name.startswith("STATUSCLI"))
+    }
+
+
 def provider_env_vars() -> list[str]:
     """Every registered provider's key and base-URL variables, from the registry."""
     from statuscli.providers import providers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import stat
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from statuscli.core.errors import ExitCode
 
+from .conftest import clean_env
 from .test_e2e import BIN
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
@@ -22,7 +22,7 @@ SECRET = "sk-typed-at-the-prompt-0123456789"
 
 
 def spawn(tmp_path: Path, **extra: str) -> tuple[pexpect.spawn, io.StringIO]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"), TERM="dumb", **extra)
     child = pexpect.spawn(
         str(BIN / "status"), ["auth", "anchor"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 100)
@@ -92,7 +92,7 @@ read_timeout = 30 # slow CI
 
 
 def auth_from_stdin(tmp_path: Path, provider: str, key: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"))
     return subprocess.run(
         [str(BIN / "status"), "auth", provider],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from statuscli.core.errors import ExitCode
 from statuscli.sim import Simulator, default_keys, load_scenario
 
+from .conftest import clean_env
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -34,7 +34,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
 def run(
     sim: Simulator, tmp_path: Path, args: list[str | bytes], **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(
         ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
         BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),

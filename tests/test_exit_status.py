@@ -23,6 +23,7 @@ import pytest
 from statuscli.core.errors import ExitCode
 from statuscli.sim import Simulator, default_keys, load_scenario
 
+from .conftest import clean_env
 from .test_e2e import BIN, run_status
 
 SCENARIO = """
@@ -59,7 +60,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
 
 
 def environment(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(
         ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
         BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),

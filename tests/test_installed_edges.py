@@ -16,10 +16,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from statuscli.core.errors import ExitCode
+from statuscli.providers import provider_names
 from statuscli.sim import Simulator
 
 from . import rawhttp
-from .conftest import CliRunner
+from .conftest import CliRunner, clean_env
 from .test_bad_input import run
 from .test_e2e import BIN, run_status
 from .test_exit_status import sim
@@ -158,7 +159,7 @@ def test_a_closed_stderr_keeps_every_exit_code(
 
 
 def _local_env(tmp_path: Path, base_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(
         ANCHORBROWSER_BASE_URL=base_url,
         ANCHORBROWSER_API_KEY="k" * 20,
@@ -237,8 +238,7 @@ def test_config_shows_the_one_shot_timeout(sim: Simulator, tmp_path: Path) -> No
     assert "timeouts     connect 5s, read 20s, one-shot 60s" in proc.stdout  # browserable's default
     rows = json.loads(run(sim, tmp_path, ["config", "--json"]).stdout)["providers"]
     assert [(r["provider"], r["timeout"], r["read_timeout"]) for r in rows] == [
-        ("anchor", 90.0, 20.0),
-        ("browserable", 60.0, 20.0),
+        (name, 90.0 if name == "anchor" else 60.0, 20.0) for name in provider_names()
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -11,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from statuscli.providers import provider_names
 from statuscli.sim import Simulator, default_keys, default_scenario
 
-from .conftest import CliRunner
+from .conftest import CliRunner, clean_env
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -32,7 +32,7 @@ timeline = "completed"
 def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(SCENARIO)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"), XDG_STATE_HOME=str(tmp_path / "state"))
     proc = subprocess.Popen(
         [str(BIN / "status"), "simulate", "--scenario", str(scenario)],
@@ -47,7 +47,7 @@ def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
         exports = dict(
             line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export ")
         )
-        assert len(exports) == 4
+        assert len(exports) == 2 * len(provider_names())  # a base URL and a key each
         [hint] = [line for line in printed if "status watch --file" in line]
         command = shlex.split(hint[hint.index("status watch") :])
         watch_file = Path(command[-1])
