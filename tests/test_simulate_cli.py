@@ -43,7 +43,8 @@ def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        printed = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
+        # An export line for each provider's base URL and key, then the watch command.
+        printed = [proc.stdout.readline().rstrip("\n") for _ in range(2 * len(provider_names()) + 1)]
         exports = dict(
             line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export ")
         )
