@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pytest_httpserver import HTTPServer
+
+if TYPE_CHECKING:
+    from statuscli.sim import Simulator
 
 from statuscli.cli import main
 
@@ -95,6 +100,30 @@ def clean_env() -> dict[str, str]:
         for name, value in os.environ.items()
         if name not in drop and (name == "STATUSCLI_PROVIDERS" or not name.startswith("STATUSCLI"))
     }
+
+
+@contextlib.contextmanager
+def simulating(scenario: str, directory: Path) -> Iterator[Simulator]:
+    """The built-in simulator serving `scenario` (TOML text, written to `directory`) on loopback."""
+    from statuscli.sim import Simulator, load_scenario
+
+    path = directory / "scenario.toml"
+    path.write_text(scenario, encoding="utf-8")
+    with Simulator(load_scenario(path)) as simulator:
+        yield simulator
+
+
+def simulator_env(sim: Simulator, **extra: str) -> dict[str, str]:
+    """`clean_env()` pointing every provider at the simulator with the key it accepts, then `extra`."""
+    from statuscli.providers import get_provider, provider_names
+
+    env = clean_env()
+    for provider in provider_names():
+        spec = get_provider(provider)
+        env[spec.base_url_env] = sim.base_url_for(provider)
+        env[spec.key_env[0]] = sim.key(provider)
+    env.update(extra)
+    return env
 
 
 def provider_env_vars() -> list[str]:

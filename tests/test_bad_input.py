@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from statuscli.core.errors import ExitCode
-from statuscli.sim import Simulator, default_keys, load_scenario
+from statuscli.sim import Simulator, default_keys
 
-from .conftest import clean_env
+from .conftest import simulating, simulator_env
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -25,21 +25,15 @@ timeline = "ready"
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path_factory.mktemp("scenario")) as simulator:
         yield simulator
 
 
 def run(
     sim: Simulator, tmp_path: Path, args: list[str | bytes], **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
+    env = simulator_env(sim)
     env.update(
-        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
-        BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
-        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
-        BROWSERABLE_API_KEY=default_keys()["browserable"],
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
         TERM="dumb",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -13,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.sim import Simulator, default_keys, load_scenario
+from statuscli.providers import get_provider
+from statuscli.sim import Simulator, default_keys
+
+from .conftest import simulating, simulator_env
 
 BIN = Path(sys.executable).parent
 
@@ -56,18 +58,9 @@ timeline = "tool_call"
 """
 
 
-@contextlib.contextmanager
-def simulating(tmp_path: Path, scenario: str) -> Iterator[Simulator]:
-    """The simulator serving `scenario` (TOML text) on loopback."""
-    path = tmp_path / "scenario.toml"
-    path.write_text(scenario)
-    with Simulator(load_scenario(path)) as simulator:
-        yield simulator
-
-
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    with simulating(tmp_path, SCENARIO) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 
@@ -81,14 +74,9 @@ def run_status(args: list[str], env: dict[str, str], timeout: float = 60) -> sub
 def status(
     sim: Simulator, *args: str, keys: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    keys = default_keys() if keys is None else keys
-    env = dict(
-        os.environ,
-        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
-        BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
-        ANCHORBROWSER_API_KEY=keys["anchor"],
-        BROWSERABLE_API_KEY=keys["browserable"],
-    )
+    env = simulator_env(sim)
+    for provider, key in (keys or {}).items():
+        env[get_provider(provider).key_env[0]] = key
     return run_status(list(args), env)
 
 

@@ -21,9 +21,9 @@ import pexpect
 import pytest
 
 from statuscli.core.errors import ExitCode
-from statuscli.sim import Simulator, default_keys, load_scenario
+from statuscli.sim import Simulator
 
-from .conftest import clean_env
+from .conftest import simulating, simulator_env
 from .test_e2e import BIN, run_status
 
 SCENARIO = """
@@ -53,19 +53,13 @@ BROWSERABLE_DONE = "11111111-1111-4111-8111-000000000001"
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path_factory.mktemp("scenario")) as simulator:
         yield simulator
 
 
 def environment(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = clean_env()
+    env = simulator_env(sim)
     env.update(
-        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
-        BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
-        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
-        BROWSERABLE_API_KEY=default_keys()["browserable"],
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
         TERM="dumb",

@@ -16,7 +16,8 @@ import yaml
 
 from statuscli.sim import Simulator, default_keys
 
-from .test_e2e import BIN, simulating
+from .conftest import simulating
+from .test_e2e import BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -98,7 +99,7 @@ timeline = "generating 0.5s -> ready"
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    with simulating(tmp_path, SCENARIO) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 

@@ -19,7 +19,9 @@ import pytest
 
 from statuscli.app.stream import with_bad_input
 from statuscli.core.errors import ExitCode
-from statuscli.sim import Simulator, default_keys, load_scenario
+from statuscli.sim import Simulator, default_keys
+
+from .conftest import simulating
 
 BIN = Path(sys.executable).parent
 
@@ -36,9 +38,7 @@ anchor = "generating 0.5s -> ready"
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    path = tmp_path / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 
