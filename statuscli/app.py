@@ -343,7 +343,13 @@ def run_watch(
             view.input_error(error)
 
     watcher = Watcher(
-        targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
+        targets,
+        fetcher.fetch,
+        options,
+        throttled=throttled,
+        streaming=stream is not None,
+        rejected=rejected,
+        cancel=fetcher.cancel,
     )
     renderer: WatchRenderer
     if quiet:

@@ -21,6 +21,7 @@ from .fetch import Fetcher
 from .models import Target, TaskStatus
 from .providers import make_target
 from .targets import parse_target_lines
+from .transport import Watchdog
 from .workers import leave_signals_to_main_thread
 
 #: The exit codes a bad line of input does not override: a task that failed or could not be asked.
@@ -130,25 +131,41 @@ class TargetStream:
 class StreamFetcher:
     """Fetches for a watch whose targets stream in: the providers of the first targets are set up at
     once (a missing key is exit 4 before the start, as always); another provider's client is made
-    when its first target arrives, and if it cannot be (no key: 4), that target ends with the error."""
+    when its first target arrives, and if it cannot be (no key: 4), that target ends with the error.
+    One watchdog serves every provider's attempts."""
 
     def __init__(self, settings: Mapping[str, ProviderSettings], first: set[str], *, pool_size: int) -> None:
         self._settings = settings
         self._pool_size = pool_size
         self._lock = threading.Lock()
-        self._fetchers = {name: Fetcher({name: settings[name]}, pool_size=pool_size) for name in first}
+        self.watchdog = Watchdog()
+        self._fetchers: dict[str, Fetcher] = {}
+        try:
+            for name in first:
+                self._fetchers[name] = Fetcher(
+                    {name: settings[name]}, pool_size=pool_size, watchdog=self.watchdog
+                )
+        except BaseException:
+            self.close()
+            raise
 
     def fetch(self, target: Target) -> TaskStatus:
         with self._lock:
             fetcher = self._fetchers.get(target.provider)
             if fetcher is None:
                 fetcher = Fetcher(
-                    {target.provider: self._settings[target.provider]}, pool_size=self._pool_size
+                    {target.provider: self._settings[target.provider]},
+                    pool_size=self._pool_size,
+                    watchdog=self.watchdog,
                 )
                 self._fetchers[target.provider] = fetcher
         return fetcher.fetch(target)
 
+    def cancel(self) -> None:
+        self.watchdog.close(join=0)
+
     def close(self) -> None:
+        self.watchdog.close()
         for fetcher in self._fetchers.values():
             fetcher.close()
 
