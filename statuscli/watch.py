@@ -7,9 +7,10 @@ renders. Tests run it with a fake clock and an inline executor, so no test waits
 
 A poll goes out when it is due, its provider's budget (`budget`) gives it a turn and its provider has
 room in the pool (`pool.Lanes`, the bulkhead): a provider that does not answer holds at most its share
-of the workers. When the engine ends (done, deadline, fail-fast, Ctrl-C, an exception) it stops its
-workers, has the attempts in flight cut (`cancel`) and joins the workers, so nothing it started
-outlives it.
+of the workers. A failed poll, a throttled one included, waits its own backoff and `Retry-After` before
+that target is asked again; the budget decides what the provider as a whole may be sent. When the
+engine ends (done, deadline, fail-fast, Ctrl-C, an exception) it stops its workers, has the attempts
+in flight cut (`cancel`) and joins the workers, so nothing it started outlives it.
 """
 
 from __future__ import annotations
@@ -382,9 +383,8 @@ class Watcher:
                 polls=polls,
                 failures=failures,
             )
-            # A throttled poll asks again at its turn, behind its provider's pause; other errors
-            # back off this target alone.
-            wait = None if give_up else 0.0 if throttled else self._backoff(failures, result.retry_after)
+            # This target backs off alone, a throttled poll as long as its Retry-After asks at least.
+            wait = None if give_up else self._backoff(failures, result.retry_after)
             next_poll = None if wait is None else now + wait
             if wait is not None:
                 name = _named(old.target)
