@@ -51,6 +51,7 @@ from common import (
     print_header,
     proc_cpu_seconds,
     proc_status_kib,
+    shell_status,
     status_command,
     table,
     use_source,
@@ -240,8 +241,9 @@ def measure(
             run.detections.append(reported[task_id] - float(terminal_at))
         elif float(terminal_at) < t_int - GAP_FACTOR * targets / rate:  # it had its fair turn and more
             run.undetected += 1
+    run.returncode = shell_status(run.returncode)  # it dies by the SIGINT: a shell sees 130
     if run.returncode != 130:
-        run.problems.append(f"exit code {run.returncode} after SIGINT (expected 130)")
+        run.problems.append(f"exit status {run.returncode} after SIGINT (expected 130)")
     stderr_lines = [
         line for line in errors.read_text("utf-8", "replace").splitlines() if line.startswith("error:")
     ]

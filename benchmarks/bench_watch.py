@@ -47,6 +47,7 @@ from common import (
     proc_cpu_seconds,
     proc_status_kib,
     proc_threads,
+    shell_status,
     status_command,
     table,
     use_source,
@@ -201,8 +202,9 @@ def measure(tmp: Path, size: int, seconds: float, interval: float) -> Run:
             run.detections[task_id] = reported[task_id] - float(terminal_at)
         elif terminal_at is not None and float(terminal_at) < t_int - interval:
             run.undetected.append(task_id)
+    run.returncode = shell_status(run.returncode)  # it dies by the SIGINT: a shell sees 130
     if run.returncode != 130:
-        run.problems.append(f"exit code {run.returncode} after SIGINT (expected 130)")
+        run.problems.append(f"exit status {run.returncode} after SIGINT (expected 130)")
     if run.summary is None:
         run.problems.append("no NDJSON summary object")
     elif not run.summary.get("interrupted"):

@@ -331,6 +331,14 @@ def exit_status(proc: subprocess.Popen[Any]) -> int | None:
     return -info.si_status if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else info.si_status
 
 
+def shell_status(returncode: int | None) -> int | None:
+    """The status a shell shows for a child that ended with `returncode` (negative: killed by that
+    signal, as statuscli dies by the SIGINT that stopped it): 128 + the signal, or the exit code."""
+    if returncode is None:
+        return None
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def kill_child(proc: subprocess.Popen[Any]) -> None:
     """SIGKILL a child that is not reaped yet (a zombie keeps its pid, so this cannot hit another)."""
     if proc.returncode is None:

@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         report_parse_error=lambda error: _report_parse_error(error, args),
         end_of_input=(typer.Abort,),
     )
+    if argv is None:  # the console script: a run a signal stopped dies by it (see runtime)
+        runtime.exit_process(code)
     sys.exit(code)
 
 
