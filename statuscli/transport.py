@@ -160,6 +160,11 @@ class Watchdog:
     def forget(self, attempt: Attempt) -> None:
         with self._cond:
             self._live.discard(attempt)
+            # Attempts end mostly in the order they began: drop the ended ones at the head, so the
+            # thread sleeps until the first deadline still in force instead of waking for each one.
+            heap = self._heap
+            while heap and heap[0][2] not in self._live:
+                heapq.heappop(heap)
 
     def in_flight(self) -> int:
         with self._cond:
