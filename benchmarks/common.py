@@ -36,6 +36,8 @@ SIMSERVER = BENCH_DIR / "simserver.py"
 LAUNCHER = BENCH_DIR / "launch.py"
 #: The key the simulator accepts for AnchorBrowser (statuscli.sim.DEFAULT_KEYS["anchor"]).
 ANCHOR_KEY = "sim-anchor-key"
+#: ... and for Browserable (statuscli.sim.DEFAULT_KEYS["browserable"]).
+BROWSERABLE_KEY = "sim-browserable-key"
 #: Environment variables that would change what statuscli does; the benchmarks start from a clean slate.
 SCRUBBED_ENV_PREFIXES = ("ANCHORBROWSER_", "ANCHOR_", "BROWSERABLE_", "STATUSCLI_", "_STATUS")
 SCRUBBED_ENV = ("FORCE_COLOR", "NO_COLOR", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
@@ -469,9 +471,26 @@ class SimServer:
     `max_seconds` whatever happens to this process.
     """
 
-    def __init__(self, scenario: Path, *, max_seconds: float = 900.0, ready_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        scenario: Path,
+        *,
+        max_seconds: float = 900.0,
+        ready_timeout: float = 20.0,
+        refuse_share: float = 0.0,
+    ) -> None:
+        command = [
+            sys.executable,
+            str(SIMSERVER),
+            "--scenario",
+            str(scenario),
+            "--max-seconds",
+            str(max_seconds),
+        ]
+        if refuse_share:
+            command += ["--refuse-share", str(refuse_share)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(SIMSERVER), "--scenario", str(scenario), "--max-seconds", str(max_seconds)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
