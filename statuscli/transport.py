@@ -65,10 +65,6 @@ class Attempt:
         self._socks: list[Any] = []
         self._watchdog = watchdog
 
-    def remaining(self) -> float:
-        """Seconds left before the deadline (none once cut)."""
-        return 0.0 if self.cut else self.ends - time.monotonic()
-
     def hold(self, sock: Any) -> None:
         """A socket this attempt reads from; shut down at once if the attempt was cut already."""
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from statuscli import ApiError, Settings, get_status
 from statuscli.errors import ExitCode
@@ -134,39 +136,35 @@ def proc_figures(pid: int) -> tuple[int, int] | None:
     return threads, descriptors
 
 
+def drip_watch(tmp_path: Path, url: str, count: int) -> tuple[Path, dict[str, str]]:
+    """A watch file of `count` anchor targets, and the environment that points them at `url` with an
+    attempt deadline of 1.2 s (connect 0.2 s, read 0.5 s)."""
+    targets = tmp_path / "targets.txt"
+    targets.write_text("".join(f"anchor t{n}\n" for n in range(count)))
+    config = tmp_path / "config.toml"
+    config.write_text("[anchor]\nconnect_timeout = 0.2\nread_timeout = 0.5\n")
+    config.chmod(0o600)
+    mine = ("ANCHOR", "BROWSERABLE", "STATUSCLI")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(mine)}
+    env.update(
+        ANCHORBROWSER_BASE_URL=url,
+        ANCHORBROWSER_API_KEY="k" * 24,
+        STATUSCLI_CONFIG=str(config),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        NO_PROXY="*",
+    )
+    return targets, env
+
+
 @pytest.mark.skipif(not LINUX_PROC, reason="reads a process's threads and descriptors from /proc")
 def test_a_watch_of_dripping_servers_keeps_threads_and_descriptors_bounded(tmp_path: Path) -> None:
     """60 targets whose server drips its response head a byte every 0.2 s, polled every 0.5 s with a
     1.2 s deadline per attempt, for 8 s (hundreds of polls): the installed `status watch` never runs
     more threads than its pool (32) and a few of its own, nor holds more sockets than the pool may."""
-    targets = tmp_path / "targets.txt"
-    targets.write_text("".join(f"anchor t{n}\n" for n in range(60)))
-    config = tmp_path / "config.toml"
-    config.write_text("[anchor]\nconnect_timeout = 0.2\nread_timeout = 0.5\n")
-    config.chmod(0o600)
     with rawhttp.RawServer(rawhttp.drip_headers, backlog=256) as server:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))
-        }
-        env.update(
-            ANCHORBROWSER_BASE_URL=server.url,
-            ANCHORBROWSER_API_KEY="k" * 24,
-            STATUSCLI_CONFIG=str(config),
-            XDG_STATE_HOME=str(tmp_path / "state"),
-            NO_PROXY="*",
-        )
+        targets, env = drip_watch(tmp_path, server.url, 60)
         proc = subprocess.Popen(
-            [
-                str(BIN / "status"),
-                "watch",
-                "--file",
-                str(targets),
-                "--interval",
-                "0.5",
-                "--timeout",
-                "8s",
-                "--json",
-            ],
+            [str(BIN / "status"), "watch", "--file", str(targets), "-i", "0.5", "--timeout", "8s", "--json"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -186,4 +184,70 @@ def test_a_watch_of_dripping_servers_keeps_threads_and_descriptors_bounded(tmp_p
     assert threads <= 32 + 8, f"{threads} threads"
     assert descriptors <= 2 * 32 + 16, f"{descriptors} descriptors"
     summary = json.loads(out.splitlines()[-1])
+    assert {t["outcome"] for t in summary["tasks"]} == {"timed out"}
+
+
+# ---- limits of the system ---------------------------------------------------------------------------
+
+
+def test_a_thread_the_system_refuses_is_a_clear_error_not_an_internal_one(
+    anchor_api: HTTPServer, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`can't start new thread` (a memory or thread limit) ends the command with exit 6 and a line that
+    says so, never as an internal error (exit 70)."""
+    start = threading.Thread.start
+
+    def refuse(self: threading.Thread) -> None:
+        if self.name.startswith("statuscli"):
+            raise RuntimeError("can't start new thread")
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    result = cli("anchor", "T1")
+    assert result.exit_code == ExitCode.API
+    assert result.stderr.startswith("error: cannot start a thread to poll: can't start new thread")
+    assert "internal error" not in result.stderr
+
+
+def test_a_pool_smaller_than_asked_still_polls_every_target(
+    anchor_api: HTTPServer, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the system refuses some of the workers, the watch goes on with those it got."""
+    anchor_api.expect_request(re.compile(r"/v2/tasks/T\d/generation-status")).respond_with_json(
+        {"id": "T", "status": "ready"}
+    )
+    start = threading.Thread.start
+    started: list[str] = []
+
+    def refuse_after_two(self: threading.Thread) -> None:
+        if self.name.startswith("statuscli-poll-") and len(started) >= 2:
+            raise RuntimeError("can't start new thread")
+        started.append(self.name)
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse_after_two)
+    result = cli("watch", "anchor", "T1", "T2", "T3", "T4", "T5", "--interval", "0.1", "--json")
+    assert result.exit_code == ExitCode.SUCCESS, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["counts"]["success"] == 5
+
+
+@pytest.mark.skipif(not LINUX_PROC, reason="runs the installed command under bash's ulimit")
+def test_a_low_descriptor_limit_ends_the_watch_normally(tmp_path: Path) -> None:
+    """Under `ulimit -n 40` a watch of 60 dripping targets has fewer descriptors than its pool could
+    use: the attempts that cannot get a socket fail as network errors and are asked again; the watch
+    ends at its deadline (124), never with a crash (134) or an internal error (70)."""
+    with rawhttp.RawServer(rawhttp.drip_headers, backlog=256) as server:
+        targets, env = drip_watch(tmp_path, server.url, 60)
+        watch = f'"{BIN / "status"}" watch --file "{targets}" -i 0.5 --timeout 5s --json --max-failures 100'
+        done = subprocess.run(
+            ["bash", "-c", f"ulimit -n 40 && exec {watch}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == ExitCode.DEADLINE, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
     assert {t["outcome"] for t in summary["tasks"]} == {"timed out"}
