@@ -488,14 +488,7 @@ def share_section(tmp: Path, args: argparse.Namespace) -> bool:
         f"## fixed 429 share: {args.share_targets} targets at {interval:g} s ({wanted:g} requests/s wanted), "
         f"a share of the answers 429 at random (Retry-After: 1) whatever the load, {args.share_duration:g} s"
     )
-    print()
-    rows = share_rows(runs, interval)
-    print(table(["figure", *(r.label for r in runs), "target", "verdict"], rows))
-    for run in runs:
-        for problem in run.problems:
-            print(f"problem ({run.label}): {problem}")
-    print(flush=True)
-    return any(row[-1] == "MISS" for row in rows)
+    return print_rows(runs, share_rows(runs, interval), "target")
 
 
 def silent_section(tmp: Path, args: argparse.Namespace) -> bool:
@@ -544,9 +537,13 @@ def budget_section(tmp: Path, args: argparse.Namespace) -> bool:
             )
         )
     print(f"## {args.targets} targets, interval 2 s, server limit {args.rate:g}/s (burst {args.rate:g})")
+    return print_rows(runs, budget_rows(runs), "target (budget)")
+
+
+def print_rows(runs: list[Run], rows: list[list[str]], target: str) -> bool:
+    """The table of a section (one column per run) and the runs' problems; whether a figure missed."""
     print()
-    rows = budget_rows(runs)
-    print(table(["figure", *(r.label for r in runs), "target (budget)", "verdict"], rows))
+    print(table(["figure", *(r.label for r in runs), target, "verdict"], rows))
     for run in runs:
         for problem in run.problems:
             print(f"problem ({run.label}): {problem}")
