@@ -21,9 +21,9 @@ as a subprocess for `--seconds` from its first request, then gets SIGINT (it pri
 **Header drip** (`--drip-targets`, 300; `--drip-seconds`, 60; `--skip-drip`, `--drip-only`): a server
 (`dripserver.py`, its own process) that sends `HTTP/1.1 200 OK\r\nX-Slow: ` and then a byte every 0.3 s
 for as long as the connection stays open. The watch (`[anchor] connect_timeout = 0.2`, `read_timeout =
-0.5`, `--interval 0.5`) cuts each attempt at its 1.2 s deadline. Measured over the window: the most
-threads and open descriptors of the client (targets: under 120 and 150), its CPU, the attempts the
-server saw, and the connections still open on the server at the end.
+0.5`, `--interval 0.5`, `--max-failures 100`) cuts each attempt at its 1.2 s deadline. Measured over
+the window: the most threads and open descriptors of the client (targets: under 120 and 150), its CPU,
+the attempts the server saw, and the connections still open on the server at the end.
 """
 
 from __future__ import annotations
@@ -367,7 +367,8 @@ def measure_drip(tmp: Path, targets: int, seconds: float) -> Drip:
         watch_file.write_text("".join(f"anchor drip-{n:04d}\n" for n in range(targets)), encoding="utf-8")
         env = anchor_env(tmp, f"http://127.0.0.1:{port}", {"STATUSCLI_CONFIG": str(config)})
         cmd = [*status_command(), "watch", "--file", str(watch_file), "--interval", f"{DRIP_INTERVAL:g}s"]
-        cmd += ["--json", "--timeout", f"{seconds + 60:.0f}s"]
+        # Every attempt times out: without --max-failures each task would give up after five.
+        cmd += ["--json", "--timeout", f"{seconds + 60:.0f}s", "--max-failures", "100"]
         started = time.perf_counter()
         proc = subprocess.Popen(
             cmd,
