@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from common import (
+    BROWSERABLE_KEY,
     NEUTRAL_CWD,
     SimServer,
     add_source_option,
@@ -51,6 +53,7 @@ from common import (
     print_header,
     proc_cpu_seconds,
     proc_status_kib,
+    shell_status,
     status_command,
     table,
     use_source,
@@ -90,7 +93,13 @@ class Run:
     returncode: int | None = None
     throttle_events: int = 0
     max_in_one_second: int = 0
+    #: Each request's time on the server clock, from the first request.
+    times: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def rate_between(self, start: float, end: float) -> float:
+        """Requests per second the server saw between `start` and `end` s after the first request."""
+        return sum(1 for t in self.times if start <= t < end) / (end - start) if end > start else float("nan")
 
     @property
     def share_429(self) -> float:
@@ -107,7 +116,7 @@ class Run:
 
 
 def scenario_text(
-    targets: int, duration: float, *, rate: float, burst: float, per_hour: int | None
+    targets: int, duration: float, *, rate: float, burst: float | None, per_hour: int | None
 ) -> tuple[str, list[str], list[str]]:
     """The scenario, the ids watched (in file order) and the ids that turn ready during the run."""
     ready = [f"ready-{n:03d}" for n in range(max(1, targets // 20))]
@@ -125,7 +134,8 @@ def scenario_text(
             "",
         ]
     lines += ["[defaults]", f'anchor = "generating {pending_for:.0f}s -> ready"', ""]
-    lines += ["[limits.anchor]", f"rate = {rate:g}", f"burst = {burst:g}"]
+    if burst is not None:  # else no limit: the rate only says how often the targets ask
+        lines += ["[limits.anchor]", f"rate = {rate:g}", f"burst = {burst:g}"]
     if per_hour is not None:
         lines.append(f"per_hour = {per_hour}")
     ids = [f"task-{n:05d}" for n in range(targets - len(ready))]
@@ -141,10 +151,12 @@ def measure(
     duration: float,
     *,
     rate: float,
-    burst: float,
+    burst: float | None,
     per_hour: int | None = None,
     extra_args: tuple[str, ...] = (),
     budget: bool = True,
+    interval: float = 2.0,
+    refuse_share: float = 0.0,
 ) -> Run:
     text, ids, ready_ids = scenario_text(targets, duration, rate=rate, burst=burst, per_hour=per_hour)
     slug = label.replace(" ", "-")
@@ -154,7 +166,7 @@ def measure(
     watch_file.write_text("".join(f"anchor {i}\n" for i in ids), encoding="utf-8")
     run = Run(label=label, targets=targets, rate=rate)
     ndjson, errors = tmp / f"watch-{slug}.ndjson", tmp / f"watch-{slug}.stderr"
-    with SimServer(scenario, max_seconds=duration + 180) as server:
+    with SimServer(scenario, max_seconds=duration + 180, refuse_share=refuse_share) as server:
         env = anchor_env(tmp, server.base_url, None if budget else {NO_BUDGET_ENV: "1"})
         cmd = [
             *status_command(),
@@ -162,7 +174,7 @@ def measure(
             "--file",
             str(watch_file),
             "--interval",
-            "2s",
+            f"{interval:g}s",
             "--json",
             "--timeout",
             f"{duration + 60:.0f}s",
@@ -206,6 +218,7 @@ def measure(
     run.window = t_int - t_first
     reported = read_ndjson(ndjson, run)
     run.requests = len(answers)
+    run.times = sorted(float(a[0]) - t_first for a in answers)
     run.too_many = sum(1 for a in answers if a[3] == 429)
     late = [a for a in answers if float(a[0]) >= t_first + WARMUP]
     run.requests_after_warmup = len(late)
@@ -240,8 +253,9 @@ def measure(
             run.detections.append(reported[task_id] - float(terminal_at))
         elif float(terminal_at) < t_int - GAP_FACTOR * targets / rate:  # it had its fair turn and more
             run.undetected += 1
+    run.returncode = shell_status(run.returncode)  # it dies by the SIGINT: a shell sees 130
     if run.returncode != 130:
-        run.problems.append(f"exit code {run.returncode} after SIGINT (expected 130)")
+        run.problems.append(f"exit status {run.returncode} after SIGINT (expected 130)")
     stderr_lines = [
         line for line in errors.read_text("utf-8", "replace").splitlines() if line.startswith("error:")
     ]
@@ -309,6 +323,101 @@ def budget_rows(runs: list[Run]) -> list[list[str]]:
     ]
 
 
+SHARES = (0.01, 0.03, 0.10)
+TARGET_SHARE_RATE = 0.60
+AIM_SHARE_RATE = 0.90
+LATE = 30.0
+
+
+def share_rows(runs: list[Run], interval: float) -> list[list[str]]:
+    """Figures of the fixed-share runs, one column per share."""
+    wanted = runs[0].targets / interval
+    span = min(LATE, runs[0].window - WARMUP)
+    late = [r.rate_between(r.window - span, r.window) / wanted for r in runs]
+    rows = [
+        [
+            "requests / wanted after 10 s",
+            *(f"{r.budget_share:.1%} ({r.budget_share * wanted:.1f}/s)" for r in runs),
+            f">= {TARGET_SHARE_RATE:.0%} (aim {AIM_SHARE_RATE:.0%})",
+            "PASS" if all(r.budget_share >= TARGET_SHARE_RATE for r in runs) else "MISS",
+        ],
+        [
+            f"requests / wanted in the last {span:.0f} s",
+            *(f"{share:.1%}" for share in late),
+            f">= {TARGET_SHARE_RATE:.0%}",
+            "PASS" if all(share >= TARGET_SHARE_RATE for share in late) else "MISS",
+        ],
+        ["429 share after 10 s (the server's)", *(f"{r.share_429:.2%}" for r in runs), "-", "-"],
+        ["(context) throttle events", *(str(r.throttle_events) for r in runs), "-", "-"],
+        ["client CPU over the run", *(f"{r.cpu_window:.3f} cores" for r in runs), "-", "-"],
+        ["(context) window, exit status", *(f"{r.window:.1f} s, {r.returncode}" for r in runs), "-", "-"],
+    ]
+    return rows
+
+
+@dataclass
+class Live:
+    """When the watch reported each live task done, in seconds from its start."""
+
+    label: str
+    done: dict[str, float] = field(default_factory=dict)
+    polls: int = 0
+    returncode: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def last(self) -> float:
+        return max(self.done.values(), default=float("nan"))
+
+
+LIVE_TIMELINE = "running 2s -> completed"
+SILENT_TIMEOUT = 40.0
+TARGET_SILENT_RATIO = 1.25
+
+
+def measure_live(tmp: Path, label: str, live: int, silent: int, silent_port: int | None) -> Live:
+    """`live` Browserable tasks (each done 2 s after its first poll) watched alone (silent = 0) or next to
+    `silent` Anchor tasks whose server never answers: when was each live task reported done?"""
+    ids = [f"11111111-1111-4111-8111-{n:012d}" for n in range(1, live + 1)]
+    scenario = tmp / f"scenario-{label.replace(' ', '-')}.toml"
+    task = '[[task]]\nprovider = "browserable"\nid = "{}"\ntimeline = "' + LIVE_TIMELINE + '"\n\n'
+    scenario.write_text("".join(task.format(i) for i in ids))
+    watch_file = tmp / f"targets-{label.replace(' ', '-')}.txt"
+    lines = [f"anchor silent-{n:03d}\n" for n in range(silent)] + [f"browserable {i}\n" for i in ids]
+    watch_file.write_text("".join(lines))
+    result = Live(label)
+    with SimServer(scenario, max_seconds=SILENT_TIMEOUT + 120) as server:
+        env = anchor_env(
+            tmp,
+            f"http://127.0.0.1:{silent_port or 9}",
+            {"BROWSERABLE_BASE_URL": server.base_url + "/api/v1", "BROWSERABLE_API_KEY": BROWSERABLE_KEY},
+        )
+        cmd = [*status_command(), "watch", "--file", str(watch_file), "--interval", "0.5s", "--json"]
+        cmd += ["--timeout", f"{SILENT_TIMEOUT:g}s"]
+        started = time.time()
+        quiet = subprocess.DEVNULL
+        pipe = subprocess.PIPE
+        proc = subprocess.Popen(cmd, env=env, cwd=NEUTRAL_CWD, stdin=quiet, stdout=pipe, stderr=quiet)
+        assert proc.stdout is not None
+        try:
+            for raw in proc.stdout:
+                event = json.loads(raw)
+                if event.get("event") == "change" and event.get("to") == "completed":
+                    result.done[event["task_id"]] = iso_to_epoch(event["time"]) - started
+                if silent and len(result.done) == live and proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGINT)  # the silent tasks would wait for the timeout
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        result.returncode = shell_status(proc.returncode)
+        result.polls = server.get("/_bench/counters")["browserable"]["requests"]
+    if len(result.done) < live:
+        result.problems.append(f"only {len(result.done)} of {live} live tasks reported done")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=1000, help="targets in the budget run (default 1000)")
@@ -320,7 +429,13 @@ def main() -> int:
     )
     parser.add_argument("--quota-targets", type=int, default=100)
     parser.add_argument("--quota-duration", type=float, default=300.0)
-    parser.add_argument("--skip-quota", action="store_true", help="only the budget run")
+    parser.add_argument("--skip-quota", action="store_true", help="no quota run")
+    parser.add_argument("--share-targets", type=int, default=100, help="targets of the fixed-share runs")
+    parser.add_argument("--share-duration", type=float, default=90.0, help="seconds of each fixed-share run")
+    parser.add_argument("--skip-share", action="store_true", help="no fixed-share runs")
+    parser.add_argument("--silent-targets", type=int, default=100, help="tasks of the silent provider")
+    parser.add_argument("--skip-silent", action="store_true", help="no silent-provider run")
+    parser.add_argument("--skip-budget", action="store_true", help="no budget run (nor its side-by-side)")
     parser.add_argument(
         "--skip-unbudgeted", action="store_true", help="no side-by-side run without the budget"
     )
@@ -335,74 +450,147 @@ def main() -> int:
         parser.error("--targets 10..5000, --duration 15..900, --quota-duration 10..3600")
     print_header(
         f"Request budget: {args.targets} targets at 2 s against {args.rate:g}/s for {args.duration:g} s; "
-        f"quota run: {args.quota_targets} targets at --max-rate 3600/h for {args.quota_duration:g} s"
+        f"quota run: {args.quota_targets} targets at --max-rate 3600/h for {args.quota_duration:g} s; "
+        f"fixed 429 shares {', '.join(f'{x:.0%}' for x in SHARES)}: {args.share_targets} targets at 1 s for "
+        f"{args.share_duration:g} s; {args.silent_targets} tasks of a silent provider next to 3 live ones"
     )
     failed = False
     with workdir("bench-budget-") as tmp:
-        runs = [measure(tmp, "budget", args.targets, args.duration, rate=args.rate, burst=args.rate)]
-        if not args.skip_unbudgeted:
-            runs.append(
-                measure(
-                    tmp,
-                    "no budget",
-                    args.targets,
-                    args.duration,
-                    rate=args.rate,
-                    burst=args.rate,
-                    budget=False,
-                )
-            )
-        print(f"## {args.targets} targets, interval 2 s, server limit {args.rate:g}/s (burst {args.rate:g})")
-        print()
-        rows = budget_rows(runs)
-        print(table(["figure", *(r.label for r in runs), "target (budget)", "verdict"], rows))
-        failed |= any(row[-1] == "MISS" for row in rows)
-        for run in runs:
-            for problem in run.problems:
-                print(f"problem ({run.label}): {problem}")
-        print(flush=True)
+        if not args.skip_budget:
+            failed |= budget_section(tmp, args)
+        if not args.skip_share:
+            failed |= share_section(tmp, args)
+        if not args.skip_silent:
+            failed |= silent_section(tmp, args)
         if not args.skip_quota:
-            quota = measure(
-                tmp,
-                "quota",
-                args.quota_targets,
-                args.quota_duration,
-                rate=1.0,
-                burst=2.0,
-                per_hour=3600,
-                extra_args=("--max-rate", "3600/h"),
-            )
-            print(f"## quota: {args.quota_targets} targets, --max-rate 3600/h, {args.quota_duration:g} s")
-            print()
-            quota_rows = [
-                ["429 answers", str(quota.too_many), "0", "PASS" if quota.too_many == 0 else "MISS"],
-                [
-                    "most requests in any 1 s window",
-                    str(quota.max_in_one_second),
-                    f"<= {QUOTA_MAX_PER_SECOND}",
-                    verdict(quota.max_in_one_second, QUOTA_MAX_PER_SECOND),
-                ],
-                [
-                    "(context) requests, rate achieved",
-                    f"{quota.requests}, {quota.requests / max(quota.window, 1):.3f}/s",
-                    "-",
-                    "-",
-                ],
-                [
-                    "(context) longest gap of one task",
-                    f"{quota.longest_gap:.1f} s (fair: {quota.targets:.0f} s)",
-                    "-",
-                    "-",
-                ],
-                ["(context) window, exit code", f"{quota.window:.1f} s, {quota.returncode}", "-", "-"],
-            ]
-            print(table(["figure", "measured", "target", "verdict"], quota_rows))
-            failed |= any(row[-1] == "MISS" for row in quota_rows)
-            for problem in quota.problems:
-                print(f"problem (quota): {problem}")
-            print()
+            failed |= quota_section(tmp, args)
     print("overall: MISS" if failed else "overall: PASS")
     return 1 if failed else 0
+
+
+def share_section(tmp: Path, args: argparse.Namespace) -> bool:
+    interval = 1.0
+    wanted = args.share_targets / interval
+    runs = [
+        measure(
+            tmp,
+            f"{share:.0%} refused",
+            args.share_targets,
+            args.share_duration,
+            rate=wanted,
+            burst=None,
+            interval=interval,
+            refuse_share=share,
+        )
+        for share in SHARES
+    ]
+    print(
+        f"## fixed 429 share: {args.share_targets} targets at {interval:g} s ({wanted:g} requests/s wanted), "
+        f"a share of the answers 429 at random (Retry-After: 1) whatever the load, {args.share_duration:g} s"
+    )
+    return print_rows(runs, share_rows(runs, interval), "target")
+
+
+def silent_section(tmp: Path, args: argparse.Namespace) -> bool:
+    with socket.create_server(("127.0.0.1", 0), backlog=1024) as listener:  # accepts, never answers
+        port = int(listener.getsockname()[1])
+        alone = measure_live(tmp, "alone", 3, 0, None)
+        beside = measure_live(tmp, "next to a silent provider", 3, args.silent_targets, port)
+    ratio = beside.last / alone.last if alone.last else float("nan")
+    print(
+        f"## a silent provider: 3 Browserable tasks ({LIVE_TIMELINE}) alone, and next to "
+        f"{args.silent_targets} Anchor tasks whose server accepts connections and never answers"
+    )
+    print()
+    rows = [
+        [
+            "last live task reported done (s from start)",
+            f"{alone.last:.2f} s",
+            f"{beside.last:.2f} s",
+            f"<= {TARGET_SILENT_RATIO:g}x alone",
+            verdict(ratio, TARGET_SILENT_RATIO) if len(beside.done) == 3 else "MISS",
+        ],
+        ["(context) live tasks reported done", str(len(alone.done)), str(len(beside.done)), "-", "-"],
+        ["(context) Browserable requests", str(alone.polls), str(beside.polls), "-", "-"],
+        ["(context) exit status", str(alone.returncode), str(beside.returncode), "-", "-"],
+    ]
+    print(table(["figure", "alone", "next to a silent provider", "target", "verdict"], rows))
+    for run in (alone, beside):
+        for problem in run.problems:
+            print(f"problem ({run.label}): {problem}")
+    print(flush=True)
+    return rows[0][-1] == "MISS"
+
+
+def budget_section(tmp: Path, args: argparse.Namespace) -> bool:
+    runs = [measure(tmp, "budget", args.targets, args.duration, rate=args.rate, burst=args.rate)]
+    if not args.skip_unbudgeted:
+        runs.append(
+            measure(
+                tmp,
+                "no budget",
+                args.targets,
+                args.duration,
+                rate=args.rate,
+                burst=args.rate,
+                budget=False,
+            )
+        )
+    print(f"## {args.targets} targets, interval 2 s, server limit {args.rate:g}/s (burst {args.rate:g})")
+    return print_rows(runs, budget_rows(runs), "target (budget)")
+
+
+def print_rows(runs: list[Run], rows: list[list[str]], target: str) -> bool:
+    """The table of a section (one column per run) and the runs' problems; whether a figure missed."""
+    print()
+    print(table(["figure", *(r.label for r in runs), target, "verdict"], rows))
+    for run in runs:
+        for problem in run.problems:
+            print(f"problem ({run.label}): {problem}")
+    print(flush=True)
+    return any(row[-1] == "MISS" for row in rows)
+
+
+def quota_section(tmp: Path, args: argparse.Namespace) -> bool:
+    quota = measure(
+        tmp,
+        "quota",
+        args.quota_targets,
+        args.quota_duration,
+        rate=1.0,
+        burst=2.0,
+        per_hour=3600,
+        extra_args=("--max-rate", "3600/h"),
+    )
+    print(f"## quota: {args.quota_targets} targets, --max-rate 3600/h, {args.quota_duration:g} s")
+    print()
+    quota_rows = [
+        ["429 answers", str(quota.too_many), "0", "PASS" if quota.too_many == 0 else "MISS"],
+        [
+            "most requests in any 1 s window",
+            str(quota.max_in_one_second),
+            f"<= {QUOTA_MAX_PER_SECOND}",
+            verdict(quota.max_in_one_second, QUOTA_MAX_PER_SECOND),
+        ],
+        [
+            "(context) requests, rate achieved",
+            f"{quota.requests}, {quota.requests / max(quota.window, 1):.3f}/s",
+            "-",
+            "-",
+        ],
+        [
+            "(context) longest gap of one task",
+            f"{quota.longest_gap:.1f} s (fair: {quota.targets:.0f} s)",
+            "-",
+            "-",
+        ],
+        ["(context) window, exit code", f"{quota.window:.1f} s, {quota.returncode}", "-", "-"],
+    ]
+    print(table(["figure", "measured", "target", "verdict"], quota_rows))
+    for problem in quota.problems:
+        print(f"problem (quota): {problem}")
+    print()
+    return any(row[-1] == "MISS" for row in quota_rows)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from common import (
     print_header,
     proc_cpu_seconds,
     proc_status_kib,
+    shell_status,
     status_command,
     table,
     use_source,
@@ -150,8 +151,9 @@ def measure(server: SimServer, env: dict[str, str], seconds: float, interval: fl
     idle.live_table = b"statuscli watch:" in output and b"\x1b[" in output
     if tty and not idle.live_table:
         idle.problems.append("no live table in the pty output")
+    idle.returncode = shell_status(idle.returncode)  # it dies by the SIGINT: a shell sees 130
     if idle.returncode != 130:
-        idle.problems.append(f"exit code {idle.returncode} after SIGINT (expected 130)")
+        idle.problems.append(f"exit status {idle.returncode} after SIGINT (expected 130)")
     return idle
 
 

@@ -14,7 +14,16 @@ as a subprocess for `--seconds` from its first request, then gets SIGINT (it pri
   the ±10% jitter of the watch alone spreads these over ±0.2 s at 2 s;
 - client CPU (/proc/<pid>/stat utime+stime over the window, in cores) and peak RSS (VmHWM);
 - TCP connections the client opened (distinct accepted connections that carried its API requests);
-- detection latency: the NDJSON `time` of the change to `ready` minus the server's `terminal_at`.
+- detection latency: the NDJSON `time` of the change to `ready` minus the server's `terminal_at`;
+- client CPU per poll, next to the floor: a bare `requests.Session` loop asking the same simulator, in
+  a process of its own, measured in the same run.
+
+**Header drip** (`--drip-targets`, 300; `--drip-seconds`, 60; `--skip-drip`, `--drip-only`): a server
+(`dripserver.py`, its own process) that sends `HTTP/1.1 200 OK\r\nX-Slow: ` and then a byte every 0.3 s
+for as long as the connection stays open. The watch (`[anchor] connect_timeout = 0.2`, `read_timeout =
+0.5`, `--interval 0.5`, `--max-failures 100`) cuts each attempt at its 1.2 s deadline. Measured over
+the window: the most threads and open descriptors of the client (targets: under 120 and 150), its CPU,
+the attempts the server saw, and the connections still open on the server at the end.
 """
 
 from __future__ import annotations
@@ -29,15 +38,18 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common import (
+    ANCHOR_KEY,
     NEUTRAL_CWD,
     SimServer,
     add_source_option,
     anchor_env,
+    clean_env,
     exit_status,
     iso_to_epoch,
     kill_child,
@@ -47,6 +59,7 @@ from common import (
     proc_cpu_seconds,
     proc_status_kib,
     proc_threads,
+    shell_status,
     status_command,
     table,
     use_source,
@@ -201,8 +214,9 @@ def measure(tmp: Path, size: int, seconds: float, interval: float) -> Run:
             run.detections[task_id] = reported[task_id] - float(terminal_at)
         elif terminal_at is not None and float(terminal_at) < t_int - interval:
             run.undetected.append(task_id)
+    run.returncode = shell_status(run.returncode)  # it dies by the SIGINT: a shell sees 130
     if run.returncode != 130:
-        run.problems.append(f"exit code {run.returncode} after SIGINT (expected 130)")
+        run.problems.append(f"exit status {run.returncode} after SIGINT (expected 130)")
     if run.summary is None:
         run.problems.append("no NDJSON summary object")
     elif not run.summary.get("interrupted"):
@@ -230,6 +244,11 @@ def read_ndjson(path: Path, run: Run) -> dict[str, float]:
             elif event.get("to") in ("retrying", "error"):
                 run.transient_errors += 1
     return reported
+
+
+def cpu_per_poll(run: Run) -> float:
+    """Milliseconds of client CPU per poll over the window."""
+    return run.cpu_window * run.window / run.achieved * 1000 if run.achieved else float("nan")
 
 
 def report(run: Run) -> str:
@@ -297,25 +316,212 @@ def report(run: Run) -> str:
     return "\n".join(out)
 
 
+DRIPSERVER = Path(__file__).resolve().parent / "dripserver.py"
+TARGET_DRIP_THREADS = 120
+TARGET_DRIP_DESCRIPTORS = 150
+DRIP_INTERVAL = 0.5
+
+
+@dataclass
+class Drip:
+    targets: int
+    window: float = 0.0
+    threads_max: int = 0
+    descriptors_max: int = 0
+    cpu_window: float = float("nan")
+    attempts: int = 0
+    open_at_end: int = 0
+    returncode: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def proc_descriptors(pid: int) -> int | None:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+def drip_counts(port: int) -> dict[str, int]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_drip/counts", timeout=10) as answer:
+        return dict(json.loads(answer.read()))
+
+
+def measure_drip(tmp: Path, targets: int, seconds: float) -> Drip:
+    run = Drip(targets=targets)
+    server = subprocess.Popen(
+        [sys.executable, str(DRIPSERVER), "--max-seconds", str(seconds + 180)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        config = tmp / "drip-config.toml"
+        config.write_text("[anchor]\nconnect_timeout = 0.2\nread_timeout = 0.5\n", encoding="utf-8")
+        config.chmod(0o600)
+        watch_file = tmp / "drip-targets.txt"
+        watch_file.write_text("".join(f"anchor drip-{n:04d}\n" for n in range(targets)), encoding="utf-8")
+        env = anchor_env(tmp, f"http://127.0.0.1:{port}", {"STATUSCLI_CONFIG": str(config)})
+        cmd = [*status_command(), "watch", "--file", str(watch_file), "--interval", f"{DRIP_INTERVAL:g}s"]
+        # Every attempt times out: without --max-failures each task would give up after five.
+        cmd += ["--json", "--timeout", f"{seconds + 60:.0f}s", "--max-failures", "100"]
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=NEUTRAL_CWD,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            while drip_counts(port)["requests"] == 0 and exit_status(proc) is None:
+                time.sleep(0.05)
+            before = drip_counts(port)["requests"]
+            mono0, cpu0 = time.monotonic(), proc_cpu_seconds(proc.pid)
+            end = mono0 + seconds
+            while (now := time.monotonic()) < end and exit_status(proc) is None:
+                run.threads_max = max(run.threads_max, proc_threads(proc.pid) or 0)
+                run.descriptors_max = max(run.descriptors_max, proc_descriptors(proc.pid) or 0)
+                time.sleep(min(0.25, end - now))
+            if (early := exit_status(proc)) is not None:
+                run.problems.append(f"the watch ended early (exit {early})")
+            cpu1, mono1 = proc_cpu_seconds(proc.pid), time.monotonic()
+            run.attempts = drip_counts(port)["requests"] - before
+            if exit_status(proc) is None:
+                os.kill(proc.pid, signal.SIGINT)
+            finished = wait_measured(proc, started, 60)
+        except BaseException:
+            kill_child(proc)
+            raise
+        run.window = mono1 - mono0
+        if cpu0 is not None and cpu1 is not None:
+            run.cpu_window = (cpu1 - cpu0) / run.window
+        run.returncode = shell_status(finished.returncode)
+        time.sleep(1.0)  # what the client closed, the server has seen closed by now
+        run.open_at_end = drip_counts(port)["open"] - 1  # less this query's own connection
+        if run.returncode != 130:
+            run.problems.append(f"exit status {run.returncode} after SIGINT (expected 130)")
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+    return run
+
+
+def drip_report(run: Drip) -> str:
+    per_attempt = run.cpu_window * run.window / run.attempts * 1000 if run.attempts else float("nan")
+    rows = [
+        [
+            "client threads, most",
+            str(run.threads_max),
+            f"< {TARGET_DRIP_THREADS}",
+            "PASS" if 0 < run.threads_max < TARGET_DRIP_THREADS else "MISS",
+        ],
+        [
+            "client open descriptors, most",
+            str(run.descriptors_max),
+            f"< {TARGET_DRIP_DESCRIPTORS}",
+            "PASS" if 0 < run.descriptors_max < TARGET_DRIP_DESCRIPTORS else "MISS",
+        ],
+        ["client CPU over the window", f"{run.cpu_window:.3f} cores", "-", "-"],
+        [
+            "attempts the server saw (each cut at 1.2 s)",
+            f"{run.attempts} ({run.attempts / run.window:.1f}/s)" if run.window else "n/a",
+            "-",
+            "-",
+        ],
+        ["(context) client CPU per attempt", f"{per_attempt:.2f} ms", "-", "-"],
+        ["(context) connections open on the server after the exit", str(run.open_at_end), "-", "-"],
+        ["(context) window, exit status", f"{run.window:.1f} s, {run.returncode}", "-", "-"],
+    ]
+    out = [
+        f"## header drip: {run.targets} targets at {DRIP_INTERVAL:g} s against a server that drips its "
+        "response head (a byte every 0.3 s), connect 0.2 s, read 0.5 s",
+        "",
+        table(["figure", "measured", "target", "verdict"], rows),
+    ]
+    out += [f"problem: {problem}" for problem in run.problems]
+    return "\n".join(out)
+
+
+FLOOR_PROGRAM = """
+import resource, sys, requests
+url, key, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+session = requests.Session()
+session.get(url, headers={"anchor-api-key": key}).raise_for_status()
+before = resource.getrusage(resource.RUSAGE_SELF)
+for _ in range(count):
+    session.get(url, headers={"anchor-api-key": key}).raise_for_status()
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+print(cpu / count * 1000)
+"""
+
+
+def requests_floor(tmp: Path, count: int = 3000) -> float:
+    """Milliseconds of CPU per request of a bare `requests.Session` loop against the simulator."""
+    scenario = write_scenario(tmp / "scenario-floor.toml", default_anchor="generating 3600s -> ready")
+    with SimServer(scenario, max_seconds=300) as server:
+        url = f"{server.base_url}/v2/tasks/floor-task/generation-status"
+        done = subprocess.run(
+            [sys.executable, "-c", FLOOR_PROGRAM, url, ANCHOR_KEY, str(count)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            env=clean_env(tmp),
+        )
+    return float(done.stdout.strip())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated target counts")
     parser.add_argument("--seconds", type=float, default=60.0, help="window per size (default 60)")
     parser.add_argument("--interval", type=float, default=2.0, help="watch --interval in seconds")
+    parser.add_argument("--drip-targets", type=int, default=300, help="targets of the header-drip run")
+    parser.add_argument("--drip-seconds", type=float, default=60.0, help="window of the header-drip run")
+    parser.add_argument("--skip-drip", action="store_true", help="no header-drip run")
+    parser.add_argument("--drip-only", action="store_true", help="only the header-drip run")
     add_source_option(parser)
     args = parser.parse_args()
     use_source(args.source)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or min(sizes) < 1 or max(sizes) > 5000 or not 5 <= args.seconds <= 600:
         parser.error("sizes must be 1..5000 and --seconds 5..600")
-    print_header(f"Watch at scale: sizes {sizes}, {args.seconds:g} s each, interval {args.interval:g} s")
+    title = f"Watch at scale: sizes {sizes}, {args.seconds:g} s each, interval {args.interval:g} s"
+    if not args.skip_drip:
+        title += f"; header drip: {args.drip_targets} targets for {args.drip_seconds:g} s"
+    print_header(title)
     runs = []
     with workdir("bench-watch-") as tmp:
-        for size in sizes:
-            run = measure(tmp, size, args.seconds, args.interval)
-            runs.append(run)
-            print(report(run))
+        if not args.drip_only:
+            floor = requests_floor(tmp)
+            print(
+                f"floor: a bare requests.Session loop over the same simulator: {floor:.3f} ms CPU a request"
+            )
+            print()
+            for size in sizes:
+                run = measure(tmp, size, args.seconds, args.interval)
+                runs.append(run)
+                print(report(run))
+                per_poll = cpu_per_poll(run)
+                print(f"client CPU per poll: {per_poll:.3f} ms ({per_poll / floor:.2f}x the requests floor)")
+                print(flush=True)
+        if not args.skip_drip:
+            print(drip_report(measure_drip(tmp, args.drip_targets, args.drip_seconds)))
             print(flush=True)
+    if not runs:
+        return 0
     print("## side by side")
     print()
     headers = ["figure", *(f"{r.size} targets" for r in runs)]
@@ -324,8 +530,13 @@ def main() -> int:
         ["lateness p50", *(f"{percentile(r.lateness, 50):+.3f} s" for r in runs)],
         ["lateness p95", *(f"{percentile(r.lateness, 95):+.3f} s" for r in runs)],
         ["client CPU (cores)", *(f"{r.cpu_window:.3f}" for r in runs)],
+        [
+            "client CPU per poll / floor",
+            *(f"{cpu_per_poll(r) / floor:.2f}x" for r in runs),
+        ],
         ["server CPU (cores)", *(f"{r.server_cpu_window:.3f}" for r in runs)],
         ["client peak RSS", *(f"{r.hwm_kib / 1024:.1f} MiB" for r in runs)],
+        ["client threads, most", *(str(r.threads_max) for r in runs)],
         ["connections (pool)", *(f"{r.connections} ({min(POOL_MAX, r.size)})" for r in runs)],
         ["detection worst", *(f"{max(r.detections.values(), default=float('nan')):.3f} s" for r in runs)],
     ]

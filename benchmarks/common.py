@@ -36,6 +36,8 @@ SIMSERVER = BENCH_DIR / "simserver.py"
 LAUNCHER = BENCH_DIR / "launch.py"
 #: The key the simulator accepts for AnchorBrowser (statuscli.sim.default_keys()["anchor"]).
 ANCHOR_KEY = "sim-anchor-key"
+#: ... and for Browserable (statuscli.sim.DEFAULT_KEYS["browserable"]).
+BROWSERABLE_KEY = "sim-browserable-key"
 #: Environment variables that would change what statuscli does; the benchmarks start from a clean slate.
 SCRUBBED_ENV_PREFIXES = ("ANCHORBROWSER_", "ANCHOR_", "BROWSERABLE_", "STATUSCLI_", "_STATUS")
 SCRUBBED_ENV = ("FORCE_COLOR", "NO_COLOR", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
@@ -331,6 +333,14 @@ def exit_status(proc: subprocess.Popen[Any]) -> int | None:
     return -info.si_status if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else info.si_status
 
 
+def shell_status(returncode: int | None) -> int | None:
+    """The status a shell shows for a child that ended with `returncode` (negative: killed by that
+    signal, as statuscli dies by the SIGINT that stopped it): 128 + the signal, or the exit code."""
+    if returncode is None:
+        return None
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def kill_child(proc: subprocess.Popen[Any]) -> None:
     """SIGKILL a child that is not reaped yet (a zombie keeps its pid, so this cannot hit another)."""
     if proc.returncode is None:
@@ -461,9 +471,26 @@ class SimServer:
     `max_seconds` whatever happens to this process.
     """
 
-    def __init__(self, scenario: Path, *, max_seconds: float = 900.0, ready_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        scenario: Path,
+        *,
+        max_seconds: float = 900.0,
+        ready_timeout: float = 20.0,
+        refuse_share: float = 0.0,
+    ) -> None:
+        command = [
+            sys.executable,
+            str(SIMSERVER),
+            "--scenario",
+            str(scenario),
+            "--max-seconds",
+            str(max_seconds),
+        ]
+        if refuse_share:
+            command += ["--refuse-share", str(refuse_share)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(SIMSERVER), "--scenario", str(scenario), "--max-seconds", str(max_seconds)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """The benchmark simulator: statuscli's Simulator on 127.0.0.1, plus server-side request accounting.
 
-    python benchmarks/simserver.py --scenario S.toml [--port 0] [--max-seconds 900]
+    python benchmarks/simserver.py --scenario S.toml [--port 0] [--max-seconds 900] [--refuse-share 0.03]
 
 Prints `PORT <n>` on stdout once it listens, then serves until SIGINT/SIGTERM or `--max-seconds`.
 On top of the two provider APIs and `/_sim/tasks` it answers:
@@ -12,6 +12,10 @@ On top of the two provider APIs and `/_sim/tasks` it answers:
 - `/_bench/counters`: per provider, the simulator's own counters (requests, and 429 answers from its
   scenario's `[limits]` or `!429` faults), from `Simulator.counters()`.
 
+`--refuse-share S` answers a share S of the AnchorBrowser API requests, drawn at random whatever the
+load (seeded), with a 429 and `Retry-After: 1` before the simulator sees them: a key shared with other
+clients, a gateway that throttles at random.
+
 Each accepted TCP connection gets a number, so "connections opened by the client" is the number of
 distinct connection numbers among its API requests (the harness's own `/_bench` calls are not counted).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import random
 import re
 import signal
 import sys
@@ -87,9 +92,19 @@ class Recorder:
             self.statuses.clear()
 
 
-def make_handler(recorder: Recorder) -> type[RequestHandler]:
+REFUSAL = json.dumps({"error": "Too many requests, please try again later"}).encode()
+
+
+def make_handler(recorder: Recorder, refuse_share: float = 0.0, seed: int = 21) -> type[RequestHandler]:
     # A subclass of the simulator's own handler, so the served API is exactly the one
     # `status simulate` serves.
+    draws = random.Random(seed)
+    draws_lock = threading.Lock()
+
+    def refuse() -> bool:
+        with draws_lock:
+            return draws.random() < refuse_share
+
     class CountingHandler(RequestHandler):
         def setup(self) -> None:
             super().setup()
@@ -104,6 +119,15 @@ def make_handler(recorder: Recorder) -> type[RequestHandler]:
             index = None
             if match := _ANCHOR_PATH.fullmatch(path):
                 index = recorder.record(unquote(match.group(1)), self.bench_connection)
+                if refuse_share and refuse():
+                    self.send_response(429)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(REFUSAL)))
+                    self.send_header("Retry-After", "1")
+                    self.end_headers()
+                    self.wfile.write(REFUSAL)
+                    recorder.answered(index, 429)
+                    return
             super().do_GET()
             if index is not None:
                 recorder.answered(index, self.bench_status)
@@ -143,10 +167,14 @@ def main() -> int:
     parser.add_argument("--scenario", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--max-seconds", type=float, default=900.0, help="stop by itself after this")
+    parser.add_argument(
+        "--refuse-share", type=float, default=0.0, help="answer this share of anchor requests 429, at random"
+    )
     args = parser.parse_args()
 
     recorder = Recorder()
-    simulator = Simulator(load_scenario(args.scenario), port=args.port, handler=make_handler(recorder))
+    handler = make_handler(recorder, args.refuse_share)
+    simulator = Simulator(load_scenario(args.scenario), port=args.port, handler=handler)
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt

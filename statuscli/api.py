@@ -142,7 +142,7 @@ def _run_wait(
 
     options = with_provider_rates(options, settings)
     with Fetcher(settings, pool_size=min(options.workers, len(targets))) as fetcher:
-        return follow(Watcher(targets, fetcher.fetch, options), each)
+        return follow(Watcher(targets, fetcher.fetch, options, cancel=fetcher.cancel), each)
 
 
 class _Stopped(Exception):
@@ -290,7 +290,13 @@ def ask(
             except ApiError as error:
                 raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
 
-        watcher = Watcher(targets, fetch, options, idle=None if idle is None else lambda: idle(watcher))
+        def waiting() -> None:
+            assert idle is not None
+            idle(watcher)
+
+        watcher = Watcher(
+            targets, fetch, options, idle=None if idle is None else waiting, cancel=fetcher.cancel
+        )
         follow(watcher, lambda _update: None)
         return [one_shot_result(view, conf, limit, hint) for view in watcher.views()]
 

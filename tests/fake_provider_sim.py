@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from statuscli.sim.faults import Response, fault_response, json_bytes, json_response
 from statuscli.sim.routes import Routes
-from tests.fake_provider import HEADER, NAME, STATES
+from tests.acme import HEADER, NAME, STATES
 
 _PATH = re.compile(r"/acme/v1/jobs/([^/]+)/?")
 

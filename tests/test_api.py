@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -536,3 +537,32 @@ def test_the_example_consumer_type_checks_against_the_installed_package(tmp_path
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Success: no issues found in 2 source files" in out.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+def test_ctrl_c_in_get_status_raises_keyboard_interrupt_as_python_does(sim: Simulator) -> None:
+    """The library installs no signal handler and never ends the process itself: Ctrl-C during a call
+    raises KeyboardInterrupt in the caller, who may go on (here: exit 5), and no thread is left."""
+    program = (
+        "import sys, threading, statuscli\n"
+        f"settings = {{'anchor': statuscli.Settings(api_key={sim.key('anchor')!r}, "
+        f"base_url={sim.base_url_for('anchor')!r}, timeout=60)}}\n"
+        "print('asking', flush=True)\n"
+        "try:\n"
+        "    statuscli.get_status('anchor', 'stall', settings=settings)\n"
+        "except KeyboardInterrupt:\n"
+        "    left = [t.name for t in threading.enumerate() if t.name.startswith('statuscli')]\n"
+        "    print('interrupted', left, flush=True)\n"
+        "    sys.exit(5)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "asking\n"
+    ends = time.monotonic() + 30
+    while sim.counters()["anchor"].requests == 0 and time.monotonic() < ends:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out) == (5, "interrupted []\n"), err

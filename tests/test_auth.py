@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 import stat
 import subprocess
 import sys
@@ -12,9 +13,9 @@ import pexpect
 import pytest
 
 from statuscli.core.errors import ExitCode
+from tests.test_e2e import BIN
 
 from .conftest import clean_env
-from .test_e2e import BIN
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -32,9 +33,11 @@ def spawn(tmp_path: Path, **extra: str) -> tuple[pexpect.spawn, io.StringIO]:
 
 
 def finish(child: pexpect.spawn) -> int:
+    """The status a shell sees: the exit code, or 128 + the signal the process died by."""
     child.expect(pexpect.EOF)
     child.close()
-    assert child.signalstatus is None
+    if child.signalstatus is not None:
+        return 128 + int(child.signalstatus)
     return int(child.exitstatus)
 
 
@@ -53,6 +56,7 @@ def test_ctrl_c_at_the_prompt_is_130_and_saves_nothing(tmp_path: Path) -> None:
     child.expect("anchor API key: ")
     child.sendintr()
     assert finish(child) == ExitCode.INTERRUPTED
+    assert child.signalstatus == signal.SIGINT  # it died by the Ctrl-C: a shell loop stops too
     assert "Aborted" not in seen.getvalue()
     assert not (tmp_path / "config.toml").exists()
 

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def test_ctrl_c_in_a_one_shot_exits_130_at_once(sim: Simulator, tmp_path: Path) 
         with conn:
             proc.send_signal(signal.SIGINT)
             _out, err = proc.communicate(timeout=10)
-    assert proc.returncode == ExitCode.INTERRUPTED
+    assert proc.returncode == -signal.SIGINT  # died by it: a shell sees 130
     assert err == "interrupted while waiting for answers\n"  # said, like a watch says it
 
 
@@ -258,8 +259,9 @@ def test_sigterm_and_sighup_end_a_live_watch_like_ctrl_c(
     child.expect(pexpect.EOF)
     child.close()
     output = seen.getvalue()
-    assert child.signalstatus is None, "killed by the signal instead of handling it"
-    assert child.exitstatus == code
+    # Handled first (cursor, summary), then died by the signal: a shell sees 128 + N.
+    assert (child.exitstatus, child.signalstatus) == (None, signum)
+    assert 128 + signum == code
     assert output.rindex("\x1b[?25h") > output.rindex("\x1b[?25l"), "the cursor is shown again"
     assert "interrupted: 2 tasks in" in output
     assert f"1 succeeded, 0 failed, 1 still pending (exit {int(code)})" in output
@@ -285,7 +287,7 @@ def test_sigterm_and_sighup_end_a_json_watch_with_its_summary(
     assert '"event": "change"' in first
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=10)
-    assert proc.returncode == code, err
+    assert proc.returncode == -signum, err  # after its summary, it died by the signal
     summary = json.loads(out.splitlines()[-1])
     assert (summary["event"], summary["interrupted"], summary["exit_code"]) == ("summary", True, int(code))
     assert err == ""
@@ -309,5 +311,93 @@ def test_sigterm_in_a_one_shot_exits_143_at_once(sim: Simulator, tmp_path: Path)
         with conn:
             proc.send_signal(signal.SIGTERM)
             _out, err = proc.communicate(timeout=10)
-    assert proc.returncode == ExitCode.TERMINATED
+    assert proc.returncode == -signal.SIGTERM  # died by it: a shell sees 143
     assert "Traceback" not in err
+
+
+# ---- what a shell sees ------------------------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the shell's child in /proc")
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [
+        (signal.SIGINT, ExitCode.INTERRUPTED),
+        (signal.SIGTERM, ExitCode.TERMINATED),
+        (signal.SIGHUP, ExitCode.HANGUP),
+    ],
+)
+def test_a_shell_sees_130_143_and_129(
+    sim: Simulator, tmp_path: Path, signum: signal.Signals, code: ExitCode
+) -> None:
+    """`status watch ...; echo $?` in bash, the signal sent to the watch alone: the shell goes on and
+    prints 128 + the signal, as documented (the watch printed its summary first)."""
+    shell = subprocess.Popen(
+        [
+            "bash",
+            "-c",
+            f'"{BIN / "status"}" watch anchor forever --interval 0.1 --json > out.ndjson; echo "status $?"',
+        ],
+        env=environment(sim, tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        watch: list[int] = []
+        while not watch or not (tmp_path / "out.ndjson").stat().st_size:  # running, and polled once
+            assert shell.poll() is None
+            watch = children(shell.pid)
+            time.sleep(0.05)
+        os.kill(watch[0], signum)
+        out, err = shell.communicate(timeout=20)
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+    assert out == f"status {int(code)}\n"
+    assert "Traceback" not in err
+    summary = json.loads((tmp_path / "out.ndjson").read_text().splitlines()[-1])
+    assert (summary["event"], summary["exit_code"]) == ("summary", int(code))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell and a pseudo-terminal")
+def test_ctrl_c_stops_a_shell_loop(sim: Simulator, tmp_path: Path) -> None:
+    """`for t in ...; do status watch anchor "$t"; done` in a terminal: Ctrl-C ends the watch (its
+    summary printed) and the loop with it; the next watch never starts."""
+    watch = f'"{BIN / "status"}" watch anchor "$t" --interval 0.1'
+    script = f'for t in forever done broken; do {watch}; echo "after $t"; done'
+    child = pexpect.spawn(
+        "bash",
+        ["-c", script],
+        env=environment(sim, tmp_path),
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(30, 120),
+    )
+    child.logfile_read = seen = io.StringIO()
+    child.expect("starting -> generating")  # the first watch is polling
+    polls = sim.counters()["anchor"].requests
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    output = seen.getvalue()
+    assert "interrupted: 1 task in" in output  # the watch cleaned up first
+    assert "after" not in output  # ... and the loop did not go on
+    assert child.signalstatus == signal.SIGINT  # the shell itself stopped at the Ctrl-C
+    assert sim.counters()["anchor"].requests <= polls + 2  # no watch of `done` or `broken` ran

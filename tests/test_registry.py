@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 import statuscli.providers
 from statuscli.providers import BUILT_IN, Provider, provider_names, register, unregister
 from statuscli.providers.targets import parse_target_lines
-from tests import fake_provider
+from tests import acme as fake_provider
 
 from .conftest import CliRunner
 

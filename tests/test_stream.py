@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -42,7 +43,9 @@ def sim(tmp_path: Path) -> Iterator[Simulator]:
         yield simulator
 
 
-def start(sim: Simulator, *args: str, stdin: Any = subprocess.PIPE) -> subprocess.Popen[str]:
+def start(
+    sim: Simulator, *args: str, stdin: Any = subprocess.PIPE, extra: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
         ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
@@ -50,6 +53,7 @@ def start(sim: Simulator, *args: str, stdin: Any = subprocess.PIPE) -> subproces
         STATUSCLI_NO_HISTORY="1",
     )
     env.pop("BROWSERABLE_API_KEY", None)  # a provider no line names needs no key
+    env.update(extra or {})
     return subprocess.Popen(
         [str(BIN / "status"), "watch", *args, "--interval", "0.2s", "--json", "--timeout", "30s"],
         stdin=stdin,
@@ -134,7 +138,8 @@ def test_targets_join_a_running_watch_as_their_lines_arrive(sim: Simulator) -> N
     code, out, _err = finish(proc)
     summary = json.loads(out.splitlines()[-1])
     assert [t["task_id"] for t in summary["tasks"]] == ["forever", "late-1"]  # the repeated line: once
-    assert code == ExitCode.INTERRUPTED
+    assert summary["exit_code"] == ExitCode.INTERRUPTED
+    assert code == -signal.SIGINT  # after its summary it died by the Ctrl-C (a shell sees 130)
 
 
 def test_the_watch_ends_when_the_input_closes_and_every_target_is_done(sim: Simulator) -> None:
@@ -226,3 +231,40 @@ def test_a_bad_first_line_is_a_usage_error_before_the_start(sim: Simulator) -> N
 )
 def test_bad_input_ranks_after_task_failures(tasks: ExitCode, with_bad: ExitCode) -> None:
     assert with_bad_input(tasks) == with_bad
+
+
+# ---- settings of the providers in use only --------------------------------------------------------
+
+
+def test_a_bad_setting_of_a_provider_the_stream_does_not_use_is_not_checked(sim: Simulator) -> None:
+    """`echo "anchor t1" | BROWSERABLE_BASE_URL=ftp://x status watch --file -` watches t1, as the same
+    line from a regular file does: no line names Browserable."""
+    proc = start(sim, "--file", "-", extra={"BROWSERABLE_BASE_URL": "ftp://x"})
+    assert proc.stdin is not None
+    proc.stdin.write("anchor t1\n")
+    code, out, err = finish(proc)
+    assert (code, err) == (ExitCode.SUCCESS, "")
+    assert json.loads(out.splitlines()[-1])["counts"]["success"] == 1
+
+
+def test_a_bad_setting_of_a_provider_that_streams_in_is_reported_like_a_bad_line(sim: Simulator) -> None:
+    """A Browserable line arrives mid-stream while BROWSERABLE_BASE_URL is not a URL: that line is
+    reported at once (naming the line and the setting), its target skipped, and the watch goes on."""
+    proc = start(sim, "--file", "-", extra={"BROWSERABLE_BASE_URL": "ftp://x"})
+    assert proc.stdin is not None
+    proc.stdin.write("anchor s1\n")
+    proc.stdin.flush()
+    next_event(proc, '"task_id": "s1"')
+    proc.stdin.write("browserable 11111111-1111-4111-8111-000000000001\n")
+    proc.stdin.flush()
+    error = next_event(proc, '"event": "error"')
+    assert error["code"] == "config_error"
+    assert error["exit_code"] == 2
+    assert error["message"].startswith("stdin, line 2: base URL from env BROWSERABLE_BASE_URL")
+    proc.stdin.write("anchor s2\n")
+    code, out, err = finish(proc)
+    summary = json.loads(out.splitlines()[-1])
+    assert [t["task_id"] for t in summary["tasks"]] == ["s1", "s2"]  # the rest of the watch went on
+    assert summary["counts"]["success"] == 2
+    assert code == ExitCode.USAGE  # the input was bad
+    assert err.count("error: stdin, line 2: base URL from env BROWSERABLE_BASE_URL") == 1

@@ -1,33 +1,33 @@
-"""The attempt deadline: the caller stops waiting at the deadline, a late answer is ignored and its
-connection is never pooled again; the client makes one attempt per call."""
+"""The attempt deadline: at the deadline the attempt's socket is shut down, so its read returns and the
+worker is free; its connection is never pooled again; no thread or socket outlives the attempt; the
+client makes one attempt per call."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from statuscli.core.errors import ApiError
 from statuscli.http.client import Endpoint, HttpClient
-from statuscli.http.transport import Attempt
-
-from . import rawhttp
+from statuscli.http.transport import Watchdog
+from tests import rawhttp
 
 BODY = b'{"id": "a", "status": "generating"}'
 ANSWER = rawhttp.response_head(Content_Type="application/json", Content_Length=str(len(BODY))) + BODY
 
 
-def test_a_late_answer_is_ignored_and_its_connection_never_reused() -> None:
-    """The first connection drips its headers for 4 s, then answers properly and offers keep-alive.
-    The caller gave up at the deadline (0.1 + 2 * 0.3 s); when the late answer arrives, its connection
-    must be closed, so the next request opens a new one instead of reading from a connection whose
-    request was abandoned."""
+def test_a_cut_attempt_frees_its_connection_at_the_deadline_and_is_never_reused() -> None:
+    """The first connection drips its headers (a byte every 0.2 s, for 30 s). At the deadline (0.1 + 2
+    * 0.3 s) the client shuts that socket down: the server sees its connection end long before its
+    drip would, the caller gets the timeout, and the next request opens a new connection."""
     connections = 0
-    reused: list[bytes] = []
-    settled = threading.Event()  # the first connection was closed, or asked again
+    ended: list[float] = []  # when the server noticed the dripped connection was gone
     lock = threading.Lock()
 
     def behave(conn: socket.socket, stop: threading.Event) -> None:
@@ -39,51 +39,144 @@ def test_a_late_answer_is_ignored_and_its_connection_never_reused() -> None:
             conn.sendall(ANSWER)
             return
         conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
-        for _ in range(20):
-            if rawhttp.wait(stop, 0.2):
-                return
-            conn.sendall(b"a")
-        conn.sendall(b"\r\n" + ANSWER[len(b"HTTP/1.1 200 OK\r\n") :])
-        head = rawhttp.read_head(conn, stop)
-        settled.set()
-        if head is not None:
-            reused.append(head)
-            conn.sendall(ANSWER)
+        try:
+            for _ in range(150):
+                if rawhttp.wait(stop, 0.2):
+                    return
+                conn.sendall(b"a")
+        except OSError:  # the client shut the connection down
+            ended.append(time.monotonic())
 
     with rawhttp.RawServer(behave) as server:
         client = HttpClient(Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.1, 0.3), pool_size=1)
         started = time.monotonic()
-        with pytest.raises(ApiError, match="response took longer than 1 s; gave up"):
+        with pytest.raises(ApiError, match="response took longer than 1 s; gave up") as caught:
             client.get_json(["a"])
-        assert time.monotonic() - started < 3  # not the 4 s the late answer takes
-        settled.wait(15)  # the late answer arrives and its connection is closed (not pooled)
+        assert caught.value.code == "timeout"
+        assert caught.value.repeatable  # no head in time: worth asking again at once
+        assert time.monotonic() - started < 10  # not the 30 s the drip lasts
         assert client.get_json(["b"]) == {"id": "a", "status": "generating"}
+        ends = time.monotonic() + 20
+        while not ended and time.monotonic() < ends:
+            time.sleep(0.05)
         client.close()
-    assert reused == []
+    assert ended, "the dripped connection stayed open"
+    assert ended[0] - started < 10
     assert len(server.requests) == 2
 
 
-def test_an_attempt_that_overruns_is_abandoned_and_its_late_result_dropped() -> None:
-    release = threading.Event()
+def run_with_deadline(seconds: float, read: socket.socket, watchdog: Watchdog) -> tuple[bytes, bool]:
+    """In a thread of its own (as an engine worker): an attempt that reads `read` until it is cut."""
+    seen: list[tuple[bytes, bool]] = []
 
-    def hang(attempt: Attempt) -> str:
-        release.wait(10)
-        return "late"
+    def work() -> None:
+        attempt = watchdog.start(seconds)
+        attempt.hold(read)
+        try:
+            data = read.recv(10)
+        finally:
+            attempt.end()
+        seen.append((data, attempt.cut))
 
-    attempt = Attempt(hang, 0.2)
-    assert attempt.outcome() == (False, None)
-    assert attempt.remaining() == 0
-    worker = next(t for t in threading.enumerate() if t.name == "statuscli-attempt" and t.is_alive())
-    assert worker.daemon  # an abandoned attempt never keeps the process alive
-    release.set()
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive(), "the read was never cut"
+    return seen[0]
 
 
-def test_an_attempt_error_reaches_the_caller() -> None:
-    def fail(attempt: Attempt) -> None:
-        raise ValueError("broken")
+def test_the_watchdog_shuts_down_the_socket_of_an_attempt_past_its_deadline() -> None:
+    watchdog = Watchdog()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        assert run_with_deadline(0.2, ours, watchdog) == (b"", True)  # the blocked read returned
+    watchdog.close()
 
-    with pytest.raises(ValueError, match="broken"):
-        Attempt(fail, 5).outcome()
+
+def test_an_attempt_in_time_is_not_cut() -> None:
+    watchdog = Watchdog()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(b"hello")
+        assert run_with_deadline(30, ours, watchdog) == (b"hello", False)
+        assert watchdog.in_flight() == 0
+    watchdog.close()
+
+
+def test_closing_cuts_the_attempts_in_flight_and_refuses_new_ones() -> None:
+    watchdog = Watchdog()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        attempt = watchdog.start(3600)
+        attempt.hold(ours)
+        watchdog.close()
+        assert attempt.cut
+        assert ours.recv(10) == b""  # shut down
+        attempt.end()
+        later = watchdog.start(3600)
+        assert later.cut  # nothing more goes out once the call is over
+        later.end()
+
+
+def test_the_watchdog_thread_ends_when_it_is_closed() -> None:
+    before = threading.active_count()
+    watchdog = Watchdog()
+    watchdog.start(3600).end()
+    assert threading.active_count() == before + 1
+    watchdog.close()
+    assert threading.active_count() == before
+
+
+def test_a_socket_forgotten_before_it_is_closed_is_never_shut_down() -> None:
+    """A connection forgets its socket before closing it, so a cut never reaches a socket number that
+    the system has handed to a new connection since."""
+    watchdog = Watchdog()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        attempt = watchdog.start(3600)
+        attempt.hold(ours)
+        attempt.drop(ours)
+        attempt.cut_now()
+        theirs.sendall(b"still open")
+        assert ours.recv(20) == b"still open"
+        attempt.end()
+    watchdog.close()
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts descriptors in /proc")
+def test_dripping_servers_leave_no_thread_or_socket_behind() -> None:
+    """Forty attempts against a server that drips its headers forever, eight at a time: every one is
+    cut at its deadline, the client never runs more than its eight callers and one watchdog, and
+    afterwards the threads and descriptors are what they were."""
+    before_threads, before_fds = threading.active_count(), open_descriptors()
+    errors: list[str] = []
+    peak: list[int] = []
+    with rawhttp.RawServer(rawhttp.drip_headers, backlog=64) as server:
+        client = HttpClient(Endpoint("anchor", server.url, "anchor-api-key", "k" * 20, 0.2, 0.1), pool_size=8)
+
+        def worker() -> None:
+            for _ in range(5):
+                try:
+                    client.get_json(["a"])
+                except ApiError as exc:
+                    errors.append(exc.code)
+
+        threads = [threading.Thread(target=worker, name="caller") for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            # The server's threads (one a connection) are in this process too: count the client's.
+            peak.append(sum(1 for t in threading.enumerate() if t.name.startswith("statuscli")))
+            time.sleep(0.05)
+        client.close()
+    assert errors == ["timeout"] * 40
+    assert max(peak) == 1  # the watchdog; the attempts ran in their callers' threads
+    assert threading.active_count() == before_threads
+    assert open_descriptors() <= before_fds
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from statuscli.core.errors import ExitCode
+
 from . import rawhttp
 from .conftest import CliRunner
 
@@ -343,3 +345,22 @@ def test_an_empty_pipe_into_watch_file_dash_is_named_as_stdin(tmp_path: Path) ->
     )
     assert done.returncode == 2
     assert done.stderr.startswith("error: nothing to watch: stdin held no target (one per line: ")
+
+
+def test_ctrl_c_in_process_is_exit_130_and_never_ends_the_caller(
+    anchor_api: HTTPServer, cli: CliRunner
+) -> None:
+    """The in-process runner (`main(args)`) gets `SystemExit(130)` for a Ctrl-C: only the console
+    script ends its process by the signal (see test_exit_status), never a program that calls main."""
+    import os
+    import signal
+
+    def answer(request: Request) -> Response:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the watch is running
+        return Response(json.dumps({"id": "T1", "status": "generating"}), content_type="application/json")
+
+    anchor_api.expect_request("/v2/tasks/T1/generation-status").respond_with_handler(answer)
+    result = cli("watch", "anchor", "T1", "--interval", "0.5", "--timeout", "60", "--json")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert (summary["interrupted"], summary["exit_code"]) == (True, 130)

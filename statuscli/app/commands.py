@@ -31,15 +31,12 @@ from statuscli.config import ConfigFile, ProviderSettings, config_path, load_con
 from statuscli.core.console import interactive, is_tty, print_error, print_warning, same_terminal
 from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
+from statuscli.core.models import RequestProgress, Target, TaskStatus
 from statuscli.core.outcomes import Throttle, WatchRenderer
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
 from statuscli.providers import check_provider, make_target, providers
 from statuscli.providers.targets import dedupe, parse_target_lines, target_grammar
-from statuscli.render.rows import (
-    print_pipe,
-    wants_colour,
-)
+from statuscli.render.rows import print_pipe, wants_colour
 from statuscli.render.words import summary_line, task_message
 from statuscli.reports.json import JsonLinesRenderer, QuietRenderer, results_document, write_json
 
@@ -47,6 +44,8 @@ if TYPE_CHECKING:
     from statuscli.app.stream import StreamFetcher, TargetStream
     from statuscli.reports.ci import CiReports
     from statuscli.session import Fetcher
+
+Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 class Reports(NamedTuple):
@@ -66,7 +65,7 @@ class NoReports:
     def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
         return renderer
 
-    def one_shot_done(self, results: Sequence[TaskResult], exit_code: ExitCode) -> None:
+    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
         pass
 
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
@@ -108,9 +107,10 @@ def load_config() -> ConfigFile:
 
 
 def settings_for(
-    names: list[str], *, base_url: tuple[str, str] | None, allow_insecure_http: bool
+    names: list[str], *, base_url: tuple[str, str] | None, allow_insecure_http: bool, warn: bool = True
 ) -> dict[str, ProviderSettings]:
-    """Each provider's settings; `base_url` is (provider, URL) from --base-url, for that provider only."""
+    """Each provider's settings; `base_url` is (provider, URL) from --base-url, for that provider only;
+    `warn`: print the config file's warnings (once a run)."""
     flags = {
         name: Settings(
             base_url=base_url[1] if base_url and base_url[0] == name else None,
@@ -118,7 +118,7 @@ def settings_for(
         )
         for name in names
     }
-    return provider_settings(names, flags, source="--base-url", warn=print_warning)
+    return provider_settings(names, flags, source="--base-url", warn=print_warning if warn else None)
 
 
 def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
@@ -192,7 +192,7 @@ def one_shot(
         if json_output:
             write_json(results_document(results, code))
         elif is_tty() or wants_colour():
-            from statuscli.render.table import print_results  # rich, only for the table (or forced colour)
+            from statuscli.render.table import print_results  # rich, only for the table (or forced colour
 
             print_results(results)
         else:
@@ -262,13 +262,17 @@ def watch(request: WatchRequest) -> ExitCode:
     names = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
-    settings = settings_for(
-        names if stream is None else [p.name for p in providers()],  # streamed lines may name any
-        base_url=(args[0], request.base_url) if args and request.base_url else None,
-        allow_insecure_http=request.allow_insecure_http,
-    )
+    base_url = (args[0], request.base_url) if args and request.base_url else None
+    # Only the providers in use: a streamed line of another provider has its settings resolved when it
+    # arrives (stream.StreamFetcher.admit).
+    settings = settings_for(names, base_url=base_url, allow_insecure_http=request.allow_insecure_http)
     from statuscli.session import Fetcher
 
+    def resolve(name: str) -> ProviderSettings:
+        insecure = request.allow_insecure_http
+        return settings_for([name], base_url=base_url, allow_insecure_http=insecure, warn=False)[name]
+
+    cap = options.max_rate if isinstance(options.max_rate, (int, float)) else None
     options = with_provider_rates(options, settings)
     pool = min(options.workers, len(targets)) if stream is None else options.workers
     # The fetcher is made inside ci.guard: a missing key found there still gets its report.
@@ -277,7 +281,7 @@ def watch(request: WatchRequest) -> ExitCode:
         (
             Fetcher(settings, pool_size=pool)
             if stream is None
-            else StreamFetcher(settings, set(names), pool_size=pool)
+            else StreamFetcher(settings, resolve, pool_size=pool, max_rate=cap)
         ) as fetcher,
     ):
         return run_watch(
@@ -379,7 +383,13 @@ def run_watch(
             view.input_error(error)
 
     watcher = Watcher(
-        targets, fetcher.fetch, options, throttled=throttled, streaming=stream is not None, rejected=rejected
+        targets,
+        fetcher.fetch,
+        options,
+        throttled=throttled,
+        streaming=stream is not None,
+        rejected=rejected,
+        cancel=fetcher.cancel,
     )
     renderer: WatchRenderer
     listed = False  # whether the end of the view lists each task that did not succeed, with why
@@ -410,7 +420,13 @@ def run_watch(
     try:
         renderer.start(deadline)
         if stream is not None:
-            stream.follow(watcher.add, lambda error: watcher.add([error]), watcher.close_input)
+            from statuscli.app.stream import StreamFetcher as Streamed
+
+            admit = None
+            if isinstance(fetcher, Streamed):
+                streamed = fetcher
+                admit = lambda target: streamed.admit(target, watcher.set_cap)  # noqa: E731
+            stream.follow(watcher.add, lambda error: watcher.add([error]), watcher.close_input, admit)
         follow(watcher, renderer.update)
     except (KeyboardInterrupt, Signalled) as exc:  # Ctrl-C, SIGTERM, SIGHUP: one way to stop
         interrupted = True

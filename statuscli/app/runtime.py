@@ -2,6 +2,16 @@
 
 `run()` is the one place where exceptions become exit codes and one-line messages; the command line
 calls it with the parsed command. Nothing here knows Typer.
+
+Signals, the Unix way: while a command runs, SIGINT (Ctrl-C), SIGTERM and SIGHUP stop it through its
+normal cleanup (terminal restored, summary and reports written) and it ends with 130, 143 or 129.
+`run()` remembers which signal stopped it, and the console entry (`exit_process`) then restores the
+default action and sends the process that signal again, so that it *dies by the signal*: a shell
+running `for t in a b c; do status watch anchor "$t"; done` stops the loop at Ctrl-C (a process that
+exits normally with 130 tells the shell it handled the Ctrl-C itself, and the loop would go on), and a
+supervisor sees a death by SIGTERM. The status a shell shows stays 130, 143 or 129 (128 + the
+signal). Only the console entry does this: the in-process test runner gets `SystemExit(code)`, and the
+Python API never installs a handler (it raises `KeyboardInterrupt` as Python does).
 """
 
 from __future__ import annotations
@@ -12,7 +22,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError
 
@@ -28,6 +38,8 @@ class RunState:
     json_output: bool = False
     #: The command speaks NDJSON (watch, demo): an error is an error event and a summary object.
     json_lines: bool = False
+    #: The signal that stopped the run (SIGINT, SIGTERM, SIGHUP), if one did.
+    stopped_by: int | None = None
 
 
 state = RunState()
@@ -87,6 +99,7 @@ def run(
     state.debug = False
     state.json_output = False
     state.json_lines = False
+    state.stopped_by = None
     if sys.stdout is None:  # started with stdout closed: the same as a reader that went away
         sys.stdout = _ClosedStdout()
     if sys.stderr is None:  # started with stderr closed (`2>&-`): messages are dropped, codes stay
@@ -160,18 +173,23 @@ def interrupt_code(exc: BaseException) -> ExitCode:
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `Signalled` in the main thread for the duration, then put back.
+    """For the duration, in the main thread: SIGINT raises `KeyboardInterrupt` (as Python's own
+    handler does) and SIGTERM and SIGHUP raise `Signalled`; each remembers that it stopped the run
+    (`state.stopped_by`). The previous handlers are put back at the end.
 
-    A signal inherited as ignored (`nohup`, `trap '' TERM`) stays ignored."""
+    A signal inherited as ignored (`nohup`, `trap '' TERM`, a background job's SIGINT) stays ignored."""
     import signal
 
     codes = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}  # no SIGHUP on Windows
 
     def handler(signum: int, frame: object) -> None:
+        state.stopped_by = signum
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Signalled(codes[signal.Signals(signum).name])
 
     previous: dict[signal.Signals, Any] = {}
-    for name in codes:
+    for name in ("SIGINT", *codes):
         signum = getattr(signal, name, None)
         if signum is None or signal.getsignal(signum) is signal.SIG_IGN:
             continue
@@ -184,6 +202,23 @@ def signals_interrupt() -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process (the console entry only): exit with `code`, or, when a signal stopped the run
+    and `code` says so (128 + the signal), die by that signal after flushing the output."""
+    signum = state.stopped_by
+    if signum is not None and code == 128 + signum and os.name == "posix":
+        import signal
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a reader that went away, a closed stream
+                stream.flush()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+        os.kill(os.getpid(), signum)
+        # Not reached: the default action of these signals ends the process.
+    sys.exit(code)
 
 
 class StdoutClosed(Exception):

@@ -4,6 +4,11 @@
 running watch as it arrives, and the watch ends once the input is closed and every target is done (or
 at `--timeout`). A bad line after the start is reported at once and skipped: the watch goes on, and
 its exit code says the input was bad (`with_bad_input`). A regular file is read whole, as before.
+
+Settings are resolved for the providers in use only: those of the targets before the start at once (a
+bad setting is a usage error before anything is watched), another provider's when its first target
+arrives (`StreamFetcher.admit`): a bad setting of it is reported like a bad line, naming the line, and
+its targets are skipped while the rest of the watch goes on.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import BinaryIO
 
 from statuscli.config import ProviderSettings
-from statuscli.core.errors import ExitCode, UsageError
+from statuscli.core.errors import ExitCode, StatusCliError, UsageError
 from statuscli.core.models import Target, TaskStatus
-from statuscli.core.threads import leave_signals_to_main_thread
+from statuscli.core.threads import leave_signals_to_main_thread, start_thread
+from statuscli.http.transport import Watchdog
 from statuscli.providers import make_target
 from statuscli.providers.targets import parse_target_lines
-from statuscli.session import Fetcher
+from statuscli.session import Fetcher, check_settings
 
 #: The exit codes a bad line of input does not override: a task that failed or could not be asked.
 OUTRANKS_BAD_INPUT = (ExitCode.AUTH, ExitCode.NOT_FOUND, ExitCode.API, ExitCode.FAILURE)
@@ -89,11 +95,13 @@ class TargetStream:
     def follow(
         self,
         add: Callable[[list[Target]], None],
-        bad: Callable[[UsageError], None],
+        bad: Callable[[StatusCliError], None],
         closed: Callable[[], None],
+        admit: Callable[[Target], None] | None = None,
     ) -> None:
         """Read the rest in a daemon thread: each line's target to `add`, each bad line to `bad`, then
-        `closed` at the end of the input."""
+        `closed` at the end of the input. `admit` may refuse a target (a `UsageError`: its provider's
+        settings are bad), which is then reported like a bad line."""
 
         def read() -> None:
             leave_signals_to_main_thread()
@@ -101,6 +109,9 @@ class TargetStream:
                 for number, raw in self._lines:
                     try:
                         found = self._parse(number, raw)
+                        for target in found:
+                            if admit is not None:
+                                self._admit(admit, number, target)
                     except UsageError as exc:
                         bad(exc)
                         continue
@@ -111,7 +122,13 @@ class TargetStream:
             finally:
                 closed()
 
-        threading.Thread(target=read, name="statuscli-input", daemon=True).start()
+        start_thread(threading.Thread(target=read, name="statuscli-input", daemon=True), "to read the input")
+
+    def _admit(self, admit: Callable[[Target], None], number: int, target: Target) -> None:
+        try:
+            admit(target)
+        except UsageError as exc:
+            raise type(exc)(f"{self.name}, line {number}: {exc.message}", code=exc.code) from None
 
     def _parse(self, number: int, raw: bytes) -> list[Target]:
         try:
@@ -128,27 +145,73 @@ class TargetStream:
 
 
 class StreamFetcher:
-    """Fetches for a watch whose targets stream in: the providers of the first targets are set up at
-    once (a missing key is exit 4 before the start, as always); another provider's client is made
-    when its first target arrives, and if it cannot be (no key: 4), that target ends with the error."""
+    """Fetches for a watch whose targets stream in. The providers of the first targets are set up at
+    once (`first`, settings already resolved: a missing key is exit 4 before the start, as always);
+    another provider's settings are resolved by `resolve` when its first target arrives (`admit`, a
+    `UsageError` if they are bad), and its client is made at its first poll (no key: that target ends
+    with exit 4). One watchdog serves every provider's attempts."""
 
-    def __init__(self, settings: Mapping[str, ProviderSettings], first: set[str], *, pool_size: int) -> None:
-        self._settings = settings
+    def __init__(
+        self,
+        first: Mapping[str, ProviderSettings],
+        resolve: Callable[[str], ProviderSettings],
+        *,
+        pool_size: int,
+        max_rate: float | None = None,
+    ) -> None:
+        self._resolve = resolve
         self._pool_size = pool_size
+        self._max_rate = max_rate
         self._lock = threading.Lock()
-        self._fetchers = {name: Fetcher({name: settings[name]}, pool_size=pool_size) for name in first}
+        self._settings = dict(first)
+        self._refused: dict[str, UsageError] = {}
+        self.watchdog = Watchdog()
+        self._fetchers: dict[str, Fetcher] = {}
+        try:
+            for name, item in first.items():
+                self._fetchers[name] = Fetcher({name: item}, pool_size=pool_size, watchdog=self.watchdog)
+        except BaseException:
+            self.close()
+            raise
+
+    def admit(self, target: Target, set_cap: Callable[[str, float | None], None]) -> None:
+        """Resolve and check the settings of `target`'s provider at its first target, and hand its
+        request cap to `set_cap`; raises the `UsageError` of a bad setting (again for each target)."""
+        name = target.provider
+        with self._lock:
+            if name in self._settings:
+                return
+            refused = self._refused.get(name)
+        if refused is None:
+            try:
+                item = self._resolve(name)
+                check_settings(item)
+            except UsageError as exc:
+                refused = self._refused[name] = exc
+            else:
+                set_cap(name, self._max_rate or item.max_rate)
+                with self._lock:
+                    self._settings[name] = item
+                return
+        raise type(refused)(refused.message, code=refused.code)
 
     def fetch(self, target: Target) -> TaskStatus:
         with self._lock:
             fetcher = self._fetchers.get(target.provider)
             if fetcher is None:
                 fetcher = Fetcher(
-                    {target.provider: self._settings[target.provider]}, pool_size=self._pool_size
+                    {target.provider: self._settings[target.provider]},
+                    pool_size=self._pool_size,
+                    watchdog=self.watchdog,
                 )
                 self._fetchers[target.provider] = fetcher
         return fetcher.fetch(target)
 
+    def cancel(self) -> None:
+        self.watchdog.close(join=0)
+
     def close(self) -> None:
+        self.watchdog.close()
         for fetcher in self._fetchers.values():
             fetcher.close()
 

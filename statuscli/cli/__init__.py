@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
         one_shot = read(sys.argv[1:] if argv is None else argv)
         if one_shot is not None:
-            run(*one_shot)
+            run(*one_shot, console=argv is None)
     from statuscli.cli.app import run as run_app
 
     run_app(argv, prog)

@@ -262,6 +262,8 @@ def run(argv: list[str] | None, prog: str) -> NoReturn:
         report_parse_error=lambda error: _report_parse_error(error, args, prog),
         end_of_input=(typer.Abort,),
     )
+    if argv is None:  # the console script: a run a signal stopped dies by it (see runtime)
+        runtime.exit_process(code)
     sys.exit(code)
 
 

@@ -65,8 +65,9 @@ def read(argv: Sequence[str]) -> tuple[str, dict[str, Any], bool] | None:
     return name, options, debug
 
 
-def run(provider: str, options: dict[str, Any], debug: bool) -> NoReturn:
-    """Run the one-shot as the app would: errors to exit codes and one-line messages (`runtime.run`)."""
+def run(provider: str, options: dict[str, Any], debug: bool, *, console: bool) -> NoReturn:
+    """Run the one-shot as the app would: errors to exit codes and one-line messages (`runtime.run`);
+    `console`: this is the console script, so a run a signal stopped dies by it (see runtime)."""
     from statuscli.app import runtime
 
     def invoke() -> int:
@@ -76,4 +77,7 @@ def run(provider: str, options: dict[str, Any], debug: bool) -> NoReturn:
 
         return int(one_shot_command(provider, options))
 
-    sys.exit(runtime.run(invoke))
+    code = runtime.run(invoke)
+    if console:
+        runtime.exit_process(code)
+    sys.exit(code)

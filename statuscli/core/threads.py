@@ -9,6 +9,7 @@ them and its wait is cut short at once.
 from __future__ import annotations
 
 import signal
+import threading
 
 STOP_SIGNALS = frozenset(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -19,3 +20,17 @@ def leave_signals_to_main_thread() -> None:
     """Block the stop signals in the calling thread (call it first thing in a worker thread)."""
     if hasattr(signal, "pthread_sigmask"):  # not on Windows, where only the main thread gets them
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def start_thread(thread: threading.Thread, purpose: str) -> None:
+    """Start `thread`; when the system refuses (its limit of threads or memory is reached), an
+    `ApiError` saying so instead of the bare RuntimeError ("can't start new thread")."""
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        from statuscli.core.errors import ApiError
+
+        raise ApiError(
+            f"cannot start a thread {purpose}: {exc} (the system's limit of threads or memory is reached)",
+            transient=True,
+        ) from None

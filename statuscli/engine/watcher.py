@@ -4,6 +4,13 @@ A one-shot is a watch with a single round (`WatchOptions.single_round`): each ta
 answers or gives up, with the same retry policy (`retry`), pool and deadline handling. The engine takes
 a `fetch` callable (one HTTP attempt per call), a clock and a sleep, and yields `WatchUpdate`s; it never
 renders. Tests run it with a fake clock and an inline executor, so no test waits for real time.
+
+A poll goes out when it is due, its provider's budget (`budget`) gives it a turn and its provider has
+room in the pool (`pool.Lanes`, the bulkhead): a provider that does not answer holds at most its share
+of the workers. A failed poll, a throttled one included, waits its own backoff and `Retry-After` before
+that target is asked again; the budget decides what the provider as a whole may be sent. When the
+engine ends (done, deadline, fail-fast, Ctrl-C, an exception) it stops its workers, has the attempts
+in flight cut (`cancel`) and joins the workers, so nothing it started outlives it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
@@ -24,7 +32,7 @@ from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary,
 from statuscli.engine import budget as budgets
 from statuscli.engine import retry as policy
 from statuscli.engine.budget import Budget
-from statuscli.engine.pool import InlineExecutor, Result, Results, ThreadExecutor
+from statuscli.engine.pool import InlineExecutor, Lanes, Result, Results, ThreadExecutor
 
 __all__ = [
     "Outcome",
@@ -90,7 +98,7 @@ class Watcher:
 
     Each provider's polls go through its request budget (`budget`); `throttled` hears when a budget
     changes a provider's cadence. With `streaming`, targets may join while it runs (`add`) until
-    `close_input`.
+    `close_input`. `cancel` cuts the requests still in flight when the engine ends (`Fetcher.cancel`).
     """
 
     def __init__(
@@ -107,6 +115,7 @@ class Watcher:
         throttled: Callable[[Throttle], None] | None = None,
         streaming: bool = False,
         rejected: Callable[[StatusCliError], None] | None = None,
+        cancel: Callable[[], None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
@@ -117,6 +126,7 @@ class Watcher:
         self._idle = idle
         self._throttled = throttled
         self._rejected = rejected
+        self._cancel = cancel
         self.started = clock()
         self._views: list[TargetView] = []
         self._lock = threading.Lock()
@@ -124,6 +134,10 @@ class Watcher:
         self._scheduled: list[float] = []
         self._last_sent: list[float | None] = []
         self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
+        self._caps: dict[str, float | None] = {}
+        #: Without budgets: the polls due, waiting for room in their provider's lane.
+        self._held: dict[str, deque[int]] = {}
+        self._lanes = Lanes(None)
         self._results: Results = queue.SimpleQueue()
         self._inbox: list[Target | StatusCliError] = []
         self._open = streaming
@@ -149,6 +163,12 @@ class Watcher:
             self._inbox.extend(targets)
         self._results.put((-1, None))
 
+    def set_cap(self, provider: str, cap: float | None) -> None:
+        """The request cap of a provider whose targets have not joined yet (streamed input); call
+        before `add` of its first target."""
+        with self._lock:
+            self._caps[provider] = cap
+
     def close_input(self) -> None:
         """No more targets will join: the watch ends once every target is done."""
         self._open = False
@@ -164,6 +184,9 @@ class Watcher:
             executor = ThreadExecutor(results, workers)
         else:
             executor = InlineExecutor(results)
+        lanes = self._lanes = Lanes(executor.capacity)
+        for view in self._views:
+            lanes.watched(view.target.provider, 1)
         deadline = None if self.options.timeout is None else self.started + self.options.timeout
         # (due time, index): targets waiting for their next poll; first polls are spread a little.
         due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
@@ -202,18 +225,21 @@ class Watcher:
                 while due and due[0][0] <= now:
                     when, index = heapq.heappop(due)
                     self._scheduled[index] = when
-                    budget = self._budget(self._views[index].target.provider)
+                    provider = self._views[index].target.provider
+                    budget = self._budget(provider)
                     if budget is None:
-                        in_flight += self._send(executor, index, now)
+                        self._held.setdefault(provider, deque()).append(index)
                     else:  # its turn comes from its provider's budget
                         budget.due(index, self._last_sent[index])
-                for budget in (self._budgets or {}).values():
-                    while (turn := budget.next_send(now)) is not None and turn <= now:
-                        in_flight += self._send(executor, budget.take(now), now)
+                in_flight += self._dispatch(executor, now)
                 if not results.empty():
                     continue
                 wakes = [due[0][0]] if due else []
-                wakes += [w for b in (self._budgets or {}).values() if (w := b.next_send(now)) is not None]
+                wakes += [  # a provider with no room in its lane wakes the loop with an answer
+                    w
+                    for name, b in (self._budgets or {}).items()
+                    if lanes.room(name) and (w := b.next_send(now)) is not None
+                ]
                 wake = min([*wakes, *([] if deadline is None else [deadline])], default=None)
                 wait = None if wake is None else max(0.0, wake - self._clock())
                 ticking = self._idle is not None and self.options.tick is not None
@@ -230,6 +256,20 @@ class Watcher:
                     self._idle()
         finally:
             executor.shutdown()
+            if self._cancel is not None:  # the polls in hand end at once: wait for the workers
+                self._cancel()
+                executor.join()
+
+    def _dispatch(self, executor: InlineExecutor | ThreadExecutor, now: float) -> int:
+        """Send the polls whose turn has come, as far as their providers' lanes have room."""
+        lanes, sent = self._lanes, 0
+        for provider, budget in (self._budgets or {}).items():
+            while lanes.room(provider) and (turn := budget.next_send(now)) is not None and turn <= now:
+                sent += self._send(executor, budget.take(now), now)
+        for provider, held in self._held.items():
+            while held and lanes.room(provider):
+                sent += self._send(executor, held.popleft(), now)
+        return sent
 
     def _budget(self, provider: str) -> Budget | None:
         """The provider's request budget (made on first use); None when budgets are turned off."""
@@ -238,11 +278,13 @@ class Watcher:
         if provider not in self._budgets:
             rate = self.options.max_rate
             cap = rate.get(provider) if isinstance(rate, Mapping) else rate
+            with self._lock:
+                cap = self._caps.get(provider, cap)
             self._budgets[provider] = Budget(provider, self.options.interval, cap)
         return self._budgets[provider]
 
     def _queued(self) -> bool:
-        return any(b.waiting() for b in (self._budgets or {}).values())
+        return any(b.waiting() for b in (self._budgets or {}).values()) or any(self._held.values())
 
     def _take_inbox(self) -> list[Target]:
         with self._lock:
@@ -259,12 +301,14 @@ class Watcher:
                 self._views.append(TargetView(target, "starting", Outcome.WATCHING, None, None, now, 0, 0))
             self._scheduled.append(now)
             self._last_sent.append(None)
+            self._lanes.watched(target.provider, 1)
             if (budget := self._budget(target.provider)) is not None:
                 budget.active += 1
 
     def _send(self, executor: InlineExecutor | ThreadExecutor, index: int, now: float) -> int:
         self._last_sent[index] = now
         target = self._views[index].target
+        self._lanes.sent(target.provider)
         executor.submit(index, lambda t=target: self._fetch(t))  # type: ignore[misc]
         return 1
 
@@ -290,12 +334,13 @@ class Watcher:
     ) -> tuple[WatchUpdate, float | None]:
         """Fold one poll result into the target's view; returns the update and the next poll time."""
         old = self._views[index]
+        self._lanes.answered(old.target.provider)
         polls = old.polls + 1
         next_poll: float | None
         budget = self._budget(old.target.provider)
         http_status, retry_after = getattr(result, "http_status", None), getattr(result, "retry_after", None)
         throttled = budget is not None and budgets.is_throttle(http_status, retry_after)
-        if budget is not None:  # a throttle slows the whole provider; any other answer counts as served
+        if budget is not None:  # the budget decides what the whole provider may be sent
             sent = self._last_sent[index]
             budget.answered(now, now if sent is None else sent, throttled=throttled, retry_after=retry_after)
         if isinstance(result, TaskStatus):
@@ -338,17 +383,18 @@ class Watcher:
                 polls=polls,
                 failures=failures,
             )
-            # A throttled poll asks again at its turn, behind its provider's pause; other errors
-            # back off this target alone.
-            wait = None if give_up else 0.0 if throttled else self._backoff(failures, result.retry_after)
+            # This target backs off alone, a throttled poll as long as its Retry-After asks at least.
+            wait = None if give_up else self._backoff(failures, result.retry_after)
             next_poll = None if wait is None else now + wait
             if wait is not None:
                 name = _named(old.target)
                 log.debug("%s %s: retry %d in %.1f s after: %s", *name, failures, wait, result.message)
         else:
             raise result
-        if budget is not None and view.done:
-            budget.active -= 1
+        if view.done:
+            self._lanes.watched(old.target.provider, -1)
+            if budget is not None:
+                budget.active -= 1
         changed = view.label != old.label or view.outcome != old.outcome
         if view.label != old.label:
             view = replace(view, since=now)

@@ -1,8 +1,9 @@
 """The HTTP layer: one requests Session per provider, with timeouts, one attempt per call and safe URLs.
 
 Turns every transport or HTTP failure into a `StatusCliError` subclass, so callers see either a decoded
-JSON payload or an error that carries its exit code. Each attempt runs under its deadline through
-`transport.Attempt`: requests and urllib3 are used through their public APIs only.
+JSON payload or an error that carries its exit code. Each attempt runs in the caller's thread under its
+deadline, which a `transport.Watchdog` enforces by shutting the attempt's socket down: requests and
+urllib3 are used through their public APIs only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from urllib.parse import quote
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from statuscli.core.errors import (
@@ -31,7 +31,7 @@ from statuscli.core.errors import (
     repeatable,
 )
 from statuscli.engine import retry as policy
-from statuscli.http.transport import Attempt, transport_error
+from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -123,10 +123,15 @@ class Endpoint:
 
 
 class HttpClient:
-    """One provider's Session. Thread-safe for GETs: the connection pool holds `pool_size` sockets."""
+    """One provider's Session. Thread-safe for GETs: the connection pool keeps `pool_size` sockets.
 
-    def __init__(self, endpoint: Endpoint, *, pool_size: int = 10) -> None:
+    `watchdog` cuts attempts past their deadline; one may be shared by several clients (a `Fetcher`'s),
+    and is closed by whoever made it (a client that made its own closes it in `close`)."""
+
+    def __init__(self, endpoint: Endpoint, *, pool_size: int = 10, watchdog: Watchdog | None = None) -> None:
         self.endpoint = endpoint
+        self._own_watchdog = watchdog is None
+        self.watchdog = Watchdog() if watchdog is None else watchdog
         self.session = requests.Session()
         # requests reads proxies, CA bundles and ~/.netrc from the environment on every request (a
         # third of a poll's CPU in a large watch); read the first two once here, and never netrc: the
@@ -140,7 +145,7 @@ class HttpClient:
         self.session.headers["Accept"] = "application/json"
         # Status documents are tiny; an uncompressed body keeps the size limit honest.
         self.session.headers["Accept-Encoding"] = "identity"
-        adapter = HTTPAdapter(
+        adapter = GuardedAdapter(
             pool_connections=1,
             pool_maxsize=max(1, pool_size),
             max_retries=NO_RETRY,
@@ -151,6 +156,8 @@ class HttpClient:
         self.deadline = endpoint.connect_timeout + endpoint.read_timeout * 2
 
     def close(self) -> None:
+        if self._own_watchdog:
+            self.watchdog.close()
         self.session.close()
 
     def url(self, segments: list[str]) -> str:
@@ -162,8 +169,8 @@ class HttpClient:
         started = time.monotonic()
 
         heads: list[int] = []  # the status of the answer, once its head has arrived
-
-        def attempt(deadline: Attempt) -> tuple[requests.Response, bytes]:
+        attempt = self.watchdog.start(self.deadline)
+        try:
             response = self.session.get(
                 url,
                 params=dict(params or {}),
@@ -172,46 +179,46 @@ class HttpClient:
                 allow_redirects=False,
                 stream=True,
             )
-            heads.append(response.status_code)
+            if not attempt.cut:  # else the head was cut short (its parser met the shut-down socket)
+                heads.append(response.status_code)
             try:
-                return response, self._read_body(response, deadline)
+                body = self._read_body(response, attempt)
             except ApiError as error:  # an error page that broke off: asked again, as its status would be
-                if policy.is_transient_status(response.status_code):
+                if not attempt.cut and policy.is_transient_status(response.status_code):
                     raise repeatable(error) from None
                 raise
             finally:
                 response.close()  # a fully read body's connection is back in the pool; others are closed
-
-        try:
-            in_time, answer = Attempt(attempt, self.deadline).outcome()
-        except requests.exceptions.RequestException as exc:
-            log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
-            raise repeatable(transport_error(self.endpoint.provider, exc)) from None
-        except urllib3.exceptions.LocationParseError as exc:  # a host urllib3 cannot connect to
-            raise ApiError(f"{self.endpoint.provider}: cannot connect: {exc}", code="network_error") from None
-        except UnicodeDecodeError:  # requests decodes a Location as UTF-8, even one it will not follow
-            raise ApiError(
-                f"{self.endpoint.provider}: server redirected to an address that is not valid UTF-8; "
-                "not followed",
-                code="redirect",
-            ) from None
-        if not in_time:
-            log.debug("GET %s abandoned after %.0f ms: deadline", url, _ms(started))
-            # No head in time, or a transient status's page that kept dripping: asking again may mend
-            # it. A 200 whose body never ended is reported as it is.
-            too_slow = self._too_slow()
-            raise repeatable(too_slow) if not heads or policy.is_transient_status(heads[0]) else too_slow
-        response, body = answer
+        except Exception as exc:
+            if attempt.cut:  # whatever the cut read raised: the deadline passed
+                raise self._late(url, started, heads) from None
+            if isinstance(exc, requests.exceptions.RequestException):
+                log.debug("GET %s failed after %.0f ms: %s", url, _ms(started), type(exc).__name__)
+                raise repeatable(transport_error(self.endpoint.provider, exc)) from None
+            if isinstance(exc, urllib3.exceptions.LocationParseError):  # a host urllib3 cannot connect to
+                message = f"{self.endpoint.provider}: cannot connect: {exc}"
+                raise ApiError(message, code="network_error") from None
+            if isinstance(exc, UnicodeDecodeError):  # requests decodes a Location as UTF-8, even one it
+                raise ApiError(  # will not follow
+                    f"{self.endpoint.provider}: server redirected to an address that is not valid UTF-8; "
+                    "not followed",
+                    code="redirect",
+                ) from None
+            raise
+        finally:
+            attempt.end()
+        if attempt.cut:
+            raise self._late(url, started, heads)
         log.debug(
             "GET %s -> %s in %.0f ms (%d bytes)", response.url, response.status_code, _ms(started), len(body)
         )
         return self._decode(response, body)
 
-    def _read_body(self, response: requests.Response, deadline: Attempt) -> bytes:
-        """The body, read in chunks within what is left of the attempt's budget and the size cap.
+    def _read_body(self, response: requests.Response, attempt: Attempt) -> bytes:
+        """The body, read in chunks within the attempt's deadline and the size cap.
 
-        Each read waits at most the read timeout; a body that keeps dripping is cut between chunks
-        (and the caller has stopped waiting at the deadline anyway).
+        Each read waits at most the read timeout; a body that keeps dripping is cut by the watchdog at
+        the deadline (its read then ends), and never read further once the attempt was cut.
         """
         provider = self.endpoint.provider
         declared = response.headers.get("Content-Length", "")
@@ -225,8 +232,8 @@ class HttpClient:
         raw = response.raw
         try:
             while True:
-                if deadline.remaining() <= 0:  # checked before each read: a late answer's
-                    raise self._too_slow()  # connection is closed unread, never pooled
+                if attempt.cut:  # a late answer's connection is closed unread, never pooled
+                    raise self._too_slow()
                 chunk = raw.read1(65536, decode_content=True)
                 if not chunk:
                     break
@@ -246,6 +253,15 @@ class HttpClient:
         except Exception as exc:  # urllib3 / socket errors while streaming the body
             raise transport_error(provider, exc) from None
         return b"".join(chunks)
+
+    def _late(self, url: str, started: float, heads: list[int]) -> ApiError:
+        """The error of an attempt cut at its deadline. No head in time, or a transient status's page
+        that kept dripping: asking again may mend it. A 200 whose body never ended is reported as it is."""
+        log.debug("GET %s cut after %.0f ms: deadline", url, _ms(started))
+        too_slow = self._too_slow()
+        if not heads or policy.is_transient_status(heads[0]):
+            too_slow.repeatable = True
+        return too_slow
 
     def _too_slow(self) -> ApiError:
         return ApiError(
