@@ -75,7 +75,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_proxy.py",
         "tests/test_faults.py",
     ],
-    "statuscli/http/transport.py": ["tests/test_transport.py", "tests/test_workers.py", "tests/test_bad_network.py"],
+    "statuscli/http/transport.py": [
+        "tests/test_transport.py",
+        "tests/test_workers.py",
+        "tests/test_bad_network.py",
+    ],
     "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
     "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
 }
