@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 #: The decision modules, and the tests that cover each (fast, in-process ones first: `-x` stops early).
 MODULES: dict[str, list[str]] = {
     "statuscli/core/errors.py": ["tests/test_engine_outcomes.py", "tests/test_cli.py"],
-    "statuscli/core/text.py": ["tests/test_caps.py", "tests/test_hostile.py"],
+    "statuscli/core/text.py": ["tests/test_caps.py", "tests/test_text_width.py", "tests/test_hostile.py"],
     "statuscli/engine/retry.py": [
         "tests/test_caps.py",
         "tests/test_retry.py",
