@@ -65,6 +65,7 @@ MODULES: dict[str, list[str]] = {
     "statuscli/engine/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
     "statuscli/engine/pool.py": [
         "tests/test_engine_outcomes.py",
+        "tests/test_pool.py",
         "tests/test_workers.py",
         "tests/test_watch.py",
         "tests/test_bad_network.py",  # the bulkhead (Lanes) against a provider that hangs
