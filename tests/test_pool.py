@@ -7,7 +7,7 @@ import queue
 import threading
 
 from statuscli.core.models import Phase, TaskStatus
-from statuscli.engine.pool import Results, ThreadExecutor
+from statuscli.engine.pool import Lanes, Results, ThreadExecutor
 
 #: Generous: the test fails on the wrong behaviour, never on a slow machine.
 WAIT = 30.0
@@ -42,3 +42,19 @@ def test_a_poll_waiting_for_a_worker_at_shutdown_is_never_run() -> None:
     assert ran == ["t1"]  # the poll in hand finished; the waiting one never went out
     assert results.get(timeout=WAIT) == (0, status("t1"))
     assert results.empty()
+
+
+def test_the_lanes_never_hold_more_polls_than_the_pool_has_workers() -> None:
+    lanes = Lanes(4)
+    lanes.watched("anchor", 5)
+    lanes.watched("browserable", 5)
+    assert lanes.limit("anchor") == lanes.limit("browserable") == 3  # one worker kept for the other
+    for _ in range(3):
+        assert lanes.room("anchor")
+        lanes.sent("anchor")
+    assert not lanes.room("anchor")  # its share is full
+    assert lanes.room("browserable")
+    lanes.sent("browserable")
+    assert not lanes.room("browserable")  # every worker is busy: no lane has room
+    lanes.answered("anchor")
+    assert lanes.room("anchor") and lanes.room("browserable")  # a worker is free again
