@@ -427,6 +427,9 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> tuple[str, float]
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: a fresh statuscli import from `work`
+        # A run started in the background (`&`, nohup) inherits SIGINT ignored, and the tests of Ctrl-C
+        # would then wait for their timeout: the child handles it as an interactive process does.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             os.chdir(work)
             os.environ["PYTHONPATH"] = str(work)  # the `status` subprocesses some tests start
