@@ -44,25 +44,45 @@ HERE = Path(__file__).resolve().parent
 
 #: The decision modules, and the tests that cover each (fast, in-process ones first: `-x` stops early).
 MODULES: dict[str, list[str]] = {
-    "statuscli/errors.py": ["tests/test_engine_outcomes.py", "tests/test_cli.py"],
-    "statuscli/retry.py": [
+    "statuscli/core/errors.py": ["tests/test_engine_outcomes.py", "tests/test_cli.py"],
+    "statuscli/core/text.py": ["tests/test_caps.py", "tests/test_text_width.py", "tests/test_hostile.py"],
+    "statuscli/engine/retry.py": [
         "tests/test_caps.py",
         "tests/test_retry.py",
         "tests/test_engine_outcomes.py",
     ],
-    "statuscli/text.py": ["tests/test_caps.py", "tests/test_hostile.py"],
-    "statuscli/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
-    "statuscli/policy.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
+    "statuscli/providers/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
+    "statuscli/http/safety.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
     "statuscli/config.py": ["tests/test_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
     "statuscli/providers/anchor.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
     "statuscli/providers/browserable.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
-    "statuscli/watch.py": [
+    "statuscli/engine/watcher.py": [
         "tests/test_engine_outcomes.py",  # first: its threaded tests end at a deadline, never hang
         "tests/test_watch.py",
         "tests/test_fail_fast.py",
         "tests/test_retry.py",
     ],
-    "statuscli/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
+    "statuscli/engine/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
+    "statuscli/engine/pool.py": [
+        "tests/test_engine_outcomes.py",
+        "tests/test_pool.py",
+        "tests/test_workers.py",
+        "tests/test_watch.py",
+        "tests/test_bad_network.py",  # the bulkhead (Lanes) against a provider that hangs
+    ],
+    "statuscli/http/client.py": [
+        "tests/test_retry.py",
+        "tests/test_transport.py",
+        "tests/test_proxy.py",
+        "tests/test_faults.py",
+    ],
+    "statuscli/http/transport.py": [
+        "tests/test_transport.py",
+        "tests/test_workers.py",
+        "tests/test_bad_network.py",
+    ],
+    "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
+    "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
@@ -362,9 +382,26 @@ def module_keys(module: str, root: Path = ROOT) -> list[str]:
     return keys(module, tree, lines, list(sites(tree, lines, EXCLUDE.get(module, set()))))
 
 
+def missing_paths(root: Path = ROOT) -> list[str]:
+    """The modules and test files `MODULES` names that are not in the tree (moved or renamed)."""
+    named = list(MODULES) + [test for tests in MODULES.values() for test in tests]
+    return [path for path in dict.fromkeys(named) if not (root / path).is_file()]
+
+
+def report_missing(root: Path = ROOT) -> bool:
+    """True (and each missing path on stderr) when `MODULES` names a file that does not exist."""
+    missing = missing_paths(root)
+    for path in missing:
+        print(f"mutate.py: MODULES names {path}, which does not exist (moved or renamed?)", file=sys.stderr)
+    return bool(missing)
+
+
 def check_equivalents(equivalents: dict[str, str]) -> int:
     """1 (and each stale entry on stderr) when an equivalent mutant is no longer made from the source,
-    or names a module that is not mutated; 0 when every entry still matches a mutant."""
+    or names a module that is not mutated, or when `MODULES` names a file that is not there; 0 when
+    every entry still matches a mutant."""
+    if report_missing():
+        return 1
     made: set[str] = set()
     for module in MODULES:
         made.update(module_keys(module))
@@ -390,6 +427,9 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> tuple[str, float]
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: a fresh statuscli import from `work`
+        # A run started in the background (`&`, nohup) inherits SIGINT ignored, and the tests of Ctrl-C
+        # would then wait for their timeout: the child handles it as an interactive process does.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             os.chdir(work)
             os.environ["PYTHONPATH"] = str(work)  # the `status` subprocesses some tests start
@@ -452,6 +492,8 @@ def main() -> int:
     equivalents = load_equivalents()
     if options.check_equivalents:
         return check_equivalents(equivalents)
+    if report_missing():
+        return 1
     # Import the heavy third-party packages once, here: each forked child starts with them loaded.
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
@@ -489,7 +531,7 @@ def main() -> int:
                 found = [(key, site) for key, site in found if key in again]
                 if not found:
                     continue
-            tests = [t for t in MODULES[module] if (work / t).exists()]
+            tests = MODULES[module]
             if options.list:
                 for key, _site in found:
                     print(key)
