@@ -63,7 +63,7 @@ from common import (
     workdir,
 )
 
-#: The benchmark-only switch the engine reads (statuscli.budget.DISABLED_ENV).
+#: The benchmark-only switch the engine reads (statuscli.engine.budget.DISABLED_ENV).
 NO_BUDGET_ENV = "STATUSCLI_BENCH_NO_BUDGET"
 WARMUP = 10.0
 TARGET_429_SHARE = 0.01

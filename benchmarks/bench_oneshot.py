@@ -49,8 +49,8 @@ LEAN_NAME = "ref: statuscli's own fetch + JSON, typer imported, no CLI parse, no
 LEAN_CODE = """
 import json, sys, typer
 from statuscli.config import config_path, load_config_file, resolve
-from statuscli.fetch import Fetcher
-from statuscli.output import status_json
+from statuscli.session import Fetcher
+from statuscli.reports.json import status_json
 from statuscli.providers import make_target
 settings = {"anchor": resolve("anchor", config=load_config_file(config_path()))}
 with Fetcher(settings, pool_size=1) as fetcher:

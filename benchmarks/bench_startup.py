@@ -156,11 +156,11 @@ def main() -> int:
                 [sys.executable, "-c", "import typer._adapters"],
                 env,
             ),
-            "ref: python -c 'import statuscli.recent' + complete()": (
+            "ref: python -c 'import statuscli.app.recent' + complete()": (
                 [
                     sys.executable,
                     "-c",
-                    "from statuscli.recent import complete; print('\\n'.join(complete('anchor', '')))",
+                    "from statuscli.app.recent import complete; print('\\n'.join(complete('anchor', '')))",
                 ],
                 env,
             ),

@@ -34,7 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 SIMSERVER = BENCH_DIR / "simserver.py"
 LAUNCHER = BENCH_DIR / "launch.py"
-#: The key the simulator accepts for AnchorBrowser (statuscli.sim.DEFAULT_KEYS["anchor"]).
+#: The key the simulator accepts for AnchorBrowser (statuscli.sim.default_keys()["anchor"]).
 ANCHOR_KEY = "sim-anchor-key"
 #: ... and for Browserable (statuscli.sim.DEFAULT_KEYS["browserable"]).
 BROWSERABLE_KEY = "sim-browserable-key"

@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+import typing
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -144,7 +145,7 @@ def make_handler(recorder: Recorder, refuse_share: float = 0.0, seed: int = 21) 
             elif path == "/_bench/answers":
                 document = recorder.answers()
             elif path == "/_bench/counters":
-                counters = self.simulator.counters()
+                counters = typing.cast(Simulator, self.simulator).counters()
                 document = {name: dataclasses.asdict(counts) for name, counts in counters.items()}
             elif path == "/_bench/reset":
                 recorder.reset()

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from statuscli.cli_app import app, sync_provider_commands
-from statuscli.cli_options import SHELLS, command_tree, completion_script
+from statuscli.cli.app import app, sync_provider_commands
+from statuscli.cli.options import SHELLS, command_tree, completion_script
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = ("status", "statuscli")
@@ -73,7 +73,7 @@ def tree_source(data: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     stale = [path for path, text in expected().items() if not path.exists() or path.read_text() != text]
-    from statuscli.cli_tree import TREE
+    from statuscli.cli.tree import TREE
 
     if tree() != TREE:
         stale.append(TREE_FILE)

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from statuscli.errors import ApiError, ExitCode
+from statuscli.core.errors import ApiError, ExitCode
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary
 from statuscli.providers import get_provider, make_target
 from statuscli.render.live import end_lines, live_lines, picture_svg
-from statuscli.watch import Outcome, TargetView, WatchSummary
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PICTURES = {"live": DOCS / "demo-live.svg", "final": DOCS / "demo-final.svg"}

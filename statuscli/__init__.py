@@ -10,14 +10,14 @@ The Python API (stable: the names in `__all__`; everything else may change)::
 Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
 """
 
-__version__ = "0.1.0"
+from statuscli.version import __version__ as __version__
 
 #: Not `typing.TYPE_CHECKING`: importing typing alone costs more than the rest of this module.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from .api import Settings, get_status, wait, wait_async
-    from .errors import (
+    from statuscli.api import Settings, get_status, wait, wait_async
+    from statuscli.core.errors import (
         ApiError,
         AuthError,
         BadResponseError,
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
         StatusCliError,
         UsageError,
     )
-    from .models import Phase, Target, TaskStatus
-    from .watch import Outcome, TargetView, WatchSummary, WatchUpdate
+    from statuscli.core.models import Phase, Target, TaskStatus
+    from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
 
 #: Each public name and the module that defines it.
 _SOURCES = {
@@ -36,21 +36,21 @@ _SOURCES = {
     "wait": "api",
     "wait_async": "api",
     "Settings": "api",
-    "Target": "models",
-    "TaskStatus": "models",
-    "Phase": "models",
-    "Outcome": "watch",
-    "TargetView": "watch",
-    "WatchUpdate": "watch",
-    "WatchSummary": "watch",
-    "ExitCode": "errors",
-    "StatusCliError": "errors",
-    "UsageError": "errors",
-    "ConfigError": "errors",
-    "AuthError": "errors",
-    "NotFoundError": "errors",
-    "ApiError": "errors",
-    "BadResponseError": "errors",
+    "Target": "core.models",
+    "TaskStatus": "core.models",
+    "Phase": "core.models",
+    "Outcome": "core.outcomes",
+    "TargetView": "core.outcomes",
+    "WatchUpdate": "core.outcomes",
+    "WatchSummary": "core.outcomes",
+    "ExitCode": "core.errors",
+    "StatusCliError": "core.errors",
+    "UsageError": "core.errors",
+    "ConfigError": "core.errors",
+    "AuthError": "core.errors",
+    "NotFoundError": "core.errors",
+    "ApiError": "core.errors",
+    "BadResponseError": "core.errors",
 }
 
 __all__ = [

@@ -1,6 +1,6 @@
 """`python -m statuscli`."""
 
-from .cli import main
+from statuscli.cli import main
 
 if __name__ == "__main__":
     main()

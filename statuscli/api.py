@@ -16,13 +16,13 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from . import retry as policy
-from .config import MAX_TIMEOUT, ProviderSettings, config_path, load_config_file, resolve
-from .errors import ApiError, StatusCliError, UsageError
-from .models import RequestProgress, Target, TaskStatus
-from .providers import check_provider, make_target
-from .targets import MAX_DURATION, dedupe, parse_duration, parse_rate
-from .watch import (
+from statuscli.config import MAX_TIMEOUT, ProviderSettings, config_path, load_config_file, resolve
+from statuscli.core.durations import MAX_DURATION, parse_duration, parse_rate
+from statuscli.core.errors import ApiError, StatusCliError, UsageError
+from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
+from statuscli.core.threads import leave_signals_to_main_thread
+from statuscli.engine import retry as policy
+from statuscli.engine.watcher import (
     Outcome,
     TargetView,
     Watcher,
@@ -31,11 +31,10 @@ from .watch import (
     WatchUpdate,
     one_shot_options,
 )
-from .workers import leave_signals_to_main_thread
+from statuscli.providers import check_provider, make_target
+from statuscli.providers.targets import dedupe
 
 __all__ = ["Settings", "get_status", "wait", "wait_async"]
-
-Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _run_wait(
     on_change: Callable[[WatchUpdate], None] | None,
     stop: threading.Event | None = None,
 ) -> WatchSummary:
-    from .fetch import Fetcher
+    from statuscli.session import Fetcher
 
     def each(update: WatchUpdate) -> None:
         if stop is not None and stop.is_set():
@@ -272,7 +271,7 @@ def ask(
     timeout: float | None = None,
     idle: Callable[[Watcher], None] | None = None,
     hint: str = "--timeout",
-) -> list[Result]:
+) -> list[TaskResult]:
     """A one-shot: one round of the engine over `targets` (all of one provider); each target's status
     or error, in order. `timeout` overrides the settings' time limit; `idle` is called with the watcher
     while answers are awaited (a status line); `hint` names the setting that waits longer."""
@@ -281,7 +280,7 @@ def ask(
     options = one_shot_options(
         conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
     )
-    from .fetch import Fetcher
+    from statuscli.session import Fetcher
 
     with Fetcher(settings, pool_size=options.workers) as fetcher:
 
@@ -393,7 +392,7 @@ def request_progress(view: TargetView, settings: ProviderSettings) -> RequestPro
 
 def one_shot_result(
     view: TargetView, settings: ProviderSettings, timeout: float | None, hint: str = "--timeout"
-) -> Result:
+) -> TaskResult:
     """A one-shot's answer for one target: its status, its error, or no answer before the timeout."""
     if view.outcome is Outcome.TIMED_OUT or (view.status is None and view.error is None):
         progress = request_progress(view, settings)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .errors import AuthError, ConfigError, UsageError
-from .providers import get_provider, provider_names
-from .targets import parse_rate
+from statuscli.core.durations import parse_rate
+from statuscli.core.errors import AuthError, ConfigError, UsageError
+from statuscli.providers import get_provider, provider_names
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"

@@ -12,9 +12,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from statuscli.errors import ApiError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import Watcher, WatchOptions
+from statuscli.core.errors import ApiError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.watcher import Watcher, WatchOptions
 
 
 class FakeClock:

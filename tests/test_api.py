@@ -81,12 +81,12 @@ def settings_for(sim: Simulator, **extra: float | int | str) -> dict[str, Settin
     return {
         "anchor": Settings(
             api_key=sim.key("anchor"),
-            base_url=sim.anchor_base_url,
+            base_url=sim.base_url_for("anchor"),
             **extra,  # type: ignore[arg-type]
         ),
         "browserable": Settings(
             api_key=sim.key("browserable"),
-            base_url=sim.browserable_base_url,
+            base_url=sim.base_url_for("browserable"),
             **extra,  # type: ignore[arg-type]
         ),
     }
@@ -170,7 +170,7 @@ def test_fields_left_out_fall_back_to_environment_then_config_file(
 ) -> None:
     # Key from the environment, base URL from the config file, timeouts from the settings.
     monkeypatch.setenv("ANCHORBROWSER_API_KEY", sim.key("anchor"))
-    config_file(f'[anchor]\nbase_url = "{sim.anchor_base_url}"\napi_key = "wrong-key-from-file-00"\n')
+    config_file(f'[anchor]\nbase_url = "{sim.base_url_for("anchor")}"\napi_key = "wrong-key-from-file-00"\n')
     assert get_status("anchor", "done", settings={"anchor": Settings(read_timeout=5)}).phase is Phase.SUCCESS
     assert get_status("anchor", "done").phase is Phase.SUCCESS
     monkeypatch.delenv("ANCHORBROWSER_API_KEY")
@@ -180,7 +180,7 @@ def test_fields_left_out_fall_back_to_environment_then_config_file(
 
 
 def test_a_key_never_shows_in_repr_or_errors(sim: Simulator) -> None:
-    given = Settings(api_key=SECRET, base_url=sim.anchor_base_url, retries=0)
+    given = Settings(api_key=SECRET, base_url=sim.base_url_for("anchor"), retries=0)
     assert SECRET not in repr(given)
     assert SECRET not in str(given)
     with pytest.raises(AuthError) as rejected:
@@ -189,7 +189,7 @@ def test_a_key_never_shows_in_repr_or_errors(sim: Simulator) -> None:
         get_status(
             "anchor",
             "done",
-            settings={"anchor": Settings(api_key=SECRET + " x", base_url=sim.anchor_base_url)},
+            settings={"anchor": Settings(api_key=SECRET + " x", base_url=sim.base_url_for("anchor"))},
         )
     assert unsendable.value.code == "bad_key"
     for exc in (rejected.value, unsendable.value):
@@ -229,7 +229,11 @@ def test_get_status_raises_each_error_type(
     error: type[StatusCliError],
     code: str,
 ) -> None:
-    fields: dict[str, object] = {"api_key": sim.key("anchor"), "base_url": sim.anchor_base_url, "retries": 0}
+    fields: dict[str, object] = {
+        "api_key": sim.key("anchor"),
+        "base_url": sim.base_url_for("anchor"),
+        "retries": 0,
+    }
     fields |= given
     if fields["base_url"] == "closed":
         fields["base_url"] = f"http://127.0.0.1:{closed_port()}"
@@ -262,7 +266,7 @@ def test_the_cli_json_is_built_from_the_same_status(sim: Simulator, tmp_path: Pa
     exe = shutil.which("status", path=str(Path(sys.executable).parent))
     assert exe is not None
     env = dict(
-        os.environ, ANCHORBROWSER_API_KEY=sim.key("anchor"), ANCHORBROWSER_BASE_URL=sim.anchor_base_url
+        os.environ, ANCHORBROWSER_API_KEY=sim.key("anchor"), ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor")
     )
     out = subprocess.run(
         [exe, "anchor", "done", "--json"], capture_output=True, text=True, env=env, timeout=60
@@ -389,7 +393,7 @@ def test_wait_raises_what_stops_it_starting(sim: Simulator) -> None:
     with pytest.raises(UsageError):
         wait([Target("nosuch", "t1")], settings=settings_for(sim))
     with pytest.raises(AuthError) as caught:
-        wait([Target("anchor", "done")], settings={"anchor": Settings(base_url=sim.anchor_base_url)})
+        wait([Target("anchor", "done")], settings={"anchor": Settings(base_url=sim.base_url_for("anchor"))})
     assert caught.value.code == "missing_key"
     with pytest.raises(UsageError):
         wait([Target("anchor", "done")], settings={"nosuch": Settings()})
@@ -454,7 +458,7 @@ def test_wait_async_raises_what_wait_raises(sim: Simulator) -> None:
     with pytest.raises(AuthError):
         asyncio.run(
             wait_async(
-                [Target("anchor", "done")], settings={"anchor": Settings(base_url=sim.anchor_base_url)}
+                [Target("anchor", "done")], settings={"anchor": Settings(base_url=sim.base_url_for("anchor"))}
             )
         )
 
@@ -542,7 +546,7 @@ def test_ctrl_c_in_get_status_raises_keyboard_interrupt_as_python_does(sim: Simu
     program = (
         "import sys, threading, statuscli\n"
         f"settings = {{'anchor': statuscli.Settings(api_key={sim.key('anchor')!r}, "
-        f"base_url={sim.anchor_base_url!r}, timeout=60)}}\n"
+        f"base_url={sim.base_url_for('anchor')!r}, timeout=60)}}\n"
         "print('asking', flush=True)\n"
         "try:\n"
         "    statuscli.get_status('anchor', 'stall', settings=settings)\n"

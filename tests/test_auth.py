@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import signal
 import stat
 import subprocess
@@ -13,9 +12,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
+from tests.test_e2e import BIN
 
-from .test_e2e import BIN
+from .conftest import clean_env
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -23,7 +23,7 @@ SECRET = "sk-typed-at-the-prompt-0123456789"
 
 
 def spawn(tmp_path: Path, **extra: str) -> tuple[pexpect.spawn, io.StringIO]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"), TERM="dumb", **extra)
     child = pexpect.spawn(
         str(BIN / "status"), ["auth", "anchor"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 100)
@@ -96,7 +96,7 @@ read_timeout = 30 # slow CI
 
 
 def auth_from_stdin(tmp_path: Path, provider: str, key: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"))
     return subprocess.run(
         [str(BIN / "status"), "auth", provider],

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from statuscli.errors import ExitCode
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.core.errors import ExitCode
+from statuscli.sim import Simulator, default_keys
 
+from .conftest import simulating, simulator_env
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -25,21 +25,15 @@ timeline = "ready"
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path_factory.mktemp("scenario")) as simulator:
         yield simulator
 
 
 def run(
     sim: Simulator, tmp_path: Path, args: list[str | bytes], **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = simulator_env(sim)
     env.update(
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
         TERM="dumb",
@@ -184,8 +178,11 @@ def test_debug_before_or_after_the_command_or_from_the_environment(
 ) -> None:
     done = run(sim, tmp_path, args, **extra)
     assert done.returncode == ExitCode.SUCCESS, done.stderr
-    assert f"debug: statuscli.http: GET {sim.anchor_base_url}/v2/tasks/done/generation-status" in done.stderr
-    assert DEFAULT_KEYS["anchor"] not in done.stderr
+    assert (
+        f"debug: statuscli.http: GET {sim.base_url_for('anchor')}/v2/tasks/done/generation-status"
+        in done.stderr
+    )
+    assert default_keys()["anchor"] not in done.stderr
 
 
 def test_statuscli_debug_0_is_off(sim: Simulator, tmp_path: Path) -> None:

@@ -21,12 +21,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from statuscli import ApiError, Settings, get_status
-from statuscli.errors import ExitCode
-from statuscli.pool import Lanes
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
-
-from . import rawhttp
-from .conftest import CliRunner
+from statuscli.core.errors import ExitCode
+from statuscli.engine.pool import Lanes
+from statuscli.sim import Simulator, default_keys, load_scenario
+from tests import rawhttp
+from tests.conftest import CliRunner
 
 BIN = Path(sys.executable).parent
 LINUX_PROC = Path("/proc/self/status").exists()
@@ -95,9 +94,9 @@ def test_a_silent_provider_does_not_starve_a_live_one(
     config_file("[anchor]\nconnect_timeout = 5\nread_timeout = 5\n")
     with Simulator(load_scenario(scenario)) as sim:
         monkeypatch.setenv("ANCHORBROWSER_BASE_URL", f"http://127.0.0.1:{silent}")
-        monkeypatch.setenv("ANCHORBROWSER_API_KEY", DEFAULT_KEYS["anchor"])
-        monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.browserable_base_url)
-        monkeypatch.setenv("BROWSERABLE_API_KEY", DEFAULT_KEYS["browserable"])
+        monkeypatch.setenv("ANCHORBROWSER_API_KEY", default_keys()["anchor"])
+        monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url_for("browserable"))
+        monkeypatch.setenv("BROWSERABLE_API_KEY", default_keys()["browserable"])
         result = cli("watch", "--file", str(targets), "--interval", "0.2", "--timeout", "5s", "--json")
     assert result.exit_code == ExitCode.DEADLINE
     summary = json.loads(result.stdout.splitlines()[-1])

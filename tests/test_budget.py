@@ -15,15 +15,16 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli import budget as budgets
-from statuscli.budget import Budget, Throttle, format_rate
-from statuscli.errors import ApiError, ExitCode, UsageError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.output import throttle_text
+from statuscli.core.durations import format_rate, parse_rate
+from statuscli.core.errors import ApiError, ExitCode, UsageError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.outcomes import Throttle
+from statuscli.engine import budget as budgets
+from statuscli.engine.budget import Budget
+from statuscli.engine.watcher import Outcome, TargetView, Watcher, WatchOptions
 from statuscli.render.live import PlainRenderer, live_lines
+from statuscli.render.words import throttle_text
 from statuscli.sim import Counts, Simulator, load_scenario
-from statuscli.targets import parse_rate
-from statuscli.watch import Outcome, TargetView, Watcher, WatchOptions
 
 from .conftest import CliRunner
 from .test_watch import FakeClock
@@ -360,7 +361,7 @@ def limited_watch(
     scenario = tmp_path / "limited.toml"
     scenario.write_text(LIMITED, encoding="utf-8")
     with Simulator(load_scenario(scenario)) as sim:
-        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", sim.anchor_base_url)
+        monkeypatch.setenv("ANCHORBROWSER_BASE_URL", sim.base_url_for("anchor"))
         monkeypatch.setenv("ANCHORBROWSER_API_KEY", sim.key("anchor"))
         ids = [f"t{n}" for n in range(10)]
         result = cli("watch", "anchor", *ids, "--interval", "0.5s", "--timeout", "3s", "--json", *args)

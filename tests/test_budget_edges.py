@@ -9,18 +9,17 @@ import threading
 
 import pytest
 
-from statuscli import budget as budgets
-from statuscli.budget import (
+from statuscli.core.outcomes import MAX_RATE, SERVER
+from statuscli.engine import budget as budgets
+from statuscli.engine.budget import (
     ANNOUNCE_EVERY,
     BACKOFF,
     CEILING_MEMORY,
     FAST,
     LEARN_THROTTLES,
-    MAX_RATE,
     MIN_RATE,
     NEAR,
     PROBE,
-    SERVER,
     STALE,
     Budget,
     excess,

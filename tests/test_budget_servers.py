@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .budget_sim import RandomShare, TokenBucket, simulate
+from tests.budget_sim import RandomShare, TokenBucket, simulate
 
 #: After the first seconds, while the budget learns what the server does.
 SETTLED = 10.0

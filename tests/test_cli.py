@@ -5,58 +5,37 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from statuscli import __version__
+from statuscli.core.models import Phase
 
-from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner
+from .apis import Api
+from .conftest import ANCHOR_KEY, CliRunner
 
-
-@dataclass(frozen=True)
-class Case:
-    provider: str
-    key_header: str
-    key: str
-
-    def path(self, task_id: str) -> str:
-        if self.provider == "anchor":
-            return f"/v2/tasks/{task_id}/generation-status"
-        return f"/api/v1/task/{task_id}/run/status"
-
-    def body(self, state: str | None) -> dict[str, Any]:
-        if self.provider == "anchor":
-            return {"id": "t1", "status": state, "project_state": "x", "error": ""}
-        data = {"status": state, "detailedStatus": state, "toolCall": None, "liveStatus": None}
-        return {"success": True, "data": data}
+ANCHOR = Api("anchor")
+BROWSERABLE = Api("browserable")
 
 
-ANCHOR = Case("anchor", "anchor-api-key", ANCHOR_KEY)
-BROWSERABLE = Case("browserable", "x-api-key", BROWSERABLE_KEY)
-CASES = [ANCHOR, BROWSERABLE]
-STATES = {
-    "anchor": {"success": "ready", "failure": "failed", "pending": "generating"},
-    "browserable": {"success": "completed", "failure": "error", "pending": "running"},
-}
+@pytest.fixture
+def case(provider_name: str, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Api:
+    """Each registered provider's API, served by the loopback server with its key configured."""
+    api = Api(provider_name)
+    api.point_at(monkeypatch, httpserver.url_for("/"))
+    return api
 
 
-@pytest.fixture(params=CASES, ids=lambda c: c.provider)
-def case(request: pytest.FixtureRequest, anchor_api: HTTPServer, browserable_api: HTTPServer) -> Case:
-    return request.param  # type: ignore[no-any-return]
-
-
-@pytest.mark.parametrize(("phase", "code"), [("success", 0), ("failure", 1), ("pending", 3)])
-def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Case, phase: str, code: int) -> None:
-    state = STATES[case.provider][phase]
+@pytest.mark.parametrize(("phase", "code"), [(Phase.SUCCESS, 0), (Phase.FAILURE, 1), (Phase.PENDING, 3)])
+def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Api, phase: Phase, code: int) -> None:
+    state = case.state(phase)
     httpserver.expect_request(case.path("t1"), headers={case.key_header: case.key}).respond_with_json(
         case.body(state)
     )
-    result = cli(case.provider, "t1")
+    result = cli(case.name, "t1")
     assert result.exit_code == code, result.stderr
     assert state in result.stdout
     assert "t1" in result.stdout
@@ -72,23 +51,23 @@ def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Case, ph
     ],
 )
 def test_http_error_exit_codes(
-    cli: CliRunner, httpserver: HTTPServer, case: Case, status: int, code: int, words: str
+    cli: CliRunner, httpserver: HTTPServer, case: Api, status: int, code: int, words: str
 ) -> None:
     httpserver.expect_request(case.path("t1")).respond_with_json(
         {"error": "nope", "code": status}, status=status
     )
-    result = cli(case.provider, "t1")
+    result = cli(case.name, "t1")
     assert result.exit_code == code
     assert result.stderr.count("\n") == 1
-    assert f"error: {case.provider} t1: {words}: nope" in result.stderr
+    assert f"error: {case.name} t1: {words}: nope" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_server_error_is_6_after_retries(
-    cli: CliRunner, httpserver: HTTPServer, case: Case, fast_retries: object
+    cli: CliRunner, httpserver: HTTPServer, case: Api, fast_retries: object
 ) -> None:
     httpserver.expect_request(case.path("t1")).respond_with_json({"error": "boom", "code": 500}, status=500)
-    result = cli(case.provider, "t1")
+    result = cli(case.name, "t1")
     assert result.exit_code == 6
     assert "HTTP 500" in result.stderr
     assert len(httpserver.log) == 2  # the first try and one retry
@@ -269,7 +248,7 @@ def test_internal_error_is_70(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("statuscli.fetch.Fetcher.fetch", broken)
+    monkeypatch.setattr("statuscli.session.Fetcher.fetch", broken)
     anchor_api.expect_request(ANCHOR.path("t1")).respond_with_json(ANCHOR.body("ready"))
     result = cli("anchor", "t1")
     assert result.exit_code == 70
@@ -286,7 +265,7 @@ def test_internal_error_asks_for_a_report_with_the_debug_output_and_no_address(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("statuscli.fetch.Fetcher.fetch", broken)
+    monkeypatch.setattr("statuscli.session.Fetcher.fetch", broken)
     result = cli("anchor", "t1")
     assert result.stderr == (
         "status: internal error (a bug in statuscli); please report this with the output of --debug\n"
@@ -312,8 +291,9 @@ def test_config_shows_the_good_provider_when_the_other_is_misconfigured(
     )
     doc = json.loads(cli("config", "--json").stdout)
     assert doc["exit_code"] == 2
-    assert [row["error"] is None for row in doc["providers"]] == [True, False]
-    good, bad = doc["providers"]
+    rows = {row["provider"]: row for row in doc["providers"]}
+    assert [name for name, row in rows.items() if row["error"] is not None] == ["browserable"]
+    good, bad = rows["anchor"], rows["browserable"]
     assert set(bad) == set(good)  # the same fields, null where unknown
     assert bad["base_url"] is None
 
@@ -347,8 +327,8 @@ def test_proxy_from_the_environment_is_used(
 
 def test_one_shot_into_a_pipe_is_columns_that_awk_can_split(cli: CliRunner, anchor_api: HTTPServer) -> None:
     anchor_api.expect_request(ANCHOR.path("a1")).respond_with_json(ANCHOR.body("ready"))
-    body = ANCHOR.body("failed")
-    body["error"] = "Could not\n\ngenerate   the task:\tlogin  required"
+    body = ANCHOR.body("failed", "a2")
+    body |= {"project_state": "x", "error": "Could not\n\ngenerate   the task:\tlogin  required"}
     anchor_api.expect_request(ANCHOR.path("a2")).respond_with_json(body)
     anchor_api.expect_request(ANCHOR.path("a3")).respond_with_json({"error": "Task not found"}, status=404)
     result = cli("anchor", "a1", "a2", "a3")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.cli_oneshot import read
+from statuscli.cli.oneshot import read
 
 from .conftest import ANCHOR_KEY
 
@@ -48,19 +48,24 @@ LEFT_TO_TYPER = [
     ["foo", "t1"],
 ]
 
+#: The recorded command tree is that of the providers statuscli ships.
+pytestmark = pytest.mark.usefixtures("built_in_only")
+
 
 def typer_reads(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any], bool]:
     """What the Typer app hands the application layer for `argv`."""
-    import statuscli.app
-    import statuscli.cli_options
-    import statuscli.runtime
-    from statuscli.cli_app import run
+    import statuscli.app.commands
+    import statuscli.app.runtime
+    import statuscli.cli.options
+    from statuscli.cli.app import run
 
     seen: list[tuple[str, dict[str, Any]]] = []
     debug: list[bool] = []
-    monkeypatch.setattr(statuscli.app, "one_shot_command", lambda p, o: seen.append((p, dict(o))) or 0)
-    monkeypatch.setattr(statuscli.runtime, "enable_debug", lambda: debug.append(True))
-    monkeypatch.setattr(statuscli.cli_options, "enable_debug", lambda: debug.append(True))
+    monkeypatch.setattr(
+        statuscli.app.commands, "one_shot_command", lambda p, o: seen.append((p, dict(o))) or 0
+    )
+    monkeypatch.setattr(statuscli.app.runtime, "enable_debug", lambda: debug.append(True))
+    monkeypatch.setattr(statuscli.cli.options, "enable_debug", lambda: debug.append(True))
     with pytest.raises(SystemExit):
         run(argv, "status")
     [(provider, options)] = seen

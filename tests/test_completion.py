@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.usefixtures("built_in_only")
 def test_committed_scripts_match_the_app() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "completions" / "generate.py"), "--check"],
@@ -108,7 +109,7 @@ PROBE = textwrap.dedent(
         main()
     except SystemExit:
         pass
-    watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")
+    watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")
     heavy = sorted(m for m in watched if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
     """
@@ -147,8 +148,8 @@ def test_importing_the_cli_does_not_import_requests() -> None:
 def test_json_one_shot_and_errors_do_not_import_rich_or_pydantic() -> None:
     """`status anchor ID --json` pays for requests, never for tables or Typer's pydantic layer."""
     probe = PROBE.replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("rich", "pydantic", "statuscli.render")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
+        'watched = ("rich", "pydantic", "statuscli.render.table")',
     )
     with socket.socket() as sock:  # a port nobody listens on: the error path, as JSON
         sock.bind(("127.0.0.1", 0))
@@ -172,8 +173,8 @@ def test_a_one_shot_into_a_pipe_does_not_import_rich(httpserver) -> None:  # typ
         {"id": "t1", "status": "failed", "error": "the page requires a login"}
     )
     probe = PROBE.replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("rich", "pydantic", "statuscli.render")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
+        'watched = ("rich", "pydantic", "statuscli.render.table")',
     )
     env = dict(os.environ, ANCHORBROWSER_API_KEY="k" * 20, ANCHORBROWSER_BASE_URL=httpserver.url_for("/"))
     done = subprocess.run(
@@ -198,7 +199,7 @@ RECENT = {"anchor": ["demo-ready", "demo-failed", "d2"], "browserable": ["b-1", 
 
 def corpus() -> list[tuple[list[str], str]]:
     """Command lines, as complete words and the word being completed, over the whole command tree."""
-    from statuscli.cli_tree import TREE
+    from statuscli.cli.tree import TREE
 
     cases: list[tuple[list[str], str]] = []
     for incomplete in ("", "a", "w", "c", "-", "--", "--d", "--v", "-h", "x", "+"):
@@ -254,7 +255,7 @@ def typer_command() -> Any:
     import typer.main
     from typer.completion import completion_init  # type: ignore[attr-defined]
 
-    from statuscli.cli_app import app, sync_provider_commands
+    from statuscli.cli.app import app, sync_provider_commands
 
     completion_init()
     sync_provider_commands()
@@ -279,15 +280,16 @@ def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tup
     return code, capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("built_in_only")
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish get-args", "fish is-args", "powershell"])
 def test_completion_without_typer_answers_as_the_typer_app(
     shell: str, capsys: pytest.CaptureFixture[str], isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import statuscli.cli_options
+    import statuscli.cli.options
 
     # Click runs `--debug`'s callback while it parses for completion: no debug log may outlive the test.
-    monkeypatch.setattr(statuscli.cli_options, "enable_debug", lambda: None)
-    from statuscli.cli_complete import answer
+    monkeypatch.setattr(statuscli.cli.options, "enable_debug", lambda: None)
+    from statuscli.cli.complete import answer
 
     state = isolated_env / "home" / ".state" / "statuscli"
     state.mkdir(parents=True)
@@ -323,7 +325,7 @@ def test_completion_without_typer_answers_as_the_typer_app(
     ],
 )
 def test_what_completion_without_typer_cannot_tell_is_left_to_the_app(line: str) -> None:
-    from statuscli.cli_complete import answer
+    from statuscli.cli.complete import answer
 
     words = line.split()
     assert answer("complete_bash", {"COMP_WORDS": line, "COMP_CWORD": str(len(words))}) is None
@@ -336,8 +338,8 @@ def test_a_tab_completion_does_not_load_typer(line: str) -> None:
     cword = len(line.split()) - (0 if line.endswith(" ") else 1)
     env = {f"_{prog.upper()}_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword)}
     probe = PROBE.replace('"status"', repr(prog)).replace(
-        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render")',
-        'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.models")',
+        'watched = ("requests", "urllib3", "rich.table", "rich.live", "statuscli.render.table")',
+        'watched = ("typer", "rich", "requests", "statuscli.providers", "statuscli.core.models")',
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],

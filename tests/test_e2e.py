@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -13,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.providers import get_provider
+from statuscli.sim import Simulator, default_keys
+
+from .conftest import simulating, simulator_env
 
 BIN = Path(sys.executable).parent
 
@@ -56,18 +58,9 @@ timeline = "tool_call"
 """
 
 
-@contextlib.contextmanager
-def simulating(tmp_path: Path, scenario: str) -> Iterator[Simulator]:
-    """The simulator serving `scenario` (TOML text) on loopback."""
-    path = tmp_path / "scenario.toml"
-    path.write_text(scenario)
-    with Simulator(load_scenario(path)) as simulator:
-        yield simulator
-
-
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    with simulating(tmp_path, SCENARIO) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 
@@ -81,14 +74,9 @@ def run_status(args: list[str], env: dict[str, str], timeout: float = 60) -> sub
 def status(
     sim: Simulator, *args: str, keys: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    keys = DEFAULT_KEYS if keys is None else keys
-    env = dict(
-        os.environ,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=keys["anchor"],
-        BROWSERABLE_API_KEY=keys["browserable"],
-    )
+    env = simulator_env(sim)
+    for provider, key in (keys or {}).items():
+        env[get_provider(provider).key_env[0]] = key
     return run_status(list(args), env)
 
 
@@ -213,7 +201,7 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
             line.removeprefix("export ").split("=", 1)
             for line in (proc.stdout.readline().strip() for _ in range(4))
         )
-        assert exports["ANCHORBROWSER_API_KEY"] == DEFAULT_KEYS["anchor"]
+        assert exports["ANCHORBROWSER_API_KEY"] == default_keys()["anchor"]
         assert exports["ANCHORBROWSER_BASE_URL"].startswith("http://127.0.0.1:")
         done = run_status(["anchor", "demo-ready", "--json"], dict(os.environ, **exports))
         assert done.returncode == 3
@@ -228,8 +216,8 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
 def test_watch_into_a_closed_pipe_exits_130_quietly(sim: Simulator, fmt: list[str]) -> None:
     env = dict(
         os.environ,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
     )
     proc = subprocess.Popen(
         [str(BIN / "status"), "watch", "anchor", "forever", "quick", "--interval", "0.1", *fmt],
@@ -252,8 +240,8 @@ def test_one_shot_table_into_a_pipe_keeps_long_ids_whole(sim: Simulator) -> None
     long_id = "quick-" + "x" * 70  # unknown to the simulator: a 404 row is enough
     env = dict(
         os.environ,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
     )
     env.pop("COLUMNS", None)
     done = run_status(["anchor", "quick", long_id], env)

@@ -21,9 +21,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from statuscli.errors import ExitCode
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.core.errors import ExitCode
+from statuscli.sim import Simulator
 
+from .conftest import simulating, simulator_env
 from .test_e2e import BIN, run_status
 
 SCENARIO = """
@@ -53,19 +54,13 @@ BROWSERABLE_DONE = "11111111-1111-4111-8111-000000000001"
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path_factory.mktemp("scenario")) as simulator:
         yield simulator
 
 
 def environment(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = simulator_env(sim)
     env.update(
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
         TERM="dumb",
@@ -198,7 +193,7 @@ def test_a_stdout_closed_before_start_is_a_reader_that_went_away(
 def test_internal_error_during_a_live_watch_restores_the_terminal(sim: Simulator, tmp_path: Path) -> None:
     """A bug surfacing mid-watch: exit 70, one line asking for a report, and the cursor shown again."""
     program = (
-        "import statuscli.fetch as p\n"
+        "import statuscli.session as p\n"
         "def broken(self, target):\n"
         "    raise RuntimeError('kaboom')\n"
         "p.Fetcher.fetch = broken\n"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.errors import ExitCode, NotFoundError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import FAIL_FAST_GRACE, Outcome, Watcher, WatchOptions
+from statuscli.core.errors import ExitCode, NotFoundError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.watcher import FAIL_FAST_GRACE, Outcome, Watcher, WatchOptions
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY

@@ -25,60 +25,22 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import ApiError
+from statuscli.core.errors import ApiError
 
 from . import rawhttp
-from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner, Result
+from .apis import Api, apis
+from .conftest import CliRunner, Result
 
-# ---- the two providers ----------------------------------------------------------------------------
+# ---- the providers --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Api:
-    """What differs between the providers in these tests: paths, env vars and body shapes."""
-
-    provider: str
-    key_env: str
-    key: str
-    url_env: str
-    prefix: str
-    done: str
-
-    def path(self, task_id: str = "t1") -> str:
-        if self.provider == "anchor":
-            return f"/v2/tasks/{task_id}/generation-status"
-        return f"/api/v1/task/{task_id}/run/status"
-
-    def body(self, state: str | None) -> dict[str, Any]:
-        if self.provider == "anchor":
-            return {"id": "t1", "status": state, "project_state": state, "error": None}
-        return {
-            "success": True,
-            "data": {"status": state, "detailedStatus": state, "toolCall": None, "liveStatus": None},
-        }
-
-    def point_at(self, monkeypatch: pytest.MonkeyPatch, base: str) -> None:
-        """Configure the key and a base URL (the server root; Browserable adds its /api/v1)."""
-        monkeypatch.setenv(self.key_env, self.key)
-        monkeypatch.setenv(self.url_env, base + self.prefix)
-
-
-ANCHOR = Api("anchor", "ANCHORBROWSER_API_KEY", ANCHOR_KEY, "ANCHORBROWSER_BASE_URL", "", "ready")
-BROWSERABLE = Api(
-    "browserable",
-    "BROWSERABLE_API_KEY",
-    BROWSERABLE_KEY,
-    "BROWSERABLE_BASE_URL",
-    "/api/v1",
-    "completed",
-)
-APIS = [ANCHOR, BROWSERABLE]
+ANCHOR = Api("anchor")
+BROWSERABLE = Api("browserable")
 MODES = ["once", "watch"]
 
 
-@pytest.fixture(params=APIS, ids=lambda a: a.provider)
-def api(request: pytest.FixtureRequest) -> Api:
-    return request.param  # type: ignore[no-any-return]
+@pytest.fixture
+def api(provider_name: str) -> Api:
+    return Api(provider_name)
 
 
 @pytest.fixture(params=MODES)
@@ -95,16 +57,16 @@ def served(api: Api, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.fixture
 def short_timeouts(config_file: Callable[[str], Path]) -> Path:
-    """One retry and short timeouts for both providers (the request deadline is 0.1 + 2 * 0.5 s)."""
+    """One retry and short timeouts for every provider (the request deadline is 0.1 + 2 * 0.5 s)."""
     table = "retries = 1\nconnect_timeout = 0.1\nread_timeout = 0.5\n"
-    return config_file(f"[anchor]\n{table}\n[browserable]\n{table}")
+    return config_file("".join(f"[{api.name}]\n{table}\n" for api in apis()))
 
 
 def run(cli: CliRunner, api: Api, mode: str) -> Result:
     """`status PROVIDER t1` or `status watch PROVIDER t1` with a fast interval and 2 failures."""
     if mode == "once":
-        return cli(api.provider, "t1")
-    return cli("watch", api.provider, "t1", "--interval", "0.1", "--max-failures", "2")
+        return cli(api.name, "t1")
+    return cli("watch", api.name, "t1", "--interval", "0.1", "--max-failures", "2")
 
 
 #: The note a watch writes on stderr when a 429 slows the provider down (the request budget).
@@ -122,7 +84,7 @@ def error_line(result: Result, api: Api, mode: str, code: int, task: str = "t1")
     assert result.exit_code == code, (result.stdout, result.stderr)
     lines = errors_only(result.stderr)
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"error: {api.provider} {task}: "), lines[0]
+    assert lines[0].startswith(f"error: {api.name} {task}: "), lines[0]
     if mode == "watch":
         assert f"(exit {code})" in result.stdout.splitlines()[-1]
     return lines[0]
@@ -269,7 +231,7 @@ WRONG_SHAPES: list[tuple[Api, object, str]] = [
 
 
 @pytest.mark.parametrize(
-    ("api", "body", "cause"), WRONG_SHAPES, ids=lambda v: v.provider if isinstance(v, Api) else None
+    ("api", "body", "cause"), WRONG_SHAPES, ids=lambda v: v.name if isinstance(v, Api) else None
 )
 def test_wrong_shapes_are_6_and_a_watch_retries_them(
     cli: CliRunner, api: Api, mode: str, served: HTTPServer, body: object, cause: str
@@ -324,26 +286,27 @@ def json_response(body: object) -> Response:
     return Response(json.dumps(body), content_type="application/json")
 
 
-UNKNOWN_STATES = {"anchor": "warming-up", "browserable": "paused"}
+#: A state no provider documents: an API that grows a state sends one like it.
+UNKNOWN_STATE = "warming-up"
 
 
 def test_unknown_state_is_pending_once(cli: CliRunner, api: Api, served: HTTPServer) -> None:
-    state = UNKNOWN_STATES[api.provider]
+    state = UNKNOWN_STATE
     served.expect_request(api.path()).respond_with_json(api.body(state))
-    result = cli(api.provider, "t1")
+    result = cli(api.name, "t1")
     assert result.exit_code == 3
     assert state in result.stdout
     assert result.stderr == ""
 
 
 def test_unknown_state_keeps_the_watch_polling(cli: CliRunner, api: Api, served: HTTPServer) -> None:
-    state = UNKNOWN_STATES[api.provider]
-    steps = [json_response(api.body(state))] * 2 + [json_response(api.body(api.done))]
+    state = UNKNOWN_STATE
+    steps = [json_response(api.body(state))] * 2 + [json_response(api.body(api.success))]
     served.expect_request(api.path()).respond_with_handler(sequence(steps))
     result = run(cli, api, "watch")
     assert result.exit_code == 0, result.stderr
     assert f"starting -> {state}" in result.stdout
-    assert f"{state} -> {api.done}" in result.stdout
+    assert f"{state} -> {api.success}" in result.stdout
     assert len(served.log) == 3
     assert result.stderr == ""
 
@@ -357,7 +320,7 @@ FAR_FUTURE = format_datetime(datetime(2099, 1, 1, tzinfo=UTC), usegmt=True)
 
 @pytest.fixture
 def low_cap(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr("statuscli.retry.RETRY_AFTER_MAX", CAP)
+    monkeypatch.setattr("statuscli.engine.retry.RETRY_AFTER_MAX", CAP)
     return CAP
 
 
@@ -378,7 +341,7 @@ def test_huge_retry_after_is_capped_and_the_target_polled_again(
         content_type="application/json",
     )
     served.expect_request(api.path()).respond_with_handler(
-        sequence([limited, json_response(api.body(api.done))])
+        sequence([limited, json_response(api.body(api.success))])
     )
     started = time.monotonic()
     result = run(cli, api, mode)
@@ -391,7 +354,7 @@ def test_huge_retry_after_is_capped_and_the_target_polled_again(
     assert elapsed < 5
     if mode == "watch":
         assert "starting -> retrying" in result.stdout
-        assert f"retrying -> {api.done}" in result.stdout
+        assert f"retrying -> {api.success}" in result.stdout
 
 
 Servers = Callable[
@@ -401,22 +364,23 @@ Servers = Callable[
 
 
 @pytest.fixture
-def two_servers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Servers:
+def all_servers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Servers:
     """Each provider on its own raw server, and a watch file naming task t1 of each.
 
-    One watch then covers both providers at once, so a slow fault costs its time only once.
+    One watch then covers every provider at once, so a slow fault costs its time only once.
     """
 
     @contextlib.contextmanager
     def start(
         behaviour: Callable[[Api], rawhttp.Behaviour],
     ) -> Iterator[tuple[Path, dict[str, rawhttp.RawServer]]]:
-        with rawhttp.RawServer(behaviour(ANCHOR)) as one, rawhttp.RawServer(behaviour(BROWSERABLE)) as two:
-            ANCHOR.point_at(monkeypatch, one.url)
-            BROWSERABLE.point_at(monkeypatch, two.url)
+        with contextlib.ExitStack() as stack:
+            servers = {api.name: stack.enter_context(rawhttp.RawServer(behaviour(api))) for api in apis()}
+            for api in apis():
+                api.point_at(monkeypatch, servers[api.name].url)
             targets = tmp_path / "targets.txt"
-            targets.write_text("anchor t1\nbrowserable t1\n")
-            yield targets, {"anchor": one, "browserable": two}
+            targets.write_text("".join(f"{name} t1\n" for name in servers))
+            yield targets, servers
 
     return start
 
@@ -457,27 +421,27 @@ def test_network_faults_once(
 ) -> None:
     with rawhttp.RawServer(fault.behaviour) as server:
         api.point_at(monkeypatch, server.url)
-        result = cli(api.provider, "t1")
+        result = cli(api.name, "t1")
     assert fault.cause in error_line(result, api, "once", 6)
     assert len(server.requests) == fault.once
 
 
 @pytest.mark.parametrize("fault", NET_FAULTS, ids=lambda f: f.name)
 def test_network_faults_watch(
-    cli: CliRunner, fault: NetFault, short_timeouts: Path, two_servers: Servers
+    cli: CliRunner, fault: NetFault, short_timeouts: Path, all_servers: Servers
 ) -> None:
     """One watch over a task of each provider, each on its own faulty server."""
-    with two_servers(lambda api: fault.behaviour) as (targets, servers):
+    with all_servers(lambda api: fault.behaviour) as (targets, servers):
         result = cli("watch", "--file", str(targets), "--interval", "0.1", "--max-failures", "2")
     assert "Traceback" not in result.stderr
     assert result.exit_code == 6
-    lines = sorted(result.stderr.splitlines())
-    assert len(lines) == 2, result.stderr
-    for api, line in zip(APIS, lines, strict=True):
-        assert line.startswith(f"error: {api.provider} t1: ")
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(apis()), result.stderr
+    for api, line in zip(sorted(apis(), key=lambda a: a.name), sorted(lines), strict=True):
+        assert line.startswith(f"error: {api.name} t1: ")
         assert fault.cause in line
-        assert len(servers[api.provider].requests) == fault.watch
-    assert "2 errored (exit 6)" in result.stdout.splitlines()[-1]
+        assert len(servers[api.name].requests) == fault.watch
+    assert f"{len(apis())} errored (exit 6)" in result.stdout.splitlines()[-1]
 
 
 def test_huge_declared_body_is_refused_before_reading(
@@ -504,10 +468,10 @@ def test_endless_body_is_cut_at_the_limit_with_bounded_memory(
 ) -> None:
     with rawhttp.RawServer(rawhttp.endless_body) as server:
         api.point_at(monkeypatch, server.url)
-        cli(api.provider, "warm-up")  # imports and first-use caches are not what is measured
+        cli(api.name, "warm-up")  # imports and first-use caches are not what is measured
         tracemalloc.start()
         try:
-            result = cli(api.provider, "t1")
+            result = cli(api.name, "t1")
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -567,26 +531,25 @@ def test_slow_drip_body_is_ended_by_the_request_deadline(
     with rawhttp.RawServer(rawhttp.drip_body) as server:
         api.point_at(monkeypatch, server.url)
         started = time.monotonic()
-        result = cli(api.provider, "t1")
+        result = cli(api.name, "t1")
         elapsed = time.monotonic() - started
     assert "response took longer than 1 s; gave up" in error_line(result, api, "once", 6)
     assert elapsed < 4
     assert len(server.requests) == 1  # not retried by urllib3: the answer had started
 
 
-def test_slow_drip_body_ends_a_watch(cli: CliRunner, short_timeouts: Path, two_servers: Servers) -> None:
+def test_slow_drip_body_ends_a_watch(cli: CliRunner, short_timeouts: Path, all_servers: Servers) -> None:
     """One failure allowed: that the watch retries is shown above; each try here costs 1.1 s."""
     started = time.monotonic()
-    with two_servers(lambda api: rawhttp.drip_body) as (targets, servers):
+    with all_servers(lambda api: rawhttp.drip_body) as (targets, servers):
         result = cli("watch", "--file", str(targets), "--interval", "0.1", "--max-failures", "1")
     assert result.exit_code == 6
     assert time.monotonic() - started < 4
-    assert [len(s.requests) for s in servers.values()] == [1, 1]
+    assert [len(s.requests) for s in servers.values()] == [1] * len(servers)
     assert sorted(result.stderr.splitlines()) == [
-        "error: anchor t1: response took longer than 1 s; gave up",
-        "error: browserable t1: response took longer than 1 s; gave up",
+        f"error: {name} t1: response took longer than 1 s; gave up" for name in sorted(servers)
     ]
-    assert "2 errored" in result.stdout.splitlines()[-1]
+    assert f"{len(servers)} errored" in result.stdout.splitlines()[-1]
 
 
 def test_slow_drip_headers_are_ended_by_the_request_deadline(
@@ -596,7 +559,7 @@ def test_slow_drip_headers_are_ended_by_the_request_deadline(
     with rawhttp.RawServer(rawhttp.drip_headers) as server:
         api.point_at(monkeypatch, server.url)
         started = time.monotonic()
-        result = cli(api.provider, "t1")
+        result = cli(api.name, "t1")
         elapsed = time.monotonic() - started
     assert "took longer than 1 s; gave up" in error_line(result, api, "once", 6)
     assert elapsed < 4
@@ -642,7 +605,7 @@ def test_redirect_to_another_origin_is_not_followed(
 # ---- a watch through a run of transient faults ---------------------------------------------------
 
 
-def test_watch_survives_a_run_of_transient_faults(cli: CliRunner, two_servers: Servers) -> None:
+def test_watch_survives_a_run_of_transient_faults(cli: CliRunner, all_servers: Servers) -> None:
     """503, a reset, 429, an HTML page, then the answer: both tasks end in success (exit 0)."""
 
     def script(api: Api) -> rawhttp.Behaviour:
@@ -652,25 +615,25 @@ def test_watch_survives_a_run_of_transient_faults(cli: CliRunner, two_servers: S
                 None,  # connection reset
                 rawhttp.http_response("429 Too Many Requests", b"", Retry_After="0"),
                 rawhttp.http_response("200 OK", MAINTENANCE.encode(), "text/html"),
-                rawhttp.http_response("200 OK", json.dumps(api.body(api.done)).encode()),
+                rawhttp.http_response("200 OK", json.dumps(api.body(api.success)).encode()),
             ]
         )
 
-    with two_servers(script) as (targets, _):
+    with all_servers(script) as (targets, _):
         result = cli("watch", "--file", str(targets), "--interval", "0.1", "--max-failures", "5", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     events = [json.loads(line) for line in result.stdout.splitlines()]
-    for api in APIS:
+    for api in apis():
         mine = [
             (e["from"], e["to"], (e["error"] or {}).get("code"))
             for e in events
-            if e.get("provider") == api.provider and e["event"] == "change"
+            if e.get("provider") == api.name and e["event"] == "change"
         ]
-        assert mine == [("starting", "retrying", "http_error"), ("retrying", api.done, None)]
+        assert mine == [("starting", "retrying", "http_error"), ("retrying", api.success, None)]
     summary = events[-1]
     assert summary["exit_code"] == 0
-    assert [t["polls"] for t in summary["tasks"]] == [5, 5]
+    assert [t["polls"] for t in summary["tasks"]] == [5] * len(apis())
 
 
 # ---- deadlines that must hold in the corners: keep-alive reuse, proxies, retried error pages ---------
@@ -691,7 +654,7 @@ def test_a_reused_connection_gets_its_own_deadline(monkeypatch: pytest.MonkeyPat
     """urllib3 pools the connection on the body's last read, before the first request has disarmed its
     body guard. The next request on that connection must still get a deadline of its own (it used to
     find the stale guard, skip arming, and wait forever on a server dripping its headers)."""
-    from statuscli.client import Endpoint, HttpClient
+    from statuscli.http.client import Endpoint, HttpClient
 
     answers: list[object] = []
     original = HttpClient._read_body
@@ -741,7 +704,7 @@ def test_the_deadline_holds_through_a_proxy(
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         api.point_at(monkeypatch, "http://api.example.invalid")
         started = time.monotonic()
-        result = cli(api.provider, "t1", "--allow-insecure-http")
+        result = cli(api.name, "t1", "--allow-insecure-http")
         elapsed = time.monotonic() - started
     assert "response took longer than 1 s; gave up" in error_line(result, api, "once", 6)
     assert elapsed < 8
@@ -765,7 +728,7 @@ def test_a_dripping_error_page_before_a_retry_is_not_waited_for(
     with rawhttp.RawServer(drip_503) as server:
         api.point_at(monkeypatch, server.url)
         started = time.monotonic()
-        result = cli(api.provider, "t1")
+        result = cli(api.name, "t1")
         elapsed = time.monotonic() - started
     assert "response took longer than 1 s; gave up" in error_line(result, api, "once", 6)
     assert elapsed < 8
@@ -784,7 +747,7 @@ def test_deeply_nested_json_is_a_bad_response(
     served.expect_request(api.path("t2")).respond_with_data(
         "[" * depth + "]" * depth, content_type="application/json"
     )
-    args = [api.provider, "t1", "t2", "--json"]
+    args = [api.name, "t1", "t2", "--json"]
     result = cli(*args) if mode == "once" else cli("watch", *args, "--interval", "0.1", "--max-failures", "1")
     assert result.exit_code == 6, result.stderr
     assert "Traceback" not in result.stderr

@@ -20,15 +20,16 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import StatusCliError
-from statuscli.models import Target, TaskStatus
-from statuscli.output import status_json
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Target, TaskStatus
+from statuscli.core.text import clean
 from statuscli.providers.anchor import parse_generation_status
 from statuscli.providers.browserable import parse_run_status
-from statuscli.text import clean
+from statuscli.reports.json import status_json
 
 from . import rawhttp
-from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, CliRunner, Result
+from .apis import Api, apis
+from .conftest import ANCHOR_KEY, CliRunner, Result
 
 ANY_PATH = re.compile(".*")
 
@@ -40,18 +41,16 @@ def raw_uri(request: Request) -> str:
 
 @pytest.fixture
 def both(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
-    """One loopback server for both providers, answering every path with a finished task."""
-    monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_KEY)
-    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", httpserver.url_for("/").rstrip("/"))
-    monkeypatch.setenv("BROWSERABLE_API_KEY", BROWSERABLE_KEY)
-    monkeypatch.setenv("BROWSERABLE_BASE_URL", httpserver.url_for("/api/v1"))
+    """One loopback server for every provider, answering each one's paths with a finished task."""
+    served = apis()
+    for api in served:
+        api.point_at(monkeypatch, httpserver.url_for("/"))
+    # Longest base path first: anchor's `/` is a prefix of every other provider's.
+    served.sort(key=lambda api: len(api.routes.base_path), reverse=True)
 
     def answer(request: Request) -> Response:
-        if raw_uri(request).startswith("/v2/"):
-            body: object = {"id": "x", "status": "ready", "project_state": "ready", "error": None}
-        else:
-            body = {"success": True, "data": {"status": "completed", "detailedStatus": "completed"}}
-        return Response(json.dumps(body), content_type="application/json")
+        api = next(api for api in served if raw_uri(request).startswith(api.routes.base_path + "/"))
+        return Response(json.dumps(api.body(api.success, "x")), content_type="application/json")
 
     httpserver.expect_request(ANY_PATH).respond_with_handler(answer)
     return httpserver
@@ -100,20 +99,17 @@ def segments(uri: str, provider: str) -> str:
     """The task id segment of a request target, after checking everything around it."""
     path, _, _query = uri.partition("?")
     parts = path.split("/")
-    if provider == "anchor":
-        assert parts[:3] == ["", "v2", "tasks"], uri
-        assert parts[4:] == ["generation-status"], uri
-        return parts[3]
-    assert parts[:4] == ["", "api", "v1", "task"], uri
-    assert parts[5:] == ["run", "status"], uri
-    return parts[4]
+    template = Api(provider).path("TASK-ID").split("/")
+    where = template.index("TASK-ID")
+    assert (parts[:where], parts[where + 1 :]) == (template[:where], template[where + 1 :]), uri
+    return parts[where]
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
 @pytest.mark.parametrize("task_id", SENT_IDS, ids=lambda v: ascii(v)[:20])
 def test_hostile_task_ids_are_one_encoded_segment(
-    cli: CliRunner, both: HTTPServer, provider: str, task_id: str
+    cli: CliRunner, both: HTTPServer, provider_name: str, task_id: str
 ) -> None:
+    provider = provider_name
     result = cli(provider, task_id, "--json")
     assert result.exit_code == 0, result.stderr
     assert len(both.log) == 1
@@ -125,11 +121,11 @@ def test_hostile_task_ids_are_one_encoded_segment(
     assert json.loads(result.stdout)["tasks"][0]["task_id"] == task_id
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
 @pytest.mark.parametrize("task_id", REJECTED_IDS, ids=lambda v: ascii(v)[:20])
 def test_unusable_task_ids_are_usage_errors(
-    cli: CliRunner, both: HTTPServer, provider: str, task_id: str
+    cli: CliRunner, both: HTTPServer, provider_name: str, task_id: str
 ) -> None:
+    provider = provider_name
     result = cli(provider, task_id)
     assert result.exit_code == 2
     assert "task id" in result.stderr

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from statuscli.config import ProviderSettings
-from statuscli.errors import UsageError
-from statuscli.policy import check_transport
+from statuscli.core.errors import UsageError
+from statuscli.http.safety import check_transport
 
 from . import rawhttp
 from .conftest import ANCHOR_KEY, CliRunner
@@ -93,7 +93,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> rawhttp.RawServer:
 def test_no_key_reaches_a_proxy_elsewhere(
     cli: CliRunner, proxy: rawhttp.RawServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("statuscli.policy.is_loopback", names_only)
+    monkeypatch.setattr("statuscli.http.safety.is_loopback", names_only)
     result = cli("anchor", "T1", "--json")
     assert result.exit_code == 2, result.stderr
     assert "refusing to send the API key over plain http through the proxy 127.0.0.1" in result.stderr

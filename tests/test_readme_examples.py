@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from statuscli.sim import DEFAULT_KEYS, Simulator
+from statuscli.sim import Simulator, default_keys
 
-from .test_e2e import BIN, simulating
+from .conftest import simulating
+from .test_e2e import BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -98,7 +99,7 @@ timeline = "generating 0.5s -> ready"
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    with simulating(tmp_path, SCENARIO) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 
@@ -117,8 +118,8 @@ def test_the_ci_examples_run_verbatim_in_a_fresh_checkout(
     (work / "tasks.txt").write_text("anchor nightly-1\n")
     env = fresh_env(
         tmp_path / "home",
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
         STATUSCLI_CONFIG=str(tmp_path / "none.toml"),
     )
     done = bash(script, env, work)

@@ -7,10 +7,10 @@ import io
 import pytest
 from rich.console import Console
 
-from statuscli.models import Phase, Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.text import safe_url
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpdate
 from statuscli.render.live import LiveRenderer
-from statuscli.text import safe_url
-from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 from .test_watch import FakeClock
 

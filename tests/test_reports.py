@@ -25,14 +25,14 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import ExitCode
-from statuscli.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
-from statuscli.junit import junit_xml
-from statuscli.models import Target
-from statuscli.reports import Kind, RunReport, TaskReport
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
+from statuscli.core.errors import ExitCode
+from statuscli.core.models import Target
+from statuscli.reports.github import SUMMARY_ROWS, escape_data, escape_property, step_summary
+from statuscli.reports.junit import junit_xml
+from statuscli.reports.model import Kind, RunReport, TaskReport
+from statuscli.sim import Simulator
 
-from .conftest import ANCHOR_KEY, BROWSERABLE_KEY
+from .conftest import ANCHOR_KEY, BROWSERABLE_KEY, clean_env, simulating, simulator_env
 from .test_e2e import BIN
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parent / "schemas" / "junit-10.xsd")
@@ -69,19 +69,13 @@ HOSTILE = (
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    path = tmp_path_factory.mktemp("scenario") / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path_factory.mktemp("scenario")) as simulator:
         yield simulator
 
 
-def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def ci_env(tmp_path: Path, base: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CI job that is not GitHub Actions unless `extra` says so."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI", "GITHUB_"))
-    }
+    env = {k: v for k, v in (clean_env() if base is None else base).items() if not k.startswith("GITHUB_")}
     env.update(
         STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         XDG_STATE_HOME=str(tmp_path / "state"),
@@ -93,18 +87,11 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def sim_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return clean_env(
-        tmp_path,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        BROWSERABLE_BASE_URL=sim.browserable_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
-        BROWSERABLE_API_KEY=DEFAULT_KEYS["browserable"],
-        **extra,
-    )
+    return ci_env(tmp_path, simulator_env(sim), **extra)
 
 
 def server_env(server: HTTPServer, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return clean_env(
+    return ci_env(
         tmp_path,
         ANCHORBROWSER_BASE_URL=server.url_for("/").rstrip("/"),
         BROWSERABLE_BASE_URL=server.url_for("/api/v1"),
@@ -363,7 +350,7 @@ def test_one_shot_junit_after_ctrl_c(tmp_path: Path, signum: int, code: ExitCode
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         port = listener.getsockname()[1]
-        env = clean_env(
+        env = ci_env(
             tmp_path, ANCHORBROWSER_BASE_URL=f"http://127.0.0.1:{port}", ANCHORBROWSER_API_KEY=ANCHOR_KEY
         )
         proc = subprocess.Popen(
@@ -386,7 +373,7 @@ def test_one_shot_junit_after_ctrl_c(tmp_path: Path, signum: int, code: ExitCode
 
 def test_missing_key_reports_every_task_as_an_auth_error(tmp_path: Path) -> None:
     report = tmp_path / "r.xml"
-    env = clean_env(tmp_path)
+    env = ci_env(tmp_path)
     done = run(["watch", "anchor", "a", "b", "--junit-xml", str(report)], env)
     assert done.returncode == ExitCode.AUTH
     cases = read_junit(report)

@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from statuscli import retry as policy
-from statuscli.client import parse_retry_after
-from statuscli.errors import ApiError, BadResponseError, repeatable
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import Outcome, Watcher, WatchOptions, one_shot_options
+from statuscli.core.errors import ApiError, BadResponseError, repeatable
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine import retry as policy
+from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, one_shot_options
+from statuscli.http.client import parse_retry_after
 
 LOW, HIGH = policy.JITTER
 

@@ -14,24 +14,20 @@ import pyte
 import pytest
 from rich.console import Console, Group
 
-from statuscli.errors import ApiError, AuthError, ExitCode, NotFoundError, StatusCliError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.output import (
-    Result,
-    request_label,
-    shown_label,
-    summary_line,
-)
+from statuscli.core.errors import ApiError, AuthError, ExitCode, NotFoundError, StatusCliError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.models import TaskResult as Result
+from statuscli.core.text import cell_width
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary
 from statuscli.render.live import LiveRenderer, live_lines
-from statuscli.render.table import DETAIL_MIN, ID_KEEP, ID_MIN, table_lines
-from statuscli.rows import (
+from statuscli.render.rows import (
     plain,
     reason,
     result_detail,
     view_detail,
 )
-from statuscli.text import cell_width
-from statuscli.watch import Outcome, TargetView, WatchSummary
+from statuscli.render.table import DETAIL_MIN, ID_KEEP, ID_MIN, table_lines
+from statuscli.render.words import request_label, shown_label, summary_line
 
 from .test_watch import FakeClock
 
@@ -532,7 +528,7 @@ def test_the_rules_of_the_table_in_the_readme_hold(width: int) -> None:
 
 
 def test_the_header_gives_way_whole_words_first_never_a_cut_number() -> None:
-    from statuscli.budget import SERVER, Throttle
+    from statuscli.core.outcomes import SERVER, Throttle
     from statuscli.render.live import counts_header
 
     views = many_views()

@@ -14,49 +14,59 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from statuscli.providers import provider_names
+
 from . import rawhttp
+from .apis import Api
 from .conftest import CliRunner, Result
 
-ANCHOR_SECRET = "sk-anchor-SECRET-5f1e2d3c4b5a69788796a5b4"
-BROWSERABLE_SECRET = "bk-brwsbl-SECRET-0a1b2c3d4e5f60718293a4b5"
-SECRETS = {"anchor": ANCHOR_SECRET, "browserable": BROWSERABLE_SECRET}
-HEADERS = {"anchor": "anchor-api-key", "browserable": "x-api-key"}
+
+def secret(provider: str) -> str:
+    """A key that could be real: long, with a telling middle."""
+    return f"sk-{provider[:6]}-SECRET-5f1e2d3c4b5a69788796a5b4"
+
+
+#: Every registered provider's secret key: the first from the environment, the next from the config
+#: file, and so on (both sources are covered whatever the provider).
+SECRETS = {name: secret(name) for name in provider_names()}
+ANCHOR_SECRET = SECRETS["anchor"]
+BROWSERABLE_SECRET = SECRETS["browserable"]
 
 
 def assert_no_secret(result: Result) -> None:
-    """Neither key, nor a telling piece of one, appears anywhere the user (or a log) can see."""
+    """No key, nor a telling piece of one, appears anywhere the user (or a log) can see."""
     shown = result.stdout + result.stderr
-    for secret in SECRETS.values():
-        assert secret not in shown
-        assert secret[3:-2] not in shown  # a mask may show the last two characters, nothing more
-        assert secret[:16] not in shown
+    for key in SECRETS.values():
+        assert key not in shown
+        assert key[3:-2] not in shown  # a mask may show the last two characters, nothing more
+        assert key[:16] not in shown
     assert "Traceback" not in shown
 
 
 def path(provider: str, task_id: str = "t1") -> str:
-    if provider == "anchor":
-        return f"/v2/tasks/{task_id}/generation-status"
-    return f"/api/v1/task/{task_id}/run/status"
+    return Api(provider).path(task_id)
 
 
-def body(provider: str, state: str) -> dict[str, Any]:
-    if provider == "anchor":
-        return {"id": "t1", "status": state, "project_state": state, "error": None}
-    return {"success": True, "data": {"status": state, "detailedStatus": state, "liveStatus": None}}
-
-
-DONE = {"anchor": "ready", "browserable": "completed"}
+def body(provider: str, state: str) -> Any:
+    return Api(provider).body(state)
 
 
 @pytest.fixture
 def keys(
     httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, config_file: Callable[[str], Path]
 ) -> HTTPServer:
-    """The anchor key from the environment, the Browserable key from the config file; both on loopback."""
-    monkeypatch.setenv("ANCHORBROWSER_API_KEY", ANCHOR_SECRET)
-    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", httpserver.url_for("/").rstrip("/"))
-    monkeypatch.setenv("BROWSERABLE_BASE_URL", httpserver.url_for("/api/v1"))
-    config_file(f'[anchor]\nretries = 1\n\n[browserable]\nretries = 1\napi_key = "{BROWSERABLE_SECRET}"\n')
+    """Every provider on loopback with its secret key: every other one from the environment, the rest
+    from the config file."""
+    tables = []
+    for n, name in enumerate(provider_names()):
+        api = Api(name)
+        api.point_at(monkeypatch, httpserver.url_for("/"), SECRETS[name])
+        table = f"[{name}]\nretries = 1\n"
+        if n % 2:
+            monkeypatch.delenv(api.key_env)
+            table += f'api_key = "{SECRETS[name]}"\n'
+        tables.append(table)
+    config_file("\n".join(tables))
     return httpserver
 
 
@@ -78,7 +88,7 @@ def redirect_to(other: HTTPServer) -> Response:
 
 
 ANSWERS: dict[str, Callable[[str, HTTPServer], Response]] = {
-    "success": lambda p, o: Response(json.dumps(body(p, DONE[p])), content_type="application/json"),
+    "success": lambda p, o: Response(json.dumps(body(p, Api(p).success)), content_type="application/json"),
     "401": lambda p, o: Response('{"error": "Invalid API key"}', status=401, content_type="application/json"),
     "404": lambda p, o: Response('{"error": "Task not found"}', status=404, content_type="application/json"),
     "500": lambda p, o: Response('{"error": "boom"}', status=500, content_type="application/json"),
@@ -94,10 +104,10 @@ FLAGS = {"plain": (), "json": ("--json",), "debug": ("--debug",)}
 
 @pytest.mark.parametrize("flags", FLAGS, ids=list(FLAGS))
 @pytest.mark.parametrize("answer", ANSWERS, ids=list(ANSWERS))
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
 def test_no_key_in_any_output(
-    cli: CliRunner, keys: HTTPServer, other_origin: HTTPServer, provider: str, answer: str, flags: str
+    cli: CliRunner, keys: HTTPServer, other_origin: HTTPServer, provider_name: str, answer: str, flags: str
 ) -> None:
+    provider = provider_name
     keys.expect_request(path(provider)).respond_with_response(ANSWERS[answer](provider, other_origin))
     debug = ("--debug",) if flags == "debug" else ()
     output = ("--json",) if flags == "json" else ()
@@ -110,7 +120,7 @@ def test_no_key_in_any_output(
         assert result.exit_code == code, result.stderr
     # The key really was sent (to the configured server only), so its absence above means something.
     request, _ = keys.log[0]
-    assert request.headers[HEADERS[provider]] == SECRETS[provider]
+    assert request.headers[Api(provider).key_header] == SECRETS[provider]
     assert other_origin.log == []
     if flags == "debug":
         assert "debug: " in once.stderr
@@ -121,11 +131,11 @@ def test_no_key_when_the_connection_is_refused(
     cli: CliRunner, keys: HTTPServer, monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...]
 ) -> None:
     port = rawhttp.closed_port()
-    monkeypatch.setenv("ANCHORBROWSER_BASE_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("BROWSERABLE_BASE_URL", f"http://127.0.0.1:{port}/api/v1")
+    for name in provider_names():
+        monkeypatch.setenv(Api(name).url_env, f"http://127.0.0.1:{port}")
     debug = [f for f in flags if f == "--debug"]
     output = [f for f in flags if f != "--debug"]
-    for provider in ("anchor", "browserable"):
+    for provider in provider_names():
         result = cli(*debug, provider, "t1", *output)
         assert result.exit_code == 6
         assert "connection refused" in result.stderr
@@ -250,12 +260,12 @@ def test_plain_http_refusal_also_applies_to_env_base_urls(
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
 def test_key_is_not_sent_across_origins_on_redirect(
-    cli: CliRunner, keys: HTTPServer, other_origin: HTTPServer, provider: str, status: int
+    cli: CliRunner, keys: HTTPServer, other_origin: HTTPServer, provider_name: str, status: int
 ) -> None:
+    provider = provider_name
     other_origin.clear()
-    other_origin.expect_request("/collect").respond_with_json(body(provider, DONE[provider]))
+    other_origin.expect_request("/collect").respond_with_json(body(provider, Api(provider).success))
     keys.expect_request(path(provider)).respond_with_response(
         Response(status=status, headers={"Location": other_origin.url_for("/collect")})
     )
@@ -386,7 +396,7 @@ def test_base_url_flag_goes_only_to_the_provider_named_on_the_command_line(
     result = cli("watch", "anchor", "a1", "--file", str(targets), "--base-url", base, "--quiet")
     assert result.exit_code == 0, result.stderr
     assert [r.path for r, _ in other_origin.log] == [path("anchor", "a1")]
-    assert all(HEADERS["browserable"] not in r.headers for r, _ in other_origin.log)
+    assert all(Api("browserable").key_header not in r.headers for r, _ in other_origin.log)
     assert [r.path for r, _ in keys.log] == [path("browserable", "b1")]
     assert_no_secret(result)
 

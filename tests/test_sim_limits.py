@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import statuscli.providers
+from statuscli.providers import provider_names
 from statuscli.sim import Counts, Limit, Scenario, ScenarioError, SimTask, load_scenario
 from statuscli.sim.limits import HourlyQuota, TokenBucket
 
@@ -98,10 +99,12 @@ def test_beyond_the_bucket_the_answer_is_429_with_retry_after(clock: FakeClock) 
         assert [browserable(sim, UUID_1).status for _ in range(5)] == [200] * 5
         clock.advance(2.5)
         assert anchor(sim, "a1").status == 200
-        assert sim.counters() == {
-            "anchor": Counts(requests=5, too_many=2),
-            "browserable": Counts(requests=5, too_many=0),
-        }
+        counters = sim.counters()
+        assert (counters["anchor"], counters["browserable"]) == (
+            Counts(requests=5, too_many=2),
+            Counts(requests=5, too_many=0),
+        )
+        assert set(counters) == set(provider_names())  # one counter per provider, each of its own
 
 
 def test_a_refused_request_reaches_no_task(clock: FakeClock) -> None:
@@ -134,7 +137,7 @@ def test_hourly_quota_over_loopback(clock: FakeClock) -> None:
 
 def test_counters_count_every_request_and_every_429(clock: FakeClock) -> None:
     with running(scenario({}, timeline="!429 1s -> ready"), clock) as sim:
-        assert sim.counters() == {"anchor": Counts(), "browserable": Counts()}
+        assert sim.counters() == dict.fromkeys(provider_names(), Counts())
         assert anchor(sim, "a1").status == 429  # a !429 fault counts too
         clock.advance(1)
         assert anchor(sim, "a1").status == 200
@@ -207,7 +210,7 @@ def test_bad_limits_are_one_clear_error(tmp_path: Path, table: str, message: str
 FAKE_ROUTES = """
 import re
 from statuscli.sim.faults import json_response
-from statuscli.sim.server import Routes
+from statuscli.sim.routes import Routes
 
 def handle(simulator, path, headers):
     return json_response(200, {"echo": path, "key": headers.get("fake-key")})
@@ -220,7 +223,9 @@ ROUTES = Routes(
     paths=(re.compile(r"/fake/.*"),),
     handle=handle,
     error=error,
-    terminal=frozenset(),
+    body=lambda task_id, state: {"state": state},
+    states={},
+    key="fake-key",
 )
 """
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -11,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.sim import DEFAULT_KEYS, Simulator, default_scenario
+from statuscli.providers import provider_names
+from statuscli.sim import Simulator, default_keys, default_scenario
 
-from .conftest import CliRunner
+from .conftest import CliRunner, clean_env
 from .test_e2e import BIN
 
 SCENARIO = """
@@ -32,7 +32,7 @@ timeline = "completed"
 def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(SCENARIO)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHOR", "BROWSERABLE", "STATUSCLI"))}
+    env = clean_env()
     env.update(STATUSCLI_CONFIG=str(tmp_path / "config.toml"), XDG_STATE_HOME=str(tmp_path / "state"))
     proc = subprocess.Popen(
         [str(BIN / "status"), "simulate", "--scenario", str(scenario)],
@@ -43,11 +43,12 @@ def test_simulate_prints_a_watch_command_that_works(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        printed = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
+        # An export line for each provider's base URL and key, then the watch command.
+        printed = [proc.stdout.readline().rstrip("\n") for _ in range(2 * len(provider_names()) + 1)]
         exports = dict(
             line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export ")
         )
-        assert len(exports) == 4
+        assert len(exports) == 2 * len(provider_names())  # a base URL and a key each
         [hint] = [line for line in printed if "status watch --file" in line]
         command = shlex.split(hint[hint.index("status watch") :])
         watch_file = Path(command[-1])
@@ -78,7 +79,7 @@ def test_a_browserable_base_url_without_api_v1_is_a_wrong_base_url_not_a_missing
     simulator."""
     with Simulator(default_scenario()) as sim:
         monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url)  # without /api/v1
-        monkeypatch.setenv("BROWSERABLE_API_KEY", DEFAULT_KEYS["browserable"])
+        monkeypatch.setenv("BROWSERABLE_API_KEY", default_keys()["browserable"])
         wrong = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")
         monkeypatch.setenv("BROWSERABLE_BASE_URL", sim.base_url + "/api/v1")
         right = cli("browserable", "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01", "--json")

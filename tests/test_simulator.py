@@ -20,21 +20,23 @@ import pytest
 import yaml
 
 from statuscli.sim import (
-    DEFAULT_KEYS,
     FAULTS,
     Scenario,
     ScenarioError,
     SimTask,
     Simulator,
     Step,
+    default_keys,
     default_scenario,
     load_scenario,
     parse_timeline,
 )
 
+from .apis import Api
+
 SPECS = Path(__file__).parent / "specs"
-ANCHOR_KEY = {"anchor-api-key": DEFAULT_KEYS["anchor"]}
-BROWSERABLE_KEY = {"x-api-key": DEFAULT_KEYS["browserable"]}
+ANCHOR_KEY = {"anchor-api-key": default_keys()["anchor"]}
+BROWSERABLE_KEY = {"x-api-key": default_keys()["browserable"]}
 UUID_1 = "11111111-1111-4111-8111-000000000001"
 UUID_2 = "11111111-1111-4111-8111-000000000002"
 UNKNOWN_UUID = "11111111-1111-4111-8111-0000000000ff"
@@ -203,9 +205,9 @@ def test_browserable_key_and_id_errors_match_recorded_bodies(clock: FakeClock) -
         path = f"/api/v1/task/{UUID_2}/run/status"
         no_key = get(sim, path)
         empty_key = get(sim, path, {"x-api-key": ""})
-        bearer = get(sim, path, {"Authorization": f"Bearer {DEFAULT_KEYS['browserable']}"})
+        bearer = get(sim, path, {"Authorization": f"Bearer {default_keys()['browserable']}"})
         wrong_key = get(sim, path, {"x-api-key": "nope"})
-        anchor_key = get(sim, path, {"x-api-key": DEFAULT_KEYS["anchor"]})
+        anchor_key = get(sim, path, {"x-api-key": default_keys()["anchor"]})
         right_key = get(sim, path, BROWSERABLE_KEY)
         not_uuid = browserable(sim, "not-a-uuid")
         unknown = browserable(sim, UNKNOWN_UUID)
@@ -291,7 +293,7 @@ def test_anchor_keys_and_unknown_ids(clock: FakeClock) -> None:
         path = "/v2/tasks/t/generation-status"
         missing = get(sim, path)
         wrong = get(sim, path, {"anchor-api-key": "nope"})
-        other = get(sim, path, {"anchor-api-key": DEFAULT_KEYS["browserable"]})
+        other = get(sim, path, {"anchor-api-key": default_keys()["browserable"]})
         right = get(sim, path, ANCHOR_KEY)
         unknown = anchor(sim, "nope")
         unknown_no_key = get(sim, "/v2/tasks/nope/generation-status")
@@ -314,7 +316,7 @@ def test_scenario_keys_replace_the_defaults(tmp_path: Path, clock: FakeClock) ->
         encoding="utf-8",
     )
     scenario = load_scenario(path)
-    assert scenario.keys == {"anchor": "custom-key", "browserable": DEFAULT_KEYS["browserable"]}
+    assert scenario.keys == default_keys() | {"anchor": "custom-key"}
     with running(scenario, clock) as sim:
         assert anchor(sim, "t").status == 401
         assert get(sim, "/v2/tasks/t/generation-status", {"anchor-api-key": "custom-key"}).status == 200
@@ -530,12 +532,8 @@ STATUS_FAULTS = [
 
 
 def fault_target(provider: str) -> tuple[str, str]:
-    task_id = "t" if provider == "anchor" else UUID_1
-    return task_id, (
-        f"/v2/tasks/{task_id}/generation-status"
-        if provider == "anchor"
-        else f"/api/v1/task/{task_id}/run/status"
-    )
+    """A task id the provider's API accepts (a UUID is accepted by all), and the path asking about it."""
+    return UUID_1, Api(provider).path(UUID_1)
 
 
 @pytest.mark.parametrize(
@@ -572,10 +570,10 @@ def test_every_fault_is_tested() -> None:
     assert covered == set(FAULTS)
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
-def test_reset_fault_resets_the_connection(clock: FakeClock, provider: str) -> None:
+def test_reset_fault_resets_the_connection(clock: FakeClock, provider_name: str) -> None:
+    provider = provider_name
     task_id, path = fault_target(provider)
-    headers = ANCHOR_KEY if provider == "anchor" else BROWSERABLE_KEY
+    headers = {Api(provider).key_header: default_keys()[provider]}
     with running(scenario_of((provider, task_id, "!reset")), clock) as sim:
         with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as client:
             [(name, key)] = headers.items()
@@ -587,10 +585,10 @@ def test_reset_fault_resets_the_connection(clock: FakeClock, provider: str) -> N
         assert get(sim, "/health").status == 200
 
 
-@pytest.mark.parametrize("provider", ["anchor", "browserable"])
-def test_truncated_fault_sends_half_a_json_body(clock: FakeClock, provider: str) -> None:
+def test_truncated_fault_sends_half_a_json_body(clock: FakeClock, provider_name: str) -> None:
+    provider = provider_name
     task_id, path = fault_target(provider)
-    headers = ANCHOR_KEY if provider == "anchor" else BROWSERABLE_KEY
+    headers = {Api(provider).key_header: default_keys()[provider]}
     with running(scenario_of((provider, task_id, "!truncated")), clock) as sim:
         reply = get(sim, path, headers)
     assert reply.status == 200
@@ -723,7 +721,7 @@ def test_toml_list_form_and_json_form_agree(tmp_path: Path) -> None:
     )
     assert [step.state for step in from_json.tasks[0].steps] == ["none", "tool_call", "completed"]
     assert from_toml.defaults == from_json.defaults == {"anchor": parse_timeline("generating 1s -> ready")}
-    assert from_toml.keys == DEFAULT_KEYS
+    assert from_toml.keys == default_keys()
     assert (from_toml.fault_rate, from_toml.fault_seed) == (0.0, None)
 
 
@@ -844,8 +842,8 @@ def test_localhost_binds_to_127_0_0_1() -> None:
     sim = Simulator(default_scenario(), host="localhost")
     try:
         assert sim.base_url == f"http://127.0.0.1:{sim.port}"
-        assert sim.anchor_base_url == sim.base_url
-        assert sim.browserable_base_url == f"{sim.base_url}/api/v1"
+        assert sim.base_url_for("anchor") == sim.base_url
+        assert sim.base_url_for("browserable") == f"{sim.base_url}/api/v1"
         assert sim.targets()[0] == ("anchor", "demo-ready")
     finally:
         sim.stop()

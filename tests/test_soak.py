@@ -86,10 +86,10 @@ def test_soak_200_targets_with_random_faults(tmp_path: Path) -> None:
     try:
         env = dict(os.environ)
         env.update(
-            ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-            BROWSERABLE_BASE_URL=sim.browserable_base_url,
-            ANCHORBROWSER_API_KEY=simulator.DEFAULT_KEYS["anchor"],
-            BROWSERABLE_API_KEY=simulator.DEFAULT_KEYS["browserable"],
+            ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+            BROWSERABLE_BASE_URL=sim.base_url_for("browserable"),
+            ANCHORBROWSER_API_KEY=simulator.default_keys()["anchor"],
+            BROWSERABLE_API_KEY=simulator.default_keys()["browserable"],
             STATUSCLI_CONFIG=str(tmp_path / "config.toml"),
         )
         command = [sys.executable, "-m", "statuscli", "watch", "--file", str(targets), "--json"]

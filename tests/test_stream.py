@@ -18,9 +18,11 @@ from typing import Any
 
 import pytest
 
-from statuscli.errors import ExitCode
-from statuscli.sim import DEFAULT_KEYS, Simulator, load_scenario
-from statuscli.stream import with_bad_input
+from statuscli.app.stream import with_bad_input
+from statuscli.core.errors import ExitCode
+from statuscli.sim import Simulator, default_keys
+
+from .conftest import simulating
 
 BIN = Path(sys.executable).parent
 
@@ -37,9 +39,7 @@ anchor = "generating 0.5s -> ready"
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Simulator]:
-    path = tmp_path / "scenario.toml"
-    path.write_text(SCENARIO)
-    with Simulator(load_scenario(path)) as simulator:
+    with simulating(SCENARIO, tmp_path) as simulator:
         yield simulator
 
 
@@ -48,8 +48,8 @@ def start(
 ) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
-        ANCHORBROWSER_BASE_URL=sim.anchor_base_url,
-        ANCHORBROWSER_API_KEY=DEFAULT_KEYS["anchor"],
+        ANCHORBROWSER_BASE_URL=sim.base_url_for("anchor"),
+        ANCHORBROWSER_API_KEY=default_keys()["anchor"],
         STATUSCLI_NO_HISTORY="1",
     )
     env.pop("BROWSERABLE_API_KEY", None)  # a provider no line names needs no key

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from statuscli.client import Endpoint, HttpClient
-from statuscli.errors import ApiError
-from statuscli.transport import Watchdog
-
-from . import rawhttp
+from statuscli.core.errors import ApiError
+from statuscli.http.client import Endpoint, HttpClient
+from statuscli.http.transport import Watchdog
+from tests import rawhttp
 
 BODY = b'{"id": "a", "status": "generating"}'
 ANSWER = rawhttp.response_head(Content_Type="application/json", Content_Length=str(len(BODY))) + BODY

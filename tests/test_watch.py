@@ -7,9 +7,9 @@ import random
 import time
 from collections.abc import Callable
 
-from statuscli.errors import ApiError, AuthError, ExitCode, NotFoundError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.watch import Outcome, Watcher, WatchOptions, WatchUpdate
+from statuscli.core.errors import ApiError, AuthError, ExitCode, NotFoundError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchUpdate
 
 Step = str | Exception | None
 

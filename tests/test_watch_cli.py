@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from statuscli.errors import ExitCode
+from statuscli.core.errors import ExitCode
 
 from . import rawhttp
 from .conftest import CliRunner

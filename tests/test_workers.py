@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.transport import Watchdog
-from statuscli.watch import Watcher, WatchOptions
-from statuscli.workers import STOP_SIGNALS
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.threads import STOP_SIGNALS
+from statuscli.engine.watcher import Watcher, WatchOptions
+from statuscli.http.transport import Watchdog
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
 
@@ -70,7 +70,7 @@ def test_the_deadline_watchdog_blocks_the_stop_signals() -> None:
 
 def test_the_input_reader_blocks_the_stop_signals(tmp_path: Path) -> None:
     """`--file -` and named pipes are read on a thread of their own while the watch runs."""
-    from statuscli.stream import TargetStream
+    from statuscli.app.stream import TargetStream
 
     fifo = tmp_path / "targets"
     os.mkfifo(fifo)

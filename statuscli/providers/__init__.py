@@ -5,14 +5,14 @@ Light on purpose (no HTTP, no rendering): the command line builds its commands f
 
 from __future__ import annotations
 
-from statuscli.errors import UsageError
-from statuscli.models import Target
-from statuscli.policy import check_id
-
-from . import anchor, browserable
-from .record import Provider
+from statuscli.core.errors import UsageError
+from statuscli.core.ids import check_id
+from statuscli.core.models import Target
+from statuscli.providers import anchor, browserable
+from statuscli.providers.record import Provider
 
 __all__ = [
+    "BUILT_IN",
     "Provider",
     "check_provider",
     "get_provider",
@@ -68,5 +68,25 @@ def make_target(provider: str, task_id: str, run_id: str | None = None) -> Targe
     return Target(provider=provider, task_id=task_id, run_id=run_id)
 
 
-register(anchor.PROVIDER)
-register(browserable.PROVIDER)
+#: The providers shipped with statuscli, in the order their commands are listed.
+BUILT_IN: tuple[Provider, ...] = (anchor.PROVIDER, browserable.PROVIDER)
+for _provider in BUILT_IN:
+    register(_provider)
+
+#: Modules to import after the built-in providers, comma-separated: each registers providers of its own
+#: (`register(PROVIDER)`), which then get everything the built-in ones have. For a provider that lives
+#: outside this package, and for the test suite's fake provider.
+EXTRA_PROVIDERS_ENV = "STATUSCLI_PROVIDERS"
+
+
+def _load_extra_providers() -> None:
+    import os
+
+    for module in filter(None, (name.strip() for name in os.environ.get(EXTRA_PROVIDERS_ENV, "").split(","))):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise UsageError(f"{EXTRA_PROVIDERS_ENV}: cannot import {module}: {exc}") from None
+
+
+_load_extra_providers()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import BadResponseError
-from statuscli.models import Phase, Target, TaskStatus
-
-from .record import Provider
+from statuscli.core.errors import BadResponseError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.providers.record import Provider
 
 NAME = "anchor"
 KEY_HEADER = "anchor-api-key"

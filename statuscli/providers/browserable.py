@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuscli.errors import ApiError, AuthError, BadResponseError, NotFoundError
-from statuscli.models import Phase, Target, TaskStatus
-from statuscli.text import safe_url
-
-from .record import Provider
+from statuscli.core.errors import ApiError, AuthError, BadResponseError, NotFoundError
+from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.text import safe_url
+from statuscli.providers.record import Provider
 
 NAME = "browserable"
 KEY_HEADER = "x-api-key"

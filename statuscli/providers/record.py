@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from statuscli.models import Target, TaskStatus
+from statuscli.core.models import Target, TaskStatus
 
 
 @dataclass(frozen=True)

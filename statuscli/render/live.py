@@ -16,35 +16,23 @@ from rich.live import Live
 from rich.style import Style
 from rich.text import Text
 
-from statuscli.budget import NONE, Throttle
-from statuscli.errors import StatusCliError
-from statuscli.models import RequestProgress
-from statuscli.output import (
-    ID_LIMIT,
-    RUNNING_ORDER,
-    WatchRenderer,
-    counts,
-    duration,
-    is_tty,
-    pipe_word,
-    plural,
-    print_error,
-    print_warning,
-    summary_line,
-    throttle_text,
-)
+from statuscli.core.console import is_tty, print_error, print_warning
+from statuscli.core.durations import duration
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import RequestProgress
+from statuscli.core.outcomes import NONE, Throttle, WatchRenderer
+from statuscli.core.text import clean, plural, safe_url
+from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpdate
 from statuscli.providers import providers
-from statuscli.rows import (
+from statuscli.render.rows import (
     OUTCOME_STYLES,
     reason,
     view_detail,
     view_state,
 )
-from statuscli.text import clean, safe_url
-from statuscli.watch import Outcome, TargetView, WatchSummary, WatchUpdate
 
 # ---- watch --------------------------------------------------------------------------------------
-from .table import (
+from statuscli.render.table import (
     WATCH_STATES,
     fitted_columns,
     header_line,
@@ -55,6 +43,7 @@ from .table import (
     styled,
     view_row,
 )
+from statuscli.render.words import ID_LIMIT, RUNNING_ORDER, counts, pipe_word, summary_line, throttle_text
 
 
 class PlainRenderer(WatchRenderer):

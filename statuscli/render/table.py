@@ -21,16 +21,13 @@ from rich.console import Console, Group
 from rich.style import Style
 from rich.text import Text
 
-from statuscli.errors import StatusCliError
-from statuscli.models import Target, TaskStatus
-from statuscli.output import (
-    ID_LIMIT,
-    REQUEST_LABELS,
-    Result,
-    duration,
-    is_tty,
-)
-from statuscli.rows import (
+from statuscli.core.console import is_tty
+from statuscli.core.durations import duration
+from statuscli.core.errors import StatusCliError
+from statuscli.core.models import Target, TaskResult, TaskStatus
+from statuscli.core.text import clean, safe_url
+from statuscli.engine.watcher import TargetView
+from statuscli.render.rows import (
     Part,
     pipe_table,
     result_detail,
@@ -38,8 +35,7 @@ from statuscli.rows import (
     view_detail,
     view_state,
 )
-from statuscli.text import clean, safe_url
-from statuscli.watch import TargetView
+from statuscli.render.words import ID_LIMIT, REQUEST_LABELS
 
 #: Spaces between two columns.
 GAP = 2
@@ -342,7 +338,7 @@ def fitted_columns(
 # ---- one-shot -----------------------------------------------------------------------------------
 
 
-def print_results(results: Sequence[Result]) -> None:
+def print_results(results: Sequence[TaskResult]) -> None:
     """The table in a terminal; off a terminal (here only when FORCE_COLOR asks for colour) the pipe
     columns, coloured."""
     console = stdout_console()
@@ -353,7 +349,7 @@ def print_results(results: Sequence[Result]) -> None:
             console.print(styled(line), soft_wrap=True)
 
 
-def table_lines(results: Sequence[Result], width: int, *, links: bool) -> list[Text]:
+def table_lines(results: Sequence[TaskResult], width: int, *, links: bool) -> list[Text]:
     """The one-shot table for a terminal `width` cells wide: a header line, then one line per task."""
     rows = [result_row(target, item) for target, item in results]
     links = links and any(safe_url(r.live_url) for r in rows)

@@ -7,34 +7,37 @@ life cycle and handler, and one module per provider its routes (named in the pro
 
 from __future__ import annotations
 
-from .handler import RequestHandler
-from .limits import Counts
-from .scenario import (
-    DEFAULT_KEYS,
+from statuscli.sim.handler import RequestHandler
+from statuscli.sim.limits import Counts
+from statuscli.sim.routes import Routes, provider_routes
+from statuscli.sim.scenario import (
     FAULTS,
     Limit,
     Scenario,
     ScenarioError,
     SimTask,
     Step,
+    default_keys,
     default_scenario,
     load_scenario,
     parse_timeline,
 )
-from .server import Simulator
+from statuscli.sim.server import Simulator
 
 __all__ = [
-    "DEFAULT_KEYS",
     "FAULTS",
     "Counts",
     "Limit",
     "RequestHandler",
+    "Routes",
     "Scenario",
     "ScenarioError",
     "SimTask",
     "Simulator",
     "Step",
+    "default_keys",
     "default_scenario",
     "load_scenario",
     "parse_timeline",
+    "provider_routes",
 ]

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .faults import Response, fault_response, json_bytes, json_response
-from .scenario import ANCHOR
-from .server import Routes
+from statuscli.core.models import Phase
+from statuscli.sim.faults import Response, fault_response, json_bytes, json_response
+from statuscli.sim.routes import Routes
 
 if TYPE_CHECKING:
-    from .server import Simulator
+    from statuscli.sim.server import Simulator
+
+ANCHOR = "anchor"
 
 __all__ = ["DEFAULT_ANCHOR_ERROR", "ROUTES"]
 
@@ -46,10 +48,15 @@ def handle(simulator: Simulator, path: str, headers: Mapping[str, str]) -> Respo
     if step.is_fault:
         sample = {"id": task_id, "status": "generating", "project_state": "generating"}
         return fault_response(step.state, path, json_bytes(sample), error)
-    body: dict[str, object] = {"id": task_id, "status": step.state, "project_state": step.state}
-    if step.state == "failed":
-        body["error"] = step.error or run.task.error or DEFAULT_ANCHOR_ERROR
-    return json_response(200, body)
+    return json_response(200, body(task_id, step.state, step.error or run.task.error))
+
+
+def body(task_id: str, state: str, error: str | None = None) -> dict[str, object]:
+    """The 200 body for a task in `state` (a failed one carries its error)."""
+    answer: dict[str, object] = {"id": task_id, "status": state, "project_state": state}
+    if state == "failed":
+        answer["error"] = error or DEFAULT_ANCHOR_ERROR
+    return answer
 
 
 ROUTES = Routes(
@@ -57,5 +64,13 @@ ROUTES = Routes(
     paths=(_PATH,),
     handle=handle,
     error=error,
-    terminal=frozenset({"ready", "failed"}),
+    body=body,
+    states={
+        "generating": Phase.PENDING,
+        "waiting-for-session": Phase.PENDING,
+        "ready": Phase.SUCCESS,
+        "failed": Phase.FAILURE,
+    },
+    key="sim-anchor-key",
+    step_texts={"failed": ("error",)},
 )

@@ -9,16 +9,44 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .faults import Response, express_404, fault_response, json_bytes, json_response
-from .scenario import BROWSERABLE, Step, is_uuid
-from .server import Routes
+from statuscli.core.models import Phase
+from statuscli.sim.faults import Response, express_404, fault_response, json_bytes, json_response
+from statuscli.sim.routes import Routes
 
 if TYPE_CHECKING:
-    from .server import Simulator
+    from statuscli.sim.server import Simulator
 
 __all__ = ["DEFAULT_QUESTION", "ROUTES"]
 
 DEFAULT_QUESTION = "Proceed to checkout?"
+BROWSERABLE = "browserable"
+#: The states a timeline may name: the server's own, `tool_call` (a run that waits for the user's
+#: answer) and `none` (no run yet).
+STATES = {
+    "scheduled": Phase.PENDING,
+    "running": Phase.PENDING,
+    "tool_call": Phase.PENDING,
+    "none": Phase.PENDING,
+    "completed": Phase.SUCCESS,
+    "error": Phase.FAILURE,
+}
+# PostgreSQL's uuid input: optional braces, hyphens optional between groups.
+_UUID = re.compile(
+    r"(\{)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?(1)\})",
+    re.IGNORECASE,
+)
+
+
+def is_uuid(text: str) -> bool:
+    """Whether PostgreSQL (and so the real Browserable server) would accept `text` as a uuid."""
+    return _UUID.fullmatch(text) is not None
+
+
+def task_key(task_id: str) -> str | None:
+    """A task's uuid in canonical form, so that every spelling of it names the same task; None when
+    the server would refuse the id."""
+    return str(uuid.UUID(task_id.strip("{}"))) if is_uuid(task_id) else None
+
 
 _PATH = re.compile(r"/api/v1/task/([^/]+)/run/status/?")
 _RUN_PATH = re.compile(r"/api/v1/task/([^/]+)/run/([^/]+)/status/?")
@@ -67,14 +95,17 @@ def handle(simulator: Simulator, path: str, headers: Mapping[str, str]) -> Respo
         return json_response(200, _NULL_RUN)
     index, step = simulator.advance(run)
     if step.is_fault:
-        sample = _body(simulator.base_url, run.task.id, 0, Step("running"))
+        sample = _body(run.task.id, "running", base_url=simulator.base_url)
         return fault_response(step.state, path, json_bytes(sample), error)
-    return json_response(200, _body(simulator.base_url, run.task.id, index, step))
+    answer = _body(run.task.id, step.state, base_url=simulator.base_url, index=index, question=step.question)
+    return json_response(200, answer)
 
 
-def _body(base_url: str, task_id: str, index: int, step: Step) -> dict[str, object]:
-    """The body for a state, in the real server's key order (recorded bodies 1-8)."""
-    state = step.state
+def _body(
+    task_id: str, state: str, *, base_url: str = "", index: int = 0, question: str | None = None
+) -> dict[str, object]:
+    """The body for a state, in the real server's key order (recorded bodies 1-8); a running task's
+    live view is under `base_url`, `index` tells one tool call from the next."""
     if state == "none":
         return _NULL_RUN
     tool_call: object = None
@@ -86,7 +117,7 @@ def _body(base_url: str, task_id: str, index: int, step: Step) -> dict[str, obje
             "toolCallId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"statuscli-sim:{task_id}:{index}")),
             "tool": {
                 "name": "get_user_confirmation",
-                "parameters": {"question": step.question or DEFAULT_QUESTION},
+                "parameters": {"question": question or DEFAULT_QUESTION},
             },
         }
         live = "Waiting for user input"
@@ -101,5 +132,12 @@ ROUTES = Routes(
     paths=(_PATH, _RUN_PATH),
     handle=handle,
     error=error,
-    terminal=frozenset({"completed", "error"}),
+    body=_body,
+    states=STATES,
+    key="sim-browserable-key",
+    open_states=False,
+    base_path="/api/v1",
+    task_key=task_key,
+    id_hint="UUIDs",
+    step_texts={"tool_call": ("question",)},
 )

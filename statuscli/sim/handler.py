@@ -1,7 +1,8 @@
 """The simulator's HTTP side: the threading server on its loopback socket and the request handler.
 
-The handler turns a request into a call of the `Simulator`'s public methods (`respond`, `opened`,
-`closed`, `stall`) and writes the `Response` it gets back, or resets the connection.
+The handler turns a request into a call of what it serves (`Served`: the `Simulator`'s `respond`,
+`opened`, `closed` and `stall`) and writes the `Response` it gets back, or resets the connection. It
+knows the simulator only through that protocol, so the server module imports this one, not the reverse.
 """
 
 from __future__ import annotations
@@ -11,15 +12,26 @@ import socketserver
 import struct
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .faults import Response, json_bytes
+from statuscli.sim.faults import Response, json_bytes
 
-if TYPE_CHECKING:
-    from .server import Simulator
+__all__ = ["RequestHandler", "Served", "SimulatorServer"]
 
-__all__ = ["RequestHandler", "SimulatorServer"]
+
+class Served(Protocol):
+    """What the handler asks of the simulator it serves."""
+
+    verbose: bool
+
+    def respond(self, path: str, headers: dict[str, str]) -> Response: ...
+
+    def opened(self, connection: socket.socket) -> None: ...
+
+    def closed(self, connection: socket.socket) -> None: ...
+
+    def stall(self) -> bool: ...
 
 
 class SimulatorServer(ThreadingHTTPServer):
@@ -29,7 +41,7 @@ class SimulatorServer(ThreadingHTTPServer):
     block_on_close = False  # stop() must not wait for idle keep-alive connections
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], simulator: Simulator, handler: type[RequestHandler]) -> None:
+    def __init__(self, address: tuple[str, int], simulator: Served, handler: type[RequestHandler]) -> None:
         self.simulator = simulator
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -58,7 +70,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     server: SimulatorServer
 
     @property
-    def simulator(self) -> Simulator:
+    def simulator(self) -> Served:
         return self.server.simulator
 
     def setup(self) -> None:

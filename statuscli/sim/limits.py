@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .scenario import Limit
+from statuscli.sim.scenario import Limit
 
 __all__ = ["Counts", "HourlyQuota", "Limiter", "TokenBucket"]
 

@@ -11,7 +11,6 @@ import json
 import math
 import re
 import tomllib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,32 +18,23 @@ from os import PathLike
 from pathlib import Path
 from typing import cast
 
+from statuscli.sim.routes import provider_routes
+
 __all__ = [
-    "ANCHOR",
-    "BROWSERABLE",
-    "DEFAULT_KEYS",
     "FAULTS",
-    "PROVIDERS",
     "RANDOM_FAULTS",
     "Limit",
     "Scenario",
     "ScenarioError",
     "SimTask",
     "Step",
+    "default_keys",
     "default_scenario",
-    "is_uuid",
     "load_scenario",
     "parse_timeline",
     "task_key",
 ]
 
-ANCHOR = "anchor"
-BROWSERABLE = "browserable"
-PROVIDERS = (ANCHOR, BROWSERABLE)
-
-DEFAULT_KEYS: dict[str, str] = {ANCHOR: "sim-anchor-key", BROWSERABLE: "sim-browserable-key"}
-
-BROWSERABLE_STATES = ("none", "scheduled", "running", "tool_call", "completed", "error")
 FAULTS = (
     "!500",
     "!502",
@@ -63,11 +53,13 @@ RANDOM_FAULTS = ("!500", "!502", "!503", "!429", "!reset")
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0}
-# PostgreSQL's uuid input: optional braces, hyphens optional between groups.
-_UUID = re.compile(
-    r"(\{)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?(1)\})",
-    re.IGNORECASE,
-)
+#: The texts a step may carry (which states take them is each provider's `Routes.step_texts`).
+_STEP_TEXTS = ("error", "question")
+
+
+def default_keys() -> dict[str, str]:
+    """The key the simulator accepts for each provider, unless a scenario's `[keys]` names another."""
+    return {name: routes.key for name, routes in provider_routes().items()}
 
 
 class ScenarioError(Exception):
@@ -113,7 +105,7 @@ class Scenario:
     """Everything the simulator serves: tasks, keys, random faults, timelines for unknown ids."""
 
     tasks: tuple[SimTask, ...]
-    keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    keys: dict[str, str] = field(default_factory=default_keys)
     fault_rate: float = 0.0
     fault_seed: int | None = None
     #: The faults that `fault_rate` draws from (tests choose a subset).
@@ -126,16 +118,12 @@ class Scenario:
 # Scenario parsing
 
 
-def is_uuid(text: str) -> bool:
-    """Whether PostgreSQL (and so the real Browserable server) would accept `text` as a uuid."""
-    return _UUID.fullmatch(text) is not None
-
-
 def task_key(provider: str, task_id: str) -> str:
-    """The key a task is known by: Browserable's uuids in canonical form, so spellings match."""
-    if provider == BROWSERABLE and is_uuid(task_id):
-        return str(uuid.UUID(task_id.strip("{}")))
-    return task_id
+    """The key a task is known by: its canonical form for its API (Browserable's uuids), so that two
+    spellings of one id name one task."""
+    routes = provider_routes().get(provider)
+    known = None if routes is None else routes.task_key(task_id)
+    return task_id if known is None else known
 
 
 def _parse_duration(text: str) -> float:
@@ -149,24 +137,31 @@ def _check_steps(steps: tuple[Step, ...], provider: str | None) -> tuple[Step, .
     """Validate a parsed timeline; `provider` None skips the provider-specific state checks."""
     if not steps:
         raise ScenarioError("timeline is empty")
+    routes = None if provider is None else provider_routes()[provider]
     for number, step in enumerate(steps, start=1):
         where = f"step {number} ({step.state!r})"
         if not step.state or step.state != step.state.strip():
             raise ScenarioError(f"step {number}: state must be a non-empty word")
         if step.is_fault and step.state not in FAULTS:
             raise ScenarioError(f"{where}: unknown fault (known: {', '.join(FAULTS)})")
-        if provider == BROWSERABLE and not step.is_fault and step.state not in BROWSERABLE_STATES:
-            raise ScenarioError(
-                f"{where}: unknown browserable state (known: {', '.join(BROWSERABLE_STATES)})"
-            )
+        if (
+            routes is not None
+            and not routes.open_states
+            and not step.is_fault
+            and step.state not in routes.states
+        ):
+            raise ScenarioError(f"{where}: unknown {provider} state (known: {', '.join(routes.states)})")
         if step.seconds is None and number < len(steps):
             raise ScenarioError(f"{where}: needs a duration (only the last step lasts forever)")
         if step.seconds is not None and (math.isnan(step.seconds) or step.seconds < 0):
             raise ScenarioError(f"{where}: duration must be a number of seconds >= 0")
-        if step.error is not None and step.state != "failed":
-            raise ScenarioError(f"{where}: 'error' only applies to the anchor state 'failed'")
-        if step.question is not None and step.state != "tool_call":
-            raise ScenarioError(f"{where}: 'question' only applies to the state 'tool_call'")
+        for text in _STEP_TEXTS:
+            if getattr(step, text) is None or routes is None:
+                continue
+            allowed = [state for state, texts in routes.step_texts.items() if text in texts]
+            if step.state not in allowed:
+                states = " or ".join(repr(state) for state in allowed) or "(none)"
+                raise ScenarioError(f"{where}: {text!r} only applies to the {provider} state {states}")
     return steps
 
 
@@ -235,12 +230,14 @@ def _parse_task(index: int, item: object) -> SimTask:
     if unknown:
         raise ScenarioError(f"{where}: unknown key(s) {', '.join(unknown)}")
     provider = item.get("provider")
-    if provider not in PROVIDERS:
-        raise ScenarioError(f"{where}: 'provider' must be one of {', '.join(PROVIDERS)}")
+    known = provider_routes()
+    if provider not in known:
+        raise ScenarioError(f"{where}: 'provider' must be one of {', '.join(known)}")
     if not isinstance(task_id, str) or not task_id.strip():
         raise ScenarioError(f"{where}: 'id' must be a non-empty string")
-    if provider == BROWSERABLE and not is_uuid(task_id):
-        raise ScenarioError(f"{where}: browserable task ids must be UUIDs")
+    routes = known[str(provider)]
+    if routes.task_key(task_id) is None:
+        raise ScenarioError(f"{where}: {provider} task ids must be {routes.id_hint or 'valid ids'}")
     error = item.get("error")
     if error is not None and not isinstance(error, str):
         raise ScenarioError(f"{where}: 'error' must be a string")
@@ -276,9 +273,9 @@ def _parse_scenario(data: Mapping[str, object]) -> Scenario:
             raise ScenarioError(f"task #{index} (id {task.id!r}): duplicate of task #{seen[key]}")
         seen[key] = index
 
-    keys = dict(DEFAULT_KEYS)
+    keys = default_keys()
     for provider, key_value in _parse_table(data, "keys").items():
-        if provider not in PROVIDERS:
+        if provider not in keys:
             raise ScenarioError(f"[keys]: unknown provider {provider!r}")
         if not isinstance(key_value, str) or not key_value:
             raise ScenarioError(f"[keys]: {provider} must be a non-empty string")
@@ -297,7 +294,7 @@ def _parse_scenario(data: Mapping[str, object]) -> Scenario:
 
     defaults: dict[str, tuple[Step, ...]] = {}
     for provider, timeline in _parse_table(data, "defaults").items():
-        if provider not in PROVIDERS:
+        if provider not in keys:
             raise ScenarioError(f"[defaults]: unknown provider {provider!r}")
         try:
             defaults[provider] = _parse_any_timeline(timeline, provider)
@@ -326,7 +323,7 @@ def _is_number(value: object) -> bool:
 def _parse_limit(provider: str, table: object) -> Limit:
     """`[limits.<provider>]`: rate (> 0 per second), burst (>= 1, default max(rate, 1)), per_hour."""
     where = f"[limits.{provider}]"
-    if provider not in PROVIDERS:
+    if provider not in provider_routes():
         raise ScenarioError(f"[limits]: unknown provider {provider!r}")
     if not isinstance(table, Mapping):
         raise ScenarioError(f"{where} must be a table")

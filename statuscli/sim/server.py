@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import importlib
 import ipaddress
 import random
 import re
@@ -22,40 +21,17 @@ from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import unquote
 
-from .faults import ErrorBody, Response, express_404, html_response, json_response
-from .handler import RequestHandler, SimulatorServer
-from .limits import Counts, Limiter
-from .scenario import Scenario, SimTask, Step, task_key
+from statuscli.sim.faults import Response, express_404, html_response, json_response
+from statuscli.sim.handler import RequestHandler, SimulatorServer
+from statuscli.sim.limits import Counts, Limiter
+from statuscli.sim.routes import Routes, provider_routes
+from statuscli.sim.scenario import Scenario, SimTask, Step, task_key
 
-__all__ = ["DEFAULT_STALL_SECONDS", "Routes", "Simulator", "TaskRun", "provider_routes"]
+__all__ = ["DEFAULT_STALL_SECONDS", "Simulator", "TaskRun"]
 
 DEFAULT_STALL_SECONDS = 30.0
 
 _LIVE_PATH = re.compile(r"/live/([^/]+)/?")
-
-
-@dataclass(frozen=True)
-class Routes:
-    """One provider's simulated API: the paths it owns, how it answers them, its error answer
-    (used for limit 429s) and its terminal states (for `/_sim/tasks`)."""
-
-    provider: str
-    paths: tuple[re.Pattern[str], ...]
-    handle: Callable[[Simulator, str, Mapping[str, str]], Response]
-    error: ErrorBody
-    terminal: frozenset[str]
-
-
-def provider_routes() -> dict[str, Routes]:
-    """Every registered provider's routes, by provider name (each module imported on demand)."""
-    from statuscli.providers import providers
-
-    routes: dict[str, Routes] = {}
-    for provider in providers():
-        if provider.simulator is not None:
-            module = importlib.import_module(provider.simulator)
-            routes[provider.name] = module.ROUTES
-    return routes
 
 
 @dataclass
@@ -125,8 +101,6 @@ class Simulator:
         self.port: int = int(self._server.server_address[1])
         url_host = f"[{bind_host}]" if ":" in bind_host else bind_host
         self.base_url = f"http://{url_host}:{self.port}"
-        self.anchor_base_url = self.base_url
-        self.browserable_base_url = f"{self.base_url}/api/v1"
 
     # Life cycle ---------------------------------------------------------------------------
 
@@ -213,6 +187,10 @@ class Simulator:
         """Per provider: the requests to its routes so far and how many got a 429 (limit or fault)."""
         with self._lock:
             return {name: limiter.counts() for name, limiter in self._limiters.items()}
+
+    def base_url_for(self, provider: str) -> str:
+        """The base URL that points `provider`'s client at this simulator (its API's path included)."""
+        return self.base_url + self._routes[provider].base_path
 
     def key(self, provider: str) -> str:
         """The API key the simulator accepts for `provider`."""

@@ -29,7 +29,6 @@ import ast
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -45,25 +44,45 @@ HERE = Path(__file__).resolve().parent
 
 #: The decision modules, and the tests that cover each (fast, in-process ones first: `-x` stops early).
 MODULES: dict[str, list[str]] = {
-    "statuscli/errors.py": ["tests/test_decisions_outcomes.py", "tests/test_cli.py"],
-    "statuscli/retry.py": [
-        "tests/test_decisions_caps.py",
+    "statuscli/core/errors.py": ["tests/test_engine_outcomes.py", "tests/test_cli.py"],
+    "statuscli/core/text.py": ["tests/test_caps.py", "tests/test_text_width.py", "tests/test_hostile.py"],
+    "statuscli/engine/retry.py": [
+        "tests/test_caps.py",
         "tests/test_retry.py",
-        "tests/test_decisions_outcomes.py",
+        "tests/test_engine_outcomes.py",
     ],
-    "statuscli/text.py": ["tests/test_decisions_caps.py", "tests/test_hostile.py"],
-    "statuscli/targets.py": ["tests/test_decisions_input.py", "tests/test_watch_cli.py"],
-    "statuscli/policy.py": ["tests/test_decisions_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
-    "statuscli/config.py": ["tests/test_decisions_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
-    "statuscli/providers/anchor.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
-    "statuscli/providers/browserable.py": ["tests/test_decisions_shapes.py", "tests/test_cli.py"],
-    "statuscli/watch.py": [
-        "tests/test_decisions_outcomes.py",  # first: its threaded tests end at a deadline, never hang
+    "statuscli/providers/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
+    "statuscli/http/safety.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
+    "statuscli/config.py": ["tests/test_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
+    "statuscli/providers/anchor.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
+    "statuscli/providers/browserable.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
+    "statuscli/engine/watcher.py": [
+        "tests/test_engine_outcomes.py",  # first: its threaded tests end at a deadline, never hang
         "tests/test_watch.py",
         "tests/test_fail_fast.py",
         "tests/test_retry.py",
     ],
-    "statuscli/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
+    "statuscli/engine/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
+    "statuscli/engine/pool.py": [
+        "tests/test_engine_outcomes.py",
+        "tests/test_pool.py",
+        "tests/test_workers.py",
+        "tests/test_watch.py",
+        "tests/test_bad_network.py",  # the bulkhead (Lanes) against a provider that hangs
+    ],
+    "statuscli/http/client.py": [
+        "tests/test_retry.py",
+        "tests/test_transport.py",
+        "tests/test_proxy.py",
+        "tests/test_faults.py",
+    ],
+    "statuscli/http/transport.py": [
+        "tests/test_transport.py",
+        "tests/test_workers.py",
+        "tests/test_bad_network.py",
+    ],
+    "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
+    "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
@@ -307,15 +326,40 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     raise ValueError("node not found")
 
 
-def _key(module: str, site: Site, lines: list[str]) -> str:
-    """A mutant's name in results and in the equivalents list: module, the line's text, the change."""
-    text = lines[site.line - 1].strip() if site.line else ""
-    return f"{module}:{site.line}: {site.description} | {text}"
+def scopes(tree: ast.Module) -> dict[int, str]:
+    """The qualified name of the function or class around each node (`Budget.answered`), by node id;
+    a module-level node's scope is `<module>`."""
+    found: dict[int, str] = {}
+
+    def visit(node: ast.AST, scope: str) -> None:
+        found[id(node)] = scope
+        inner = scope
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            inner = node.name if scope == "<module>" else f"{scope}.{node.name}"
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, "<module>")
+    return found
 
 
-def _unnumbered(key: str) -> str:
-    """A key as runs before the comparisons of a chain were numbered wrote it."""
-    return re.sub(r" \(op \d+\)", "", key, count=1)
+def keys(module: str, tree: ast.Module, lines: list[str], found: list[Site]) -> list[str]:
+    """Each mutant's name in results and in the equivalents list, by content, never by line number:
+    the module, the function or class it is in, the change, and the text of the line it changes. The
+    same change to the same text twice in one scope is told apart by ` #2`, ` #3` (source order)."""
+    where = scopes(tree)
+    nodes = list(ast.walk(tree))
+    named: list[str] = []
+    seen: dict[str, int] = {}
+    for site in found:
+        text = lines[site.line - 1].strip() if site.line else ""
+        node = nodes[site.node]
+        if site.op.startswith("delete_"):  # the deleted statement's scope, not its parent's
+            node = getattr(node, site.op.removeprefix("delete_"))[site.arg]
+        key = f"{module}::{where[id(node)]}: {site.description} | {text}"
+        seen[key] = seen.get(key, 0) + 1
+        named.append(key if seen[key] == 1 else f"{key} #{seen[key]}")
+    return named
 
 
 def load_equivalents() -> dict[str, str]:
@@ -328,6 +372,44 @@ def load_equivalents() -> dict[str, str]:
                 key, reason = raw.split("  ## ", 1)
                 found[key.strip()] = reason.strip()
     return found
+
+
+def module_keys(module: str, root: Path = ROOT) -> list[str]:
+    """The names of every mutant of `module` (a path relative to `root`)."""
+    source = (root / module).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    return keys(module, tree, lines, list(sites(tree, lines, EXCLUDE.get(module, set()))))
+
+
+def missing_paths(root: Path = ROOT) -> list[str]:
+    """The modules and test files `MODULES` names that are not in the tree (moved or renamed)."""
+    named = list(MODULES) + [test for tests in MODULES.values() for test in tests]
+    return [path for path in dict.fromkeys(named) if not (root / path).is_file()]
+
+
+def report_missing(root: Path = ROOT) -> bool:
+    """True (and each missing path on stderr) when `MODULES` names a file that does not exist."""
+    missing = missing_paths(root)
+    for path in missing:
+        print(f"mutate.py: MODULES names {path}, which does not exist (moved or renamed?)", file=sys.stderr)
+    return bool(missing)
+
+
+def check_equivalents(equivalents: dict[str, str]) -> int:
+    """1 (and each stale entry on stderr) when an equivalent mutant is no longer made from the source,
+    or names a module that is not mutated, or when `MODULES` names a file that is not there; 0 when
+    every entry still matches a mutant."""
+    if report_missing():
+        return 1
+    made: set[str] = set()
+    for module in MODULES:
+        made.update(module_keys(module))
+    stale = [key for key in equivalents if key not in made]
+    for key in stale:
+        print(f"stale equivalent mutant (no such mutant today): {key}", file=sys.stderr)
+    print(f"{len(equivalents) - len(stale)} of {len(equivalents)} equivalent mutants match the source")
+    return 1 if stale else 0
 
 
 def snapshot(dest: Path) -> None:
@@ -345,6 +427,9 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> tuple[str, float]
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: a fresh statuscli import from `work`
+        # A run started in the background (`&`, nohup) inherits SIGINT ignored, and the tests of Ctrl-C
+        # would then wait for their timeout: the child handles it as an interactive process does.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             os.chdir(work)
             os.environ["PYTHONPATH"] = str(work)  # the `status` subprocesses some tests start
@@ -381,6 +466,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", action="append", help="only modules whose path ends with this")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--check-equivalents",
+        action="store_true",
+        help="check that every mutant in equivalent.txt is still made from today's source; run nothing",
+    )
     parser.add_argument("--sample", type=int, help="at most this many mutants per module (seeded)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--shard", help="I/N: only every N-th mutant from the I-th (0-based), to split a run")
@@ -396,14 +486,14 @@ def main() -> int:
     again: set[str] = set()
     if options.rerun:
         previous_rows = json.loads(options.rerun.read_text(encoding="utf-8"))["results"]
-        again = {
-            _unnumbered(r["key"])
-            for r in previous_rows
-            if r["status"] in ("survived", "equivalent", "timeout")
-        }
+        again = {r["key"] for r in previous_rows if r["status"] in ("survived", "equivalent", "timeout")}
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
     equivalents = load_equivalents()
+    if options.check_equivalents:
+        return check_equivalents(equivalents)
+    if report_missing():
+        return 1
     # Import the heavy third-party packages once, here: each forked child starts with them loaded.
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
@@ -428,22 +518,23 @@ def main() -> int:
             original = path.read_text(encoding="utf-8")
             lines = original.splitlines()
             tree = ast.parse(original)
-            found = list(sites(tree, lines, EXCLUDE.get(module, set())))
+            every = list(sites(tree, lines, EXCLUDE.get(module, set())))
+            found = list(zip(keys(module, tree, lines, every), every, strict=True))
             if options.sample and len(found) > options.sample:
                 found = sorted(
-                    random.Random(options.seed).sample(found, options.sample), key=lambda s: s.node
+                    random.Random(options.seed).sample(found, options.sample), key=lambda f: f[1].node
                 )
             if options.shard:
                 shard, shards = (int(n) for n in options.shard.split("/"))
                 found = found[shard::shards]
             if options.rerun:
-                found = [s for s in found if _unnumbered(_key(module, s, lines)) in again]
+                found = [(key, site) for key, site in found if key in again]
                 if not found:
                     continue
-            tests = [t for t in MODULES[module] if (work / t).exists()]
+            tests = MODULES[module]
             if options.list:
-                for site in found:
-                    print(_key(module, site, lines))
+                for key, _site in found:
+                    print(key)
                 continue
             status, seconds = run_tests(work, tests, options.timeout * 3)
             if status != "survived":
@@ -452,8 +543,7 @@ def main() -> int:
                 print(log[-3000:], file=sys.stderr)
                 continue
             print(f"{module}: {len(found)} mutants, clean run {seconds:.1f} s", file=sys.stderr)
-            for site in found:
-                key = _key(module, site, lines)
+            for key, site in found:
                 try:
                     mutated = apply(original, site)
                 except Exception as exc:
@@ -478,8 +568,8 @@ def main() -> int:
         return 0
     rows = [asdict(r) for r in results]
     if options.rerun:  # the fresh verdicts replace every earlier row of the same (unnumbered) key
-        redone = {_unnumbered(r["key"]) for r in rows}
-        rows = [r for r in previous_rows if _unnumbered(str(r["key"])) not in redone] + rows
+        redone = {r["key"] for r in rows}
+        rows = [r for r in previous_rows if str(r["key"]) not in redone] + rows
     record = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit,

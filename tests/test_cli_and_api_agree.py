@@ -1,0 +1,59 @@
+"""The command line and the Python API are one engine: asked about the same tasks on the same server,
+`status PROVIDER ID --json` and `get_status`, `status watch --json` and `wait`, give the same answers
+and the same exit code, for every registered provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import statuscli
+from statuscli.core.models import Phase
+from statuscli.sim import Simulator
+
+from .apis import Api
+from .conftest import CliRunner, simulating, simulator_env
+
+TASKS = {"done": Phase.SUCCESS, "broken": Phase.FAILURE, "going": Phase.PENDING}
+UUIDS = {name: f"11111111-1111-4111-8111-00000000000{n}" for n, name in enumerate(TASKS, start=1)}
+
+
+@pytest.fixture
+def sim(provider_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    api = Api(provider_name)
+    scenario = "".join(
+        f'[[task]]\nprovider = "{provider_name}"\nid = "{UUIDS[name]}"\n'
+        f'timeline = "{api.pending} 0.3s -> {api.state(phase)}"\n'
+        for name, phase in TASKS.items()
+    )
+    with simulating(scenario, tmp_path) as simulator:
+        for name, value in simulator_env(simulator).items():
+            monkeypatch.setenv(name, value)
+        yield simulator
+
+
+def test_one_shot_and_get_status_agree(cli: CliRunner, sim: Simulator, provider_name: str) -> None:
+    for task_id in UUIDS.values():
+        shown = json.loads(cli(provider_name, task_id, "--json").stdout)["tasks"][0]["status"]
+        status = statuscli.get_status(provider_name, task_id)
+        assert (shown["state"], shown["phase"], shown["label"], shown["detail"], shown["error"]) == (
+            status.state,
+            status.phase.value,
+            status.label,
+            status.detail,
+            status.error,
+        )
+
+
+def test_watch_and_wait_agree(cli: CliRunner, sim: Simulator, provider_name: str) -> None:
+    ids = list(UUIDS.values())
+    result = cli("watch", provider_name, *ids, "--json", "--interval", "0.1s", "--timeout", "30s")
+    summary = json.loads(result.stdout.splitlines()[-1])
+    waited = statuscli.wait([statuscli.Target(provider_name, i) for i in ids], interval=0.1, timeout=30)
+    assert result.exit_code == summary["exit_code"] == int(waited.exit_code) == 1
+    assert [(t["task_id"], t["outcome"], t["state"]) for t in summary["tasks"]] == [
+        (v.target.task_id, v.outcome.value, v.label) for v in waited.views
+    ]
