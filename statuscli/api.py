@@ -21,7 +21,7 @@ from statuscli.core.durations import MAX_DURATION, parse_duration, parse_rate
 from statuscli.core.errors import ApiError, StatusCliError, UsageError
 from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.threads import leave_signals_to_main_thread
-from statuscli.engine import retry as policy
+from statuscli.engine import retry
 from statuscli.engine.watcher import (
     Outcome,
     TargetView,
@@ -304,7 +304,7 @@ def ask(
 def past_deadline(error: ApiError, left: float) -> ApiError:
     """`error`, final when the wait its `Retry-After` asks for outlasts the one-shot's time left: the
     answer is known now, and no attempt could be made in time."""
-    wait = None if error.retry_after is None else policy.cap_retry_after(error.retry_after)
+    wait = None if error.retry_after is None else retry.cap_retry_after(error.retry_after)
     if wait is None or not error.transient or wait <= left:
         return error
     return ApiError(

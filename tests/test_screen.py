@@ -15,8 +15,7 @@ import pytest
 from rich.console import Console, Group
 
 from statuscli.core.errors import ApiError, AuthError, ExitCode, NotFoundError, StatusCliError
-from statuscli.core.models import Phase, Target, TaskStatus
-from statuscli.core.models import TaskResult as Result
+from statuscli.core.models import Phase, Target, TaskResult, TaskStatus
 from statuscli.core.text import cell_width
 from statuscli.engine.watcher import Outcome, TargetView, WatchSummary
 from statuscli.render.live import LiveRenderer, live_lines
@@ -62,7 +61,7 @@ def b(task_id: str, run_id: str | None = None) -> Target:
     return Target("browserable", task_id, run_id)
 
 
-def mixed_results() -> list[Result]:
+def mixed_results() -> list[TaskResult]:
     """One-shot results covering every kind of row: long ids, a long error, two runs of one task, a
     rejected key, failed requests."""
     waiting = b("c0ffee00-1234-4abc-8def-0123456789ab")
@@ -91,7 +90,7 @@ def mixed_results() -> list[Result]:
     ]
 
 
-def views_of(results: Sequence[Result], *, since: float = 0.0) -> list[TargetView]:
+def views_of(results: Sequence[TaskResult], *, since: float = 0.0) -> list[TargetView]:
     views = []
     for target, item in results:
         if isinstance(item, StatusCliError):
@@ -267,7 +266,7 @@ def test_one_shot_table_drops_empty_columns() -> None:
 def test_one_long_id_leaves_the_state_and_is_shortened_in_the_middle(width: int) -> None:
     """The issue's case: `status anchor demo-failed checkout-…` (one id of 84 characters)."""
     failed = status(a("demo-failed"), "failed", Phase.FAILURE, error="Could not generate the task")
-    results: list[Result] = [
+    results: list[TaskResult] = [
         (a("demo-failed"), failed),
         (a(CHECKOUT_ID), status(a(CHECKOUT_ID), "not found")),
     ]

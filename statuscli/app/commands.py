@@ -31,7 +31,7 @@ from statuscli.config import ConfigFile, ProviderSettings, config_path, load_con
 from statuscli.core.console import interactive, is_tty, print_error, print_warning, same_terminal
 from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from statuscli.core.models import RequestProgress, Target, TaskStatus
+from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.outcomes import Throttle, WatchRenderer
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
 from statuscli.providers import check_provider, make_target, providers
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from statuscli.app.stream import StreamFetcher, TargetStream
     from statuscli.reports.ci import CiReports
     from statuscli.session import Fetcher
-
-Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 class Reports(NamedTuple):
@@ -65,7 +63,7 @@ class NoReports:
     def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
         return renderer
 
-    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
+    def one_shot_done(self, results: Sequence[TaskResult], exit_code: ExitCode) -> None:
         pass
 
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:

@@ -55,7 +55,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from statuscli.core.outcomes import MAX_RATE, NONE, SERVER, Throttle
-from statuscli.engine import retry as policy
+from statuscli.engine import retry
 
 #: The benchmark-only switch: any value but empty or `0` turns the budget off (today's per-target
 #: backoff only), so a benchmark can compare both on one machine. Not a user setting.
@@ -296,7 +296,7 @@ class Budget:
         sent = self.sending(now) if self.rate is None else min(self.rate, self.sending(now))
         if share > BACKGROUND_MAX or since > 2 * BACKGROUND_MAX:
             if share >= PAUSE_SHARE:  # the provider as a whole refuses: wait as it asks
-                pause = NO_RETRY_AFTER_PAUSE if retry_after is None else policy.cap_retry_after(retry_after)
+                pause = NO_RETRY_AFTER_PAUSE if retry_after is None else retry.cap_retry_after(retry_after)
                 self._pause(now, pause)
             self._overload(now, accepted, max(self._floor(), min(accepted, sent) / 2))
             return
