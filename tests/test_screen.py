@@ -20,8 +20,8 @@ from statuscli.core.text import cell_width
 from statuscli.engine.watcher import Outcome, TargetView, WatchSummary
 from statuscli.render.live import LiveRenderer, live_lines
 from statuscli.render.rows import (
+    end_reason,
     plain,
-    reason,
     result_detail,
     view_detail,
 )
@@ -219,9 +219,9 @@ def check_ending(after: list[str], views: Sequence[TargetView], width: int) -> N
         found = text.find(squeezed(head), at)
         assert found >= at, (head, lines)
         at = found
-        why = squeezed(plain(reason(view)))
+        why = squeezed(plain(end_reason(view)))
         assert text.startswith(why, found + len(squeezed(head)) + 1), (why, lines)
-        assert not why.endswith(ELLIPSIS) or len(plain(reason(view))) >= 2000
+        assert not why.endswith(ELLIPSIS) or len(plain(end_reason(view))) >= 2000
     summary = [n for n, line in enumerate(lines) if re.match(r"(interrupted: )?\d+ tasks? in ", line)]
     assert summary, lines
     assert squeezed(" ".join(lines[summary[-1] :])).endswith(")")  # the summary ends the output

@@ -27,7 +27,7 @@ def complete_provider(incomplete: str) -> list[str]:
 
 
 def complete_shell(incomplete: str) -> list[str]:
-    return [s for s in SHELLS if s.startswith(incomplete)]
+    return [s for s in SCRIPT_SHELLS if s.startswith(incomplete)]
 
 
 def recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -159,7 +159,7 @@ NotifyOption = Annotated[bool, typer.Option("--notify", help="Send a desktop not
 # ---- one-shot commands, one per provider ----------------------------------------------------------
 
 
-def one_shot_command(spec: Provider) -> Callable[..., None]:
+def provider_command(spec: Provider) -> Callable[..., None]:
     """`status NAME TASK_ID...` for one provider: its completer, `--run-id` when it has runs."""
 
     def complete_id(incomplete: str) -> list[str]:
@@ -221,7 +221,8 @@ class Commands(TyperGroup):
                 )
 
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
+#: The shells `status completion` writes a script for.
+SCRIPT_SHELLS = ("bash", "zsh", "fish", "powershell")
 DemoIntervalOption = Annotated[
     str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
 ]
@@ -289,7 +290,7 @@ def command_tree(app: typer.Typer) -> dict[str, Any]:
     with root.make_context(root.name or "status", [], resilient_parsing=True) as ctx:
         tree: dict[str, Any] = {
             "providers": list(provider_names()),
-            "shells": list(SHELLS),
+            "shells": list(SCRIPT_SHELLS),
             "root": _node(root, ctx),
             "commands": {},
         }

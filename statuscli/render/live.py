@@ -26,7 +26,7 @@ from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpd
 from statuscli.providers import providers
 from statuscli.render.rows import (
     OUTCOME_STYLES,
-    reason,
+    end_reason,
     view_detail,
     view_state,
 )
@@ -305,7 +305,7 @@ def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
             line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
         line.append(" ")
         line.append_text(styled([view_state(view)]))
-        why = reason(view)
+        why = end_reason(view)
         if why:
             line.append(": ")
             line.append_text(styled(why))

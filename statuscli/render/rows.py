@@ -115,7 +115,7 @@ def _last_seen(view: TargetView, limit: int) -> list[Part]:
 REASON_LIMIT = 2000
 
 
-def reason(view: TargetView) -> list[Part]:
+def end_reason(view: TargetView) -> list[Part]:
     """Why a task did not succeed, for the list at the end of a watch: never empty for a failure."""
     parts = view_detail(view, limit=REASON_LIMIT)
     if not parts and view.outcome is Outcome.FAILURE:

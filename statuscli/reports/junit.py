@@ -13,12 +13,12 @@ from statuscli.core.errors import UsageError
 from statuscli.reports.model import Kind, RunReport, one_line, xml_text
 
 #: Characters of server text kept in one JUnit element body.
-MAX_BODY = 16_000
+MAX_TEXT = 16_000
 
 
 def _body(text: str) -> str:
     text = xml_text(text.replace("\x1b", ""))
-    return text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "\u2026"
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
 
 
 def junit_xml(report: RunReport) -> bytes:
