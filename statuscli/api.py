@@ -112,7 +112,7 @@ def wait(
 
     `interval` and `timeout` are seconds or durations ("90s", "5m"); past `timeout` the unfinished
     targets end as `Outcome.TIMED_OUT` (nothing is raised). `fail_fast` stops at the first failure or
-    error (the others end as `Outcome.STOPPED`). `max_rate` caps requests per provider: a number per
+    error (the others end as `Outcome.SKIPPED`). `max_rate` caps requests per provider: a number per
     second or "20/s", "600/m", "1000/h". `on_change` is called in the calling thread with each change of
     a target's state. A task's own failure is in the summary; what is raised is a `StatusCliError` for a
     problem found before polling starts (bad arguments, config, a missing key).

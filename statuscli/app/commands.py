@@ -466,7 +466,7 @@ def run_watch(
 
 
 def _report_errors(summary: WatchSummary) -> None:
-    """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
+    """One `error:` line per task whose request failed for good; a timed-out or skipped task's last
     transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
 
     for view in summary.views:

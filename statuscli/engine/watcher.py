@@ -214,7 +214,7 @@ class Watcher:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
-                        yield from self._end_all(Outcome.STOPPED, self._clock())
+                        yield from self._end_all(Outcome.SKIPPED, self._clock())
                         return
                 if not (due or in_flight or self._queued() or self._open or self._inbox):
                     break

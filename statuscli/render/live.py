@@ -224,7 +224,7 @@ _SHOWN_FIRST = {
     Outcome.ERROR: 0,
     Outcome.TIMED_OUT: 0,
     Outcome.WATCHING: 1,
-    Outcome.STOPPED: 1,
+    Outcome.SKIPPED: 1,
     Outcome.SUCCESS: 2,
 }
 

@@ -18,7 +18,7 @@ _COUNT_WORDS = {
     Kind.TIMED_OUT: "timed out",
     Kind.INTERRUPTED: "interrupted",
     Kind.PENDING: "still pending",
-    Kind.STOPPED: "stopped",
+    Kind.SKIPPED: "skipped",
     Kind.SUCCESS: "succeeded",
 }
 _WORDS = {
@@ -27,7 +27,7 @@ _WORDS = {
     Kind.TIMED_OUT: "\u23f1\ufe0f timed out",
     Kind.INTERRUPTED: "\u26a0\ufe0f interrupted",
     Kind.PENDING: "\u23f3 pending",
-    Kind.STOPPED: "\u23f9\ufe0f stopped",
+    Kind.SKIPPED: "\u23ed\ufe0f skipped",
     Kind.SUCCESS: "\u2705 succeeded",
 }
 
