@@ -164,7 +164,7 @@ def one_shot(
     conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
-        from statuscli.render.live import WaitingLine
+        from statuscli.render.waiting import WaitingLine
 
         line = WaitingLine()
 
@@ -401,7 +401,7 @@ def run_watch(
         renderer = LiveRenderer(watcher.views)
         listed = True
     else:
-        from statuscli.render.live import PlainRenderer
+        from statuscli.render.plain import PlainRenderer
 
         renderer = PlainRenderer()
     shown.append(renderer)
