@@ -841,15 +841,15 @@ def test_two_targets_are_spread_too() -> None:
 def test_a_fail_fast_stop_waits_no_longer_than_its_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     """A poll that never answers holds a fail-fast stop up by the grace at most (here none at all).
 
-    The one bound on real time in this file: the stop must come well within a second (a mutant that
-    always waits a second fails), while the watch itself takes milliseconds.
+    The one bound on real time in this file: the hung poll would answer after 60 s; the stop must come
+    long before (a bound a loaded machine keeps), while the watch itself takes milliseconds.
     """
     monkeypatch.setattr("statuscli.engine.watcher.FAIL_FAST_GRACE", 0.0)
     hang = threading.Event()
 
     def fetch(target: Target) -> TaskStatus:
         if target.task_id == "T2":
-            hang.wait(10)
+            hang.wait(60)
             return pending(target)
         return failed(target)
 
@@ -864,5 +864,5 @@ def test_a_fail_fast_stop_waits_no_longer_than_its_grace(monkeypatch: pytest.Mon
         drain(watcher)
     finally:
         hang.set()
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 30
     assert watcher.summary().exit_code == ExitCode.FAILURE
