@@ -129,7 +129,7 @@ def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Tar
 
 
 def one_shot_command(provider: str, options: dict[str, Any]) -> ExitCode:
-    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli_oneshot` without it):
+    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli.oneshot` without it):
     `options` holds each option by its parameter name, and the ids as `task_ids`."""
     options = dict(options)
     reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))

@@ -3,7 +3,7 @@
 
 The one-shot command of each provider is generated from the provider registry. `run()` hands the
 parsed command to `runtime.run`, where errors become exit codes and one-line messages. The entry point
-is `cli.main`, which answers a tab completion without loading this module (see `cli_complete`).
+is `cli.main`, which answers a tab completion without loading this module (see `cli.complete`).
 """
 
 from __future__ import annotations

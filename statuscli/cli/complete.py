@@ -1,5 +1,5 @@
 """Tab completion without Typer: the shell's `_STATUS_COMPLETE=complete_SHELL` call answered from the
-command tree in `cli_tree`, which is generated from the Typer app (`cli_options.command_tree`; a test
+command tree in `cli.tree`, which is generated from the Typer app (`cli.options.command_tree`; a test
 checks that the file is current and that both give the same answers).
 
 A person waits on the TAB key, and importing Typer alone costs more than the whole answer may take, so

@@ -3,7 +3,7 @@ adaptive rate that tells a server overloaded by our own requests from one that t
 requests whatever we send.
 
 Pure: every method takes the time (`now`) from the caller's clock; nothing here sleeps, reads the clock
-or does I/O. The poll engine (`watch`) keeps one `Budget` per provider: a target whose poll is due
+or does I/O. The poll engine (`watcher`) keeps one `Budget` per provider: a target whose poll is due
 joins its provider's queue, and the engine sends the next poll of a provider when `next_send` says so.
 A throttled poll itself waits for its own `Retry-After` (the engine does that, for that target only).
 
