@@ -21,7 +21,7 @@ from statuscli.core.durations import MAX_DURATION, parse_duration, parse_rate
 from statuscli.core.errors import ApiError, StatusCliError, UsageError
 from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.threads import leave_signals_to_main_thread
-from statuscli.engine import retry as policy
+from statuscli.engine import retry
 from statuscli.engine.watcher import (
     Outcome,
     TargetView,
@@ -112,7 +112,7 @@ def wait(
 
     `interval` and `timeout` are seconds or durations ("90s", "5m"); past `timeout` the unfinished
     targets end as `Outcome.TIMED_OUT` (nothing is raised). `fail_fast` stops at the first failure or
-    error (the others end as `Outcome.STOPPED`). `max_rate` caps requests per provider: a number per
+    error (the others end as `Outcome.SKIPPED`). `max_rate` caps requests per provider: a number per
     second or "20/s", "600/m", "1000/h". `on_change` is called in the calling thread with each change of
     a target's state. A task's own failure is in the summary; what is raised is a `StatusCliError` for a
     problem found before polling starts (bad arguments, config, a missing key).
@@ -304,7 +304,7 @@ def ask(
 def past_deadline(error: ApiError, left: float) -> ApiError:
     """`error`, final when the wait its `Retry-After` asks for outlasts the one-shot's time left: the
     answer is known now, and no attempt could be made in time."""
-    wait = None if error.retry_after is None else policy.cap_retry_after(error.retry_after)
+    wait = None if error.retry_after is None else retry.cap_retry_after(error.retry_after)
     if wait is None or not error.transient or wait <= left:
         return error
     return ApiError(

@@ -47,7 +47,7 @@ class Fetcher:
                     connect_timeout=item.connect_timeout,
                     read_timeout=item.read_timeout,
                 )
-                # One attempt per call: the poll engine (`watch`) does the retrying.
+                # One attempt per call: the poll engine (`watcher`) does the retrying.
                 self._clients[name] = HttpClient(endpoint, pool_size=pool_size, watchdog=self.watchdog)
         except BaseException:
             self.close()

@@ -1,4 +1,4 @@
-"""A plain one-shot command line is read without Typer (`cli_oneshot`, from the recorded command tree):
+"""A plain one-shot command line is read without Typer (`cli.oneshot`, from the recorded command tree):
 drift-tested here against the Typer app, which reads everything else."""
 
 from __future__ import annotations

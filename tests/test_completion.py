@@ -263,7 +263,7 @@ def typer_command() -> Any:
 
 
 def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """The Typer app's own answer, as `status` gave it before `cli_complete` existed: the call its
+    """The Typer app's own answer, as `status` gave it before `cli.complete` existed: the call its
     main makes when the completion variable is set."""
     from typer.completion import shell_complete
 

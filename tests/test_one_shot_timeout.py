@@ -20,7 +20,7 @@ from werkzeug import Response
 from statuscli.config import DEFAULT_TIMEOUT, ConfigFile, resolve
 from statuscli.core.models import RequestProgress
 from statuscli.providers import provider_names
-from statuscli.render.live import waiting_text
+from statuscli.render.waiting import waiting_text
 
 from . import rawhttp
 from .apis import apis

@@ -157,7 +157,26 @@ def test_watch_fail_fast(cli: CliRunner, both: HTTPServer) -> None:
     serve(both, {"a1": ["failed"], "a2": ["generating"]})
     result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1", "--fail-fast")
     assert result.exit_code == 1
-    assert "stopped" in result.stdout
+    lines = result.stdout.splitlines()
+    # The plain line of the change and the summary line say "skipped" (a provider's state may be "stopped").
+    assert any(re.search(r"anchor a2 \S+ -> skipped", line) for line in lines), result.stdout
+    assert re.fullmatch(r"2 tasks in \d+s: 0 succeeded, 1 failed, 1 skipped \(exit 1\)", lines[-1])
+    assert "stopped" not in result.stdout
+
+
+def test_watch_fail_fast_json_counts_skipped_and_the_deprecated_stopped(
+    cli: CliRunner, both: HTTPServer
+) -> None:
+    serve(both, {"a1": ["failed"], "a2": ["generating"], "a3": ["generating"]})
+    result = cli("watch", "anchor", "a1", "a2", "a3", "--interval", "0.1", "--fail-fast", "--json")
+    assert result.exit_code == 1
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = events[-1]
+    assert summary["counts"]["skipped"] == 2
+    assert summary["counts"]["stopped"] == 2  # version 1 keeps the earlier key, same number
+    assert list(summary["counts"])[-2:] == ["skipped", "stopped"]
+    assert [t["outcome"] for t in summary["tasks"]] == ["failure", "skipped", "skipped"]
+    assert {e["to"] for e in events if e["event"] == "change" and e["task_id"] != "a1"} >= {"skipped"}
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from statuscli.config import ConfigFile, ProviderSettings, config_path, load_con
 from statuscli.core.console import interactive, is_tty, print_error, print_warning, same_terminal
 from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
-from statuscli.core.models import RequestProgress, Target, TaskStatus
+from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.outcomes import Throttle, WatchRenderer
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
 from statuscli.providers import check_provider, make_target, providers
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from statuscli.app.stream import StreamFetcher, TargetStream
     from statuscli.reports.ci import CiReports
     from statuscli.session import Fetcher
-
-Result = tuple[Target, TaskStatus | StatusCliError]
 
 
 class Reports(NamedTuple):
@@ -65,7 +63,7 @@ class NoReports:
     def record(self, renderer: WatchRenderer, started: float) -> WatchRenderer:
         return renderer
 
-    def one_shot_done(self, results: Sequence[Result], exit_code: ExitCode) -> None:
+    def one_shot_done(self, results: Sequence[TaskResult], exit_code: ExitCode) -> None:
         pass
 
     def watch_done(self, summary: WatchSummary, *, interrupted: bool) -> None:
@@ -131,7 +129,7 @@ def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Tar
 
 
 def one_shot_command(provider: str, options: dict[str, Any]) -> ExitCode:
-    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli_oneshot` without it):
+    """`status PROVIDER TASK_ID... [options]` as parsed (by Typer, or by `cli.oneshot` without it):
     `options` holds each option by its parameter name, and the ids as `task_ids`."""
     options = dict(options)
     reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
@@ -166,7 +164,7 @@ def one_shot(
     conf = settings[provider]
     line = None
     if sys.stderr is not None and interactive(sys.stderr):  # None: started with stderr closed
-        from statuscli.render.live import WaitingLine
+        from statuscli.render.waiting import WaitingLine
 
         line = WaitingLine()
 
@@ -403,7 +401,7 @@ def run_watch(
         renderer = LiveRenderer(watcher.views)
         listed = True
     else:
-        from statuscli.render.live import PlainRenderer
+        from statuscli.render.plain import PlainRenderer
 
         renderer = PlainRenderer()
     shown.append(renderer)
@@ -468,7 +466,7 @@ def run_watch(
 
 
 def _report_errors(summary: WatchSummary) -> None:
-    """One `error:` line per task whose request failed for good; a timed-out or stopped task's last
+    """One `error:` line per task whose request failed for good; a timed-out or skipped task's last
     transient error is not the cause of the exit code (the renderers show it as the last error seen)."""
 
     for view in summary.views:

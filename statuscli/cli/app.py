@@ -3,7 +3,7 @@
 
 The one-shot command of each provider is generated from the provider registry. `run()` hands the
 parsed command to `runtime.run`, where errors become exit codes and one-line messages. The entry point
-is `cli.main`, which answers a tab completion without loading this module (see `cli_complete`).
+is `cli.main`, which answers a tab completion without loading this module (see `cli.complete`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def sync_provider_commands() -> None:
     others = [info for info in app.registered_commands if info.name not in _generated]
     app.registered_commands = []
     for spec in providers():
-        app.command(name=spec.name)(opt.one_shot_command(spec))
+        app.command(name=spec.name)(opt.provider_command(spec))
     app.registered_commands += others
     _generated.clear()
     _generated.update(provider_names())
@@ -194,8 +194,8 @@ def completion(
       status completion bash > ~/.local/share/bash-completion/completions/status
       statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
     """
-    if shell not in opt.SHELLS:
-        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SHELLS)})")
+    if shell not in opt.SCRIPT_SHELLS:
+        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SCRIPT_SHELLS)})")
     if prog_name not in ("status", "statuscli"):
         raise UsageError("--prog-name must be status or statuscli")
     runtime.echo(opt.completion_script(shell, prog_name))

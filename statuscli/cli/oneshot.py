@@ -1,5 +1,5 @@
 """A one-shot command line (`status anchor ID... [options]`) read from the recorded command tree
-(`cli_tree`) without loading Typer, which would cost a script that asks once about a task more than
+(`cli.tree`) without loading Typer, which would cost a script that asks once about a task more than
 all of statuscli's own work.
 
 Only a plain line is read here: known options given as separate words (`--timeout 30s`), flags, task

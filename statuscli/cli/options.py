@@ -27,7 +27,7 @@ def complete_provider(incomplete: str) -> list[str]:
 
 
 def complete_shell(incomplete: str) -> list[str]:
-    return [s for s in SHELLS if s.startswith(incomplete)]
+    return [s for s in SCRIPT_SHELLS if s.startswith(incomplete)]
 
 
 def recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -159,7 +159,7 @@ NotifyOption = Annotated[bool, typer.Option("--notify", help="Send a desktop not
 # ---- one-shot commands, one per provider ----------------------------------------------------------
 
 
-def one_shot_command(spec: Provider) -> Callable[..., None]:
+def provider_command(spec: Provider) -> Callable[..., None]:
     """`status NAME TASK_ID...` for one provider: its completer, `--run-id` when it has runs."""
 
     def complete_id(incomplete: str) -> list[str]:
@@ -221,7 +221,8 @@ class Commands(TyperGroup):
                 )
 
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
+#: The shells `status completion` writes a script for.
+SCRIPT_SHELLS = ("bash", "zsh", "fish", "powershell")
 DemoIntervalOption = Annotated[
     str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
 ]
@@ -271,9 +272,9 @@ def completion_script(shell: str, prog_name: str) -> str:
     return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
 
 
-# ---- the command tree that completion reads without Typer (cli_complete, cli_tree) ----------------
+# ---- the command tree that completion reads without Typer (cli.complete, cli.tree) ----------------
 
-#: What each completer offers, as `cli_complete` names it (a one-shot's is added as it is made).
+#: What each completer offers, as `cli.complete` names it (a one-shot's is added as it is made).
 COMPLETER_KINDS: dict[Callable[..., list[str]], str] = {
     complete_provider: "providers",
     complete_watch_args: "watch",
@@ -282,14 +283,14 @@ COMPLETER_KINDS: dict[Callable[..., list[str]], str] = {
 
 
 def command_tree(app: typer.Typer) -> dict[str, Any]:
-    """The app's commands, options and arguments as `cli_complete` reads them (`statuscli/cli_tree.py`
-    is this, written by `completions/generate.py`). Refuses what `cli_complete` cannot answer for."""
+    """The app's commands, options and arguments as `cli.complete` reads them (`statuscli/cli/tree.py`
+    is this, written by `completions/generate.py`). Refuses what `cli.complete` cannot answer for."""
     root = typer.main.get_command(app)
     assert isinstance(root, TyperGroup)
     with root.make_context(root.name or "status", [], resilient_parsing=True) as ctx:
         tree: dict[str, Any] = {
             "providers": list(provider_names()),
-            "shells": list(SHELLS),
+            "shells": list(SCRIPT_SHELLS),
             "root": _node(root, ctx),
             "commands": {},
         }
@@ -317,9 +318,9 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
                 or param.nargs != 1
                 or param._custom_shell_complete
             ):
-                raise ValueError(f"cli_complete cannot complete option {param.opts} of {command.name}")
+                raise ValueError(f"cli.complete cannot complete option {param.opts} of {command.name}")
             if (not param.is_flag and not plain_type) or param.secondary_opts:
-                raise ValueError(f"cli_complete cannot complete the values of {param.opts}")
+                raise ValueError(f"cli.complete cannot complete the values of {param.opts}")
             opts = [*param.opts, *param.secondary_opts]
             if param.name == "help":  # Click makes these from a set: their order changes per process
                 opts.sort(key=lambda name: (not name.startswith("--"), name))
@@ -337,10 +338,10 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
         elif isinstance(param, TyperArgument) and param.nargs in (1, -1):
             kind = _completer_kind(param) if param._custom_shell_complete else None
             if kind is None and not plain_type:
-                raise ValueError(f"cli_complete cannot complete argument {param.name} of {command.name}")
+                raise ValueError(f"cli.complete cannot complete argument {param.name} of {command.name}")
             arguments.append({"name": param.name, "nargs": param.nargs, "complete": kind})
         else:
-            raise ValueError(f"cli_complete cannot complete {param!r} of {command.name}")
+            raise ValueError(f"cli.complete cannot complete {param!r} of {command.name}")
     return {"options": options, "arguments": arguments}
 
 
@@ -352,5 +353,5 @@ def _completer_kind(param: Any) -> str:
     function = inspect.unwrap(function) if function is not None else None  # Typer's wrapper, too
     kind = COMPLETER_KINDS.get(function) if function is not None else None
     if kind is None:
-        raise ValueError(f"cli_complete does not know the completer of {param.name}: {function!r}")
+        raise ValueError(f"cli.complete does not know the completer of {param.name}: {function!r}")
     return kind

@@ -20,7 +20,10 @@ class Outcome(StrEnum):
     FAILURE = "failure"
     ERROR = "error"
     TIMED_OUT = "timed out"
-    STOPPED = "stopped"
+    #: Not polled to its end: `--fail-fast` gave up on it when another task failed.
+    SKIPPED = "skipped"
+    #: SKIPPED's earlier name, an alias kept for Python code written against it (deprecated).
+    STOPPED = "skipped"
 
 
 @dataclass(frozen=True)

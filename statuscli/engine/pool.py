@@ -25,9 +25,9 @@ from statuscli.core.models import TaskStatus
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 
 #: What a poll gives back: a status, or the exception it raised (the scheduler classifies it).
-Result = TaskStatus | BaseException
+PollResult = TaskStatus | BaseException
 #: (target index, result); index -1 with None is a wake-up (targets joined, input closed).
-Results = queue.SimpleQueue[tuple[int, Result | None]]
+Results = queue.SimpleQueue[tuple[int, PollResult | None]]
 #: How long the end of a watch waits for its workers to finish the polls in hand (they were cut).
 JOIN_SECONDS = 2.0
 
@@ -131,7 +131,7 @@ class Lanes:
         self.total -= 1
 
 
-def _run(job: Callable[[], TaskStatus]) -> Result:
+def _run(job: Callable[[], TaskStatus]) -> PollResult:
     try:
         return job()
     except Exception as exc:  # handed to the scheduler, which classifies it

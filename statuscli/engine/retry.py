@@ -1,6 +1,6 @@
 """The one retry policy: which failures are worth asking again, and how long to wait before asking.
 
-The poll engine (`watch`) applies it to a watch's polls and to a one-shot's attempts alike; the HTTP
+The poll engine (`watcher`) applies it to a watch's polls and to a one-shot's attempts alike; the HTTP
 client makes one attempt per call. Imports nothing from the package.
 """
 

@@ -30,9 +30,9 @@ from statuscli.core.errors import StatusCliError, most_serious
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.engine import budget as budgets
-from statuscli.engine import retry as policy
+from statuscli.engine import retry
 from statuscli.engine.budget import Budget
-from statuscli.engine.pool import InlineExecutor, Lanes, Result, Results, ThreadExecutor
+from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor
 
 __all__ = [
     "Outcome",
@@ -192,7 +192,7 @@ class Watcher:
         due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
         heapq.heapify(due)
         in_flight = 0
-        arrived: list[tuple[int, Result | None]] = []
+        arrived: list[tuple[int, PollResult | None]] = []
         try:
             while due or in_flight or self._queued() or self._open or self._inbox:
                 # Results first: one that came in before the deadline counts, even if we look late.
@@ -214,7 +214,7 @@ class Watcher:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
-                        yield from self._end_all(Outcome.STOPPED, self._clock())
+                        yield from self._end_all(Outcome.SKIPPED, self._clock())
                         return
                 if not (due or in_flight or self._queued() or self._open or self._inbox):
                     break
@@ -368,13 +368,13 @@ class Watcher:
             )
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
-            retry = policy.worth_retrying(
+            worth_it = retry.worth_retrying(
                 transient=result.transient,
                 repeatable=result.repeatable,
                 http_status=result.http_status,
                 single_round=self.options.single_round,
             )
-            give_up = not retry or failures >= self.options.max_failures
+            give_up = not worth_it or failures >= self.options.max_failures
             view = replace(
                 old,
                 label="error" if give_up else "retrying",
@@ -407,13 +407,13 @@ class Watcher:
 
         A one-shot retries at once after its first failure (unless told to wait), as documented."""
         if self.options.single_round and failures == 1:
-            return 0.0 if retry_after is None else policy.cap_retry_after(retry_after)
-        return policy.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
+            return 0.0 if retry_after is None else retry.cap_retry_after(retry_after)
+        return retry.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
 
     def _fold_in_flight(
         self,
         results: Results,
-        arrived: list[tuple[int, Result | None]],
+        arrived: list[tuple[int, PollResult | None]],
         in_flight: int,
     ) -> Iterator[WatchUpdate]:
         """Record every answer already received, and those of polls in flight that come within a grace.

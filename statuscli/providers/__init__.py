@@ -1,6 +1,8 @@
-"""The provider registry: the known task APIs by name, and the checked targets they are asked about.
+"""The provider registry: the known task APIs by name (`record`, one module each: `anchor`,
+`browserable`), and the checked targets they are asked about (`targets`, the watch-file grammar).
 
 Light on purpose (no HTTP, no rendering): the command line builds its commands from it at start-up.
+May import `core` and `version` only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parsing what the user typed: durations, rates, and watch files (their grammar comes from the registry)."""
+"""Parsing what the user typed: targets and watch files (their grammar comes from the registry)."""
 
 from __future__ import annotations
 

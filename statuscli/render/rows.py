@@ -27,7 +27,7 @@ OUTCOME_STYLES = {
     Outcome.FAILURE: "bold red",
     Outcome.ERROR: "bold magenta",
     Outcome.TIMED_OUT: "red",
-    Outcome.STOPPED: "dim",
+    Outcome.SKIPPED: "dim",
     Outcome.WATCHING: "yellow",
 }
 REQUEST_STYLE = "bold magenta"
@@ -92,8 +92,8 @@ def view_state(view: TargetView) -> Part:
 
 
 def view_detail(view: TargetView, *, limit: int = MAX_TEXT) -> list[Part]:
-    """A watched task's detail; a task that timed out or was stopped says why it ended where it did."""
-    if view.outcome in (Outcome.TIMED_OUT, Outcome.STOPPED):
+    """A watched task's detail; a task that timed out or was skipped says why it ended where it did."""
+    if view.outcome in (Outcome.TIMED_OUT, Outcome.SKIPPED):
         return _last_seen(view, limit)
     error = shown_error(view.target, view.error) if view.error else None
     return detail_parts(view.status, error, limit=limit)
@@ -115,7 +115,7 @@ def _last_seen(view: TargetView, limit: int) -> list[Part]:
 REASON_LIMIT = 2000
 
 
-def reason(view: TargetView) -> list[Part]:
+def end_reason(view: TargetView) -> list[Part]:
     """Why a task did not succeed, for the list at the end of a watch: never empty for a failure."""
     parts = view_detail(view, limit=REASON_LIMIT)
     if not parts and view.outcome is Outcome.FAILURE:

@@ -66,7 +66,7 @@ HEADERS = {
 }
 RIGHT = frozenset({"in_state", "elapsed", "polls"})
 LINK_TEXT = "open \u2197"
-WATCH_STATES = ("starting", "retrying", "timed out", "stopped", *REQUEST_LABELS)
+WATCH_STATES = ("starting", "retrying", "timed out", "skipped", *REQUEST_LABELS)
 ELLIPSIS = "\u2026"
 
 

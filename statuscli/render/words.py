@@ -49,7 +49,7 @@ OUTCOME_WORDS = {
     Outcome.FAILURE: "failed",
     Outcome.ERROR: "errored",
     Outcome.TIMED_OUT: "timed out",
-    Outcome.STOPPED: "stopped",
+    Outcome.SKIPPED: "skipped",
 }
 
 

@@ -18,7 +18,7 @@ _COUNT_WORDS = {
     Kind.TIMED_OUT: "timed out",
     Kind.INTERRUPTED: "interrupted",
     Kind.PENDING: "still pending",
-    Kind.STOPPED: "stopped",
+    Kind.SKIPPED: "skipped",
     Kind.SUCCESS: "succeeded",
 }
 _WORDS = {
@@ -27,7 +27,7 @@ _WORDS = {
     Kind.TIMED_OUT: "\u23f1\ufe0f timed out",
     Kind.INTERRUPTED: "\u26a0\ufe0f interrupted",
     Kind.PENDING: "\u23f3 pending",
-    Kind.STOPPED: "\u23f9\ufe0f stopped",
+    Kind.SKIPPED: "\u23ed\ufe0f skipped",
     Kind.SUCCESS: "\u2705 succeeded",
 }
 
@@ -65,7 +65,7 @@ def markdown_text(text: str, limit: int = 200) -> str:
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in one_line(text, limit))
 
 
-def _seconds(value: float) -> str:
+def _took(value: float) -> str:
     return f"{value:.1f}s" if value < 60 else duration(value)
 
 
@@ -81,7 +81,7 @@ def step_summary(report: RunReport) -> str:
     lines = [
         heading,
         "",
-        f"{total} tasks in {_seconds(report.seconds)}: {', '.join(counts) or 'none'} "
+        f"{total} tasks in {_took(report.seconds)}: {', '.join(counts) or 'none'} "
         f"(exit code {int(report.exit_code)})",
         "",
         "| Provider | Task | Run | Outcome | Detail | Time |",
@@ -98,7 +98,7 @@ def step_summary(report: RunReport) -> str:
             markdown_text(task.target.run_id or "", 120),
             outcome,
             markdown_text(task.message),
-            _seconds(task.seconds),
+            _took(task.seconds),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     if len(ordered) > SUMMARY_ROWS:

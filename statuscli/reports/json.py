@@ -159,7 +159,7 @@ class JsonLinesRenderer(WatchRenderer):
                 "exit_code": int(summary.exit_code),
                 "interrupted": interrupted,
                 "elapsed": round(summary.elapsed, 3),
-                "counts": {o.value: summary.count(o) for o in Outcome},
+                "counts": _counts(summary),
                 "tasks": [
                     {
                         "provider": v.target.provider,
@@ -188,6 +188,14 @@ def write_watch_error(error: StatusCliError) -> None:
         }
     )
     JsonLinesRenderer().finish(WatchSummary(views=(), elapsed=0.0, exit_code=error.exit_code))
+
+
+def _counts(summary: WatchSummary) -> dict[str, int]:
+    """The tasks per outcome; `stopped`, SKIPPED's earlier name, is kept beside `skipped` with the same
+    number while the format is version 1 (deprecated: read `skipped`)."""
+    counts = {o.value: summary.count(o) for o in Outcome}
+    counts["stopped"] = counts[Outcome.SKIPPED.value]
+    return counts
 
 
 def _summary_error(view: TargetView) -> dict[str, Any] | None:

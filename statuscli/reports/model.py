@@ -28,7 +28,7 @@ class Kind(StrEnum):
     TIMED_OUT = "timed_out"
     INTERRUPTED = "interrupted"
     PENDING = "pending"
-    STOPPED = "stopped"
+    SKIPPED = "skipped"
     SUCCESS = "success"
 
 
@@ -88,8 +88,8 @@ def task_from_view(
         kind, message, code = Kind.ERROR, error_text(view.target, view.error), view.error.code
     elif view.outcome is Outcome.TIMED_OUT:
         kind, message = Kind.TIMED_OUT, f"deadline passed after {duration(elapsed)}; was {_where(view)}"
-    elif view.outcome is Outcome.STOPPED:
-        kind, message = Kind.STOPPED, f"stopped by --fail-fast; was {_where(view)}"
+    elif view.outcome is Outcome.SKIPPED:
+        kind, message = Kind.SKIPPED, f"skipped by --fail-fast; was {_where(view)}"
     elif interrupted:
         kind, message = Kind.INTERRUPTED, f"interrupted after {duration(elapsed)}; was {_where(view)}"
     else:
