@@ -30,7 +30,7 @@ from statuscli.core.errors import (
     NotFoundError,
     repeatable,
 )
-from statuscli.engine import retry as policy
+from statuscli.core.transient import cap_retry_after, is_transient_status
 from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
 from statuscli.version import __version__
 
@@ -61,7 +61,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     if value.isdigit():
-        return policy.cap_retry_after(float(value))
+        return cap_retry_after(float(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -69,7 +69,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     now = time.time() if now is None else now
-    return policy.cap_retry_after(when.timestamp() - now)
+    return cap_retry_after(when.timestamp() - now)
 
 
 #: The variables requests reads a proxy from, lower case first as it does.
@@ -184,7 +184,7 @@ class HttpClient:
             try:
                 body = self._read_body(response, attempt)
             except ApiError as error:  # an error page that broke off: asked again, as its status would be
-                if not attempt.cut and policy.is_transient_status(response.status_code):
+                if not attempt.cut and is_transient_status(response.status_code):
                     raise repeatable(error) from None
                 raise
             finally:
@@ -259,7 +259,7 @@ class HttpClient:
         that kept dripping: asking again may mend it. A 200 whose body never ended is reported as it is."""
         log.debug("GET %s cut after %.0f ms: deadline", url, _ms(started))
         too_slow = self._too_slow()
-        if not heads or policy.is_transient_status(heads[0]):
+        if not heads or is_transient_status(heads[0]):
             too_slow.repeatable = True
         return too_slow
 
@@ -326,7 +326,7 @@ class HttpClient:
                     http_status=status,
                 )
             raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}", http_status=status)
-        if policy.is_transient_status(status):
+        if is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(
                 f"{provider}: HTTP {status} from the API{suffix}",
