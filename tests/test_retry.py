@@ -10,7 +10,8 @@ import pytest
 from statuscli.core.errors import ApiError, BadResponseError, repeatable
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.engine import retry as policy
-from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, one_shot_options
+from statuscli.engine.options import one_shot_options
+from statuscli.engine.watcher import Outcome, Watcher, WatchOptions
 from statuscli.http.client import parse_retry_after
 
 LOW, HIGH = policy.JITTER

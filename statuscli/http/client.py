@@ -125,7 +125,8 @@ class Endpoint:
 class HttpClient:
     """One provider's Session. Thread-safe for GETs: the connection pool keeps `pool_size` sockets.
 
-    `watchdog` cuts attempts past their deadline; one may be shared by several clients (a `Fetcher`'s),
+    `watchdog` cuts attempts past their deadline; one may be shared by several clients, or given for
+    each call (`get_json(..., watchdog=)`: a session's clients serve several runs, each with its own),
     and is closed by whoever made it (a client that made its own closes it in `close`)."""
 
     def __init__(self, endpoint: Endpoint, *, pool_size: int = 10, watchdog: Watchdog | None = None) -> None:
@@ -163,13 +164,20 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments once and return the decoded JSON body of a 200 answer."""
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        watchdog: Watchdog | None = None,
+    ) -> Any:
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer; `watchdog`
+        (default: the client's) cuts the attempt past its deadline."""
         url = self.url(segments)
         started = time.monotonic()
 
         heads: list[int] = []  # the status of the answer, once its head has arrived
-        attempt = self.watchdog.start(self.deadline)
+        attempt = (self.watchdog if watchdog is None else watchdog).start(self.deadline)
         try:
             response = self.session.get(
                 url,
