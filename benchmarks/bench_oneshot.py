@@ -45,15 +45,14 @@ TARGET_VS_SDK = 0.5
 SDK_NAME = "anchorbrowser SDK: tasks.get_task_generation_status(ID)"
 LEAN_NAME = "ref: statuscli's own fetch + JSON, typer imported, no CLI parse, no rich"
 #: What a lean `status anchor ID --json` would cost: typer imported (but no Typer parsing, so none of
-#: the pydantic coercion it brings), config, Fetcher and json; no rich. Not a real command, a yardstick.
+#: the pydantic coercion it brings), config, the session's fetcher and json; no rich. Not a real
+#: command, a yardstick.
 LEAN_CODE = """
 import json, sys, typer
-from statuscli.config import config_path, load_config_file, resolve
-from statuscli.session import Fetcher
+from statuscli.session import Session
 from statuscli.reports.json import status_json
 from statuscli.providers import make_target
-settings = {"anchor": resolve("anchor", config=load_config_file(config_path()))}
-with Fetcher(settings, pool_size=1) as fetcher:
+with Session(pool_size=1) as session, session.run() as fetcher:
     status = fetcher.fetch(make_target("anchor", sys.argv[1]))
 print(json.dumps(status_json(status) | {"raw": status.raw}))
 """

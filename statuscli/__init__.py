@@ -16,7 +16,7 @@ from statuscli.version import __version__ as __version__
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from statuscli.api import Settings, get_status, wait, wait_async
+    from statuscli.api import get_status, wait, wait_async
     from statuscli.core.errors import (
         ApiError,
         AuthError,
@@ -29,13 +29,14 @@ if TYPE_CHECKING:
     )
     from statuscli.core.models import Phase, Target, TaskStatus
     from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
+    from statuscli.core.settings import Settings
 
 #: Each public name and the module that defines it.
 _SOURCES = {
     "get_status": "api",
     "wait": "api",
     "wait_async": "api",
-    "Settings": "api",
+    "Settings": "core.settings",
     "Target": "core.models",
     "TaskStatus": "core.models",
     "Phase": "core.models",

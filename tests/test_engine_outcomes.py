@@ -32,13 +32,13 @@ from statuscli.core.errors import (
     repeatable,
 )
 from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.engine.options import one_shot_options
 from statuscli.engine.watcher import (
     FAIL_FAST_GRACE,
     Outcome,
     Watcher,
     WatchOptions,
     WatchSummary,
-    one_shot_options,
 )
 
 from .conftest import CliRunner
@@ -477,7 +477,7 @@ def test_the_summary_counts_outcomes() -> None:
 
 def test_one_shot_options() -> None:
     options = one_shot_options(3, 45.0)
-    assert (options.interval, options.timeout, options.max_failures, options.workers) == (0.5, 45.0, 4, 1)
+    assert (options.backoff, options.timeout, options.max_failures, options.workers) == (0.5, 45.0, 4, 1)
     assert options.single_round is True
     assert options.tick is None
     assert one_shot_options(0, 1.0, targets=20, waiting=True).tick == 0.1

@@ -320,7 +320,7 @@ FAR_FUTURE = format_datetime(datetime(2099, 1, 1, tzinfo=UTC), usegmt=True)
 
 @pytest.fixture
 def low_cap(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr("statuscli.engine.retry.RETRY_AFTER_MAX", CAP)
+    monkeypatch.setattr("statuscli.core.transient.RETRY_AFTER_MAX", CAP)
     return CAP
 
 

@@ -10,7 +10,8 @@ import pytest
 from statuscli.core.errors import ApiError, BadResponseError, repeatable
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.engine import retry
-from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, one_shot_options
+from statuscli.engine.options import one_shot_options
+from statuscli.engine.watcher import Outcome, Watcher, WatchOptions
 from statuscli.http.client import parse_retry_after
 
 LOW, HIGH = retry.JITTER
@@ -207,3 +208,29 @@ def test_a_one_shot_deadline_ends_the_round() -> None:
     view = watcher.views()[0]
     assert view.outcome is Outcome.TIMED_OUT
     assert view.failures >= 2
+
+
+def test_the_backoff_base_is_an_option_of_its_own_not_the_interval() -> None:
+    """A one-shot's backoff base (0.5 s) is not its interval: a watch's options carry both apart."""
+    clock = FakeClock()
+    attempts: list[float] = []
+
+    def fetch(target: Target) -> TaskStatus:
+        attempts.append(clock.now)
+        raise ApiError("anchor: HTTP 503 from the API", transient=True, http_status=503)
+
+    options = WatchOptions(interval=30.0, backoff=0.5, max_failures=3)
+    watcher = Watcher(
+        [Target("anchor", "t1")],
+        fetch,
+        options,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=TopJitter(),
+        threaded=False,
+    )
+    list(watcher.run())
+    waits = [b - a for a, b in itertools.pairwise(attempts)]
+    assert waits == pytest.approx([retry.backoff(0.5, n, highest) for n in (1, 2)])
+    assert one_shot_options(3, 60.0).backoff == 0.5
+    assert one_shot_options(3, 60.0).interval == WatchOptions().interval

@@ -109,17 +109,25 @@ def watch(
       status watch browserable TASK --run-id RUN --json
       status watch --file targets.txt --fail-fast && ./deploy.sh
     """
-    from statuscli.app.commands import Reports, WatchRequest
-    from statuscli.app.commands import watch as run
+    from statuscli.app.watch import WatchRequest
+    from statuscli.app.watch import watch as run
+    from statuscli.core.durations import parse_duration, parse_rate
+    from statuscli.engine.options import watch_options
+    from statuscli.reports.requested import Reports
 
-    request = WatchRequest(
-        args=args or [],
-        file=file,
-        run_id=run_id,
-        interval=interval,
-        timeout=timeout,
+    runtime.report_as(json_output=json_output and not quiet, lines=True)
+    options = watch_options(
+        parse_duration(interval, what="--interval"),
+        None if timeout is None else parse_duration(timeout, what="--timeout"),
         fail_fast=fail_fast,
         max_failures=max_failures,
+        max_rate=None if max_rate is None else parse_rate(max_rate, what="--max-rate"),
+    )
+    request = WatchRequest(
+        args=args or [],
+        options=options,
+        file=file,
+        run_id=run_id,
         json_output=json_output,
         quiet=quiet,
         bell=bell,
@@ -127,7 +135,6 @@ def watch(
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
         reports=Reports(junit_xml, no_ci_annotations),
-        max_rate=max_rate,
     )
     opt.exit_with(run(request))
 

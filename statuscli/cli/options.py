@@ -168,7 +168,7 @@ def provider_command(spec: Provider) -> Callable[..., None]:
     COMPLETER_KINDS[complete_id] = f"recent:{spec.name}"
 
     def command(**options: Any) -> None:
-        from statuscli.app.commands import one_shot_command
+        from statuscli.cli.oneshot import one_shot_command
 
         exit_with(one_shot_command(spec.name, options))
 

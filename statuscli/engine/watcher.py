@@ -1,6 +1,6 @@
 """The one poll engine: a scheduler over a bounded worker pool, for a watch and for a one-shot.
 
-A one-shot is a watch with a single round (`WatchOptions.single_round`): each target is asked until it
+A one-shot is a watch with a single round (`options.one_shot_options`): each target is asked until it
 answers or gives up, with the same retry policy (`retry`), pool and deadline handling. The engine takes
 a `fetch` callable (one HTTP attempt per call), a clock and a sleep, and yields `WatchUpdate`s; it never
 renders. Tests run it with a fake clock and an inline executor, so no test waits for real time.
@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from statuscli.core.errors import StatusCliError, most_serious
 from statuscli.core.models import Phase, Target, TaskStatus
@@ -32,65 +32,17 @@ from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary,
 from statuscli.engine import budget as budgets
 from statuscli.engine import retry
 from statuscli.engine.budget import Budget
+from statuscli.engine.options import WatchOptions
 from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor
 
-__all__ = [
-    "Outcome",
-    "TargetView",
-    "WatchOptions",
-    "WatchSummary",
-    "WatchUpdate",
-    "Watcher",
-    "one_shot_options",
-]
+__all__ = ["Outcome", "TargetView", "WatchOptions", "WatchSummary", "WatchUpdate", "Watcher"]  # re-exported
 
 Fetch = Callable[[Target], TaskStatus]
 log = logging.getLogger("statuscli.engine.watcher")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
-
-
-@dataclass(frozen=True)
-class WatchOptions:
-    """How the engine polls. `max_failures` counts consecutive transient errors of one target."""
-
-    interval: float = 2.0
-    timeout: float | None = None
-    fail_fast: bool = False
-    max_failures: int = 5
-    jitter: float = 0.1
-    workers: int = 32
-    #: One round (a one-shot): a target is done at its first answer, pending or not; only errors repeat.
-    single_round: bool = False
-    #: While requests are out, call the watcher's `idle` hook at least this often (seconds).
-    tick: float | None = None
-    #: The most requests per second sent to a provider: one number for every provider, or one per
-    #: provider name; None: no fixed cap (the budget still slows down when a server throttles).
-    max_rate: float | Mapping[str, float] | None = None
-
-
-#: How many requests a one-shot command makes at once (and so its connection pool size).
-ONE_SHOT_PARALLEL = 8
-#: How often a one-shot command that waits for answers updates its status line, in seconds.
-WAITING_TICK = 0.1
-#: The backoff base of a one-shot's retries (README: the first retry at once, then 1 s, 2 s, 4 s ...).
-ONE_SHOT_BACKOFF = 0.5
-
-
-def one_shot_options(
-    retries: int, timeout: float, *, targets: int = 1, waiting: bool = False, max_rate: float | None = None
-) -> WatchOptions:
-    """A one-shot: one round, `retries` further attempts after a failure worth repeating (the first at
-    once, then 1 s, 2 s, 4 s ...), all within `timeout`; `waiting`: tick for a status line."""
-    return WatchOptions(
-        max_rate=max_rate,
-        interval=ONE_SHOT_BACKOFF,
-        timeout=timeout,
-        max_failures=retries + 1,
-        workers=min(ONE_SHOT_PARALLEL, targets),
-        single_round=True,
-        tick=WAITING_TICK if waiting else None,
-    )
+#: A target's outcome after an answer in each phase.
+OUTCOMES = {Phase.SUCCESS: Outcome.SUCCESS, Phase.FAILURE: Outcome.FAILURE, Phase.PENDING: Outcome.WATCHING}
 
 
 class Watcher:
@@ -116,6 +68,7 @@ class Watcher:
         streaming: bool = False,
         rejected: Callable[[StatusCliError], None] | None = None,
         cancel: Callable[[], None] | None = None,
+        caps: Mapping[str, float | None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
@@ -134,7 +87,8 @@ class Watcher:
         self._scheduled: list[float] = []
         self._last_sent: list[float | None] = []
         self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
-        self._caps: dict[str, float | None] = {}
+        #: Each provider's request cap, where it is not `options.max_rate` (see `set_cap`).
+        self._caps: dict[str, float | None] = dict(caps or {})
         #: Without budgets: the polls due, waiting for room in their provider's lane.
         self._held: dict[str, deque[int]] = {}
         self._lanes = Lanes(None)
@@ -150,11 +104,7 @@ class Watcher:
 
     def summary(self) -> WatchSummary:
         views = tuple(self.views())
-        return WatchSummary(
-            views=views,
-            elapsed=self._clock() - self.started,
-            exit_code=most_serious([v.exit_code for v in views]),
-        )
+        return WatchSummary(views, self._clock() - self.started, most_serious([v.exit_code for v in views]))
 
     def add(self, targets: Iterable[Target | StatusCliError]) -> None:
         """Targets that join the running watch (streamed input), and bad input to hand to `rejected`
@@ -276,10 +226,8 @@ class Watcher:
         if self._budgets is None:
             return None
         if provider not in self._budgets:
-            rate = self.options.max_rate
-            cap = rate.get(provider) if isinstance(rate, Mapping) else rate
             with self._lock:
-                cap = self._caps.get(provider, cap)
+                cap = self._caps.get(provider, self.options.max_rate)
             self._budgets[provider] = Budget(provider, self.options.interval, cap)
         return self._budgets[provider]
 
@@ -344,11 +292,7 @@ class Watcher:
             sent = self._last_sent[index]
             budget.answered(now, now if sent is None else sent, throttled=throttled, retry_after=retry_after)
         if isinstance(result, TaskStatus):
-            outcome = {
-                Phase.SUCCESS: Outcome.SUCCESS,
-                Phase.FAILURE: Outcome.FAILURE,
-                Phase.PENDING: Outcome.WATCHING,
-            }[result.phase]
+            outcome = OUTCOMES[result.phase]
             view = replace(
                 old,
                 label=result.label,
@@ -403,12 +347,12 @@ class Watcher:
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
     def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """The shared policy's backoff from the poll interval; a Retry-After wins when longer.
+        """The shared policy's backoff from the options' base; a Retry-After wins when longer.
 
         A one-shot retries at once after its first failure (unless told to wait), as documented."""
         if self.options.single_round and failures == 1:
             return 0.0 if retry_after is None else retry.cap_retry_after(retry_after)
-        return retry.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
+        return retry.backoff(self.options.backoff_base, failures, self._rng.uniform, retry_after)
 
     def _fold_in_flight(
         self,

@@ -30,7 +30,7 @@ from statuscli.core.errors import (
     NotFoundError,
     repeatable,
 )
-from statuscli.engine import retry
+from statuscli.core.transient import cap_retry_after, is_transient_status
 from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
 from statuscli.version import __version__
 
@@ -61,7 +61,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     if value.isdigit():
-        return retry.cap_retry_after(float(value))
+        return cap_retry_after(float(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -69,7 +69,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     now = time.time() if now is None else now
-    return retry.cap_retry_after(when.timestamp() - now)
+    return cap_retry_after(when.timestamp() - now)
 
 
 #: The variables requests reads a proxy from, lower case first as it does.
@@ -125,7 +125,8 @@ class Endpoint:
 class HttpClient:
     """One provider's Session. Thread-safe for GETs: the connection pool keeps `pool_size` sockets.
 
-    `watchdog` cuts attempts past their deadline; one may be shared by several clients (a `Fetcher`'s),
+    `watchdog` cuts attempts past their deadline; one may be shared by several clients, or given for
+    each call (`get_json(..., watchdog=)`: a session's clients serve several runs, each with its own),
     and is closed by whoever made it (a client that made its own closes it in `close`)."""
 
     def __init__(self, endpoint: Endpoint, *, pool_size: int = 10, watchdog: Watchdog | None = None) -> None:
@@ -163,13 +164,20 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments once and return the decoded JSON body of a 200 answer."""
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        watchdog: Watchdog | None = None,
+    ) -> Any:
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer; `watchdog`
+        (default: the client's) cuts the attempt past its deadline."""
         url = self.url(segments)
         started = time.monotonic()
 
         heads: list[int] = []  # the status of the answer, once its head has arrived
-        attempt = self.watchdog.start(self.deadline)
+        attempt = (self.watchdog if watchdog is None else watchdog).start(self.deadline)
         try:
             response = self.session.get(
                 url,
@@ -184,7 +192,7 @@ class HttpClient:
             try:
                 body = self._read_body(response, attempt)
             except ApiError as error:  # an error page that broke off: asked again, as its status would be
-                if not attempt.cut and retry.is_transient_status(response.status_code):
+                if not attempt.cut and is_transient_status(response.status_code):
                     raise repeatable(error) from None
                 raise
             finally:
@@ -259,7 +267,7 @@ class HttpClient:
         that kept dripping: asking again may mend it. A 200 whose body never ended is reported as it is."""
         log.debug("GET %s cut after %.0f ms: deadline", url, _ms(started))
         too_slow = self._too_slow()
-        if not heads or retry.is_transient_status(heads[0]):
+        if not heads or is_transient_status(heads[0]):
             too_slow.repeatable = True
         return too_slow
 
@@ -326,7 +334,7 @@ class HttpClient:
                     http_status=status,
                 )
             raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}", http_status=status)
-        if retry.is_transient_status(status):
+        if is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(
                 f"{provider}: HTTP {status} from the API{suffix}",
