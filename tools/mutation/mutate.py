@@ -53,7 +53,13 @@ MODULES: dict[str, list[str]] = {
     ],
     "statuscli/providers/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
     "statuscli/http/safety.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
-    "statuscli/config.py": ["tests/test_config.py", "tests/test_secrets.py", "tests/test_cli.py"],
+    "statuscli/config.py": [
+        "tests/test_config.py",
+        "tests/test_config_hosts.py",
+        "tests/test_secrets.py",
+        "tests/test_cli.py",
+        "tests/test_budget.py::test_config_max_rate_is_shown_and_checked",
+    ],
     "statuscli/providers/anchor.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
     "statuscli/providers/browserable.py": ["tests/test_provider_parsers.py", "tests/test_cli.py"],
     "statuscli/engine/watcher.py": [
@@ -346,7 +352,8 @@ def scopes(tree: ast.Module) -> dict[int, str]:
 def keys(module: str, tree: ast.Module, lines: list[str], found: list[Site]) -> list[str]:
     """Each mutant's name in results and in the equivalents list, by content, never by line number:
     the module, the function or class it is in, the change, and the text of the line it changes. The
-    same change to the same text twice in one scope is told apart by ` #2`, ` #3` (source order)."""
+    same change to the same text twice in one scope is told apart by ` #2`, ` #3`, in the order
+    `ast.walk` meets them (outer expressions first, so not always left to right)."""
     where = scopes(tree)
     nodes = list(ast.walk(tree))
     named: list[str] = []
@@ -383,8 +390,9 @@ def module_keys(module: str, root: Path = ROOT) -> list[str]:
 
 
 def missing_paths(root: Path = ROOT) -> list[str]:
-    """The modules and test files `MODULES` names that are not in the tree (moved or renamed)."""
-    named = list(MODULES) + [test for tests in MODULES.values() for test in tests]
+    """The modules and test files `MODULES` names that are not in the tree (moved or renamed). A test
+    may be named by its node id (`tests/test_x.py::test_y`): its file must exist."""
+    named = list(MODULES) + [test.split("::")[0] for tests in MODULES.values() for test in tests]
     return [path for path in dict.fromkeys(named) if not (root / path).is_file()]
 
 
