@@ -67,6 +67,8 @@ MODULES: dict[str, list[str]] = {
         "tests/test_watch.py",
         "tests/test_fail_fast.py",
         "tests/test_retry.py",
+        "tests/test_budget.py::test_the_budget_switched_off_keeps_the_per_task_backoff",
+        "tests/test_stream.py::test_closing_the_input_ends_a_watch_with_nothing_left_to_poll_at_once",
     ],
     "statuscli/engine/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
     "statuscli/engine/pool.py": [
