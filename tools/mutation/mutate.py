@@ -86,6 +86,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "statuscli/http/transport.py": [
         "tests/test_transport.py",
+        "tests/test_proxy.py",  # proxy connection pools are guarded too
         "tests/test_workers.py",
         "tests/test_bad_network.py",
     ],
