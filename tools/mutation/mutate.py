@@ -501,6 +501,10 @@ def main() -> int:
         again = {r["key"] for r in previous_rows if r["status"] in ("survived", "equivalent", "timeout")}
 
     modules = [m for m in MODULES if not options.module or any(m.endswith(s) for s in options.module)]
+    unknown = [s for s in options.module or [] if not any(m.endswith(s) for m in MODULES)]
+    if unknown:
+        print(f"mutate.py: no mutated module ends with {', '.join(unknown)} (see MODULES)", file=sys.stderr)
+        return 2
     equivalents = load_equivalents()
     if options.check_equivalents:
         return check_equivalents(equivalents)
