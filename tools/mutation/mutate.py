@@ -51,7 +51,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_retry.py",
         "tests/test_engine_outcomes.py",
     ],
-    "statuscli/providers/targets.py": ["tests/test_input.py", "tests/test_watch_cli.py"],
+    "statuscli/providers/targets.py": [
+        "tests/test_input.py",
+        "tests/test_target_file.py",
+        "tests/test_watch_cli.py",
+    ],
     "statuscli/http/safety.py": ["tests/test_input.py", "tests/test_proxy.py", "tests/test_secrets.py"],
     "statuscli/config.py": [
         "tests/test_config.py",
