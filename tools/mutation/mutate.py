@@ -111,6 +111,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
     "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
+    "statuscli/session.py": ["tests/test_session.py", "tests/test_api.py", "tests/test_cli_and_api_agree.py"],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
