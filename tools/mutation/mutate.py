@@ -101,6 +101,8 @@ MODULES: dict[str, list[str]] = {
         "tests/test_transport.py",
         "tests/test_proxy.py",
         "tests/test_faults.py",
+        "tests/test_http_client_edges.py",
+        "tests/test_cli.py::test_request_contract",
     ],
     "statuscli/http/transport.py": [
         "tests/test_transport.py",
@@ -111,7 +113,12 @@ MODULES: dict[str, list[str]] = {
     ],
     "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
     "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
-    "statuscli/session.py": ["tests/test_session.py", "tests/test_api.py", "tests/test_cli_and_api_agree.py"],
+    "statuscli/session.py": [
+        "tests/test_session.py",
+        "tests/test_api.py",
+        "tests/test_cli_and_api_agree.py",
+        "tests/test_one_shot_timeout.py",
+    ],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
