@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from statuscli.config import Resolver
-from statuscli.core.errors import ApiError, StatusCliError, UsageError
+from statuscli.core.errors import ApiError, ApiTimeoutError, StatusCliError, UsageError
 from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.core.settings import ProviderSettings
@@ -165,7 +165,7 @@ class Session:
         settings = self.prepare(sorted({t.provider for t in targets}))
         caps = {name: options.max_rate or conf.max_rate for name, conf in settings.items()}
         with self.run() as fetcher:
-            yield Watcher(
+            fetcher.watcher = Watcher(
                 targets,
                 fetcher.fetch,
                 options,
@@ -175,6 +175,7 @@ class Session:
                 rejected=rejected,
                 cancel=fetcher.cancel,
             )
+            yield fetcher.watcher
 
     def wait(
         self, targets: list[Target], options: WatchOptions, each: Callable[[WatchUpdate], None]
@@ -184,7 +185,8 @@ class Session:
             return follow(watcher, each)
 
     def close(self) -> None:
-        """Cut the runs still going, stop their watchdogs' threads and close every connection."""
+        """End the runs still going (a watch returns at once, its unfinished targets `WATCHING`), stop
+        their watchdogs' threads and close every connection."""
         with self._lock:
             self._closed = True
             runs, self._runs = list(self._runs), set()
@@ -209,6 +211,8 @@ class Fetcher:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.watchdog = Watchdog()
+        #: The run's engine, when it is a watch: `close` stops it too.
+        self.watcher: Watcher | None = None
 
     def fetch(self, target: Target) -> TaskStatus:
         """The target's current status from one attempt; raises a `StatusCliError` on any failure."""
@@ -222,6 +226,8 @@ class Fetcher:
         self.watchdog.close(join=0)
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         self.watchdog.close()
 
 
@@ -247,7 +253,7 @@ def past_deadline(error: ApiError, left: float) -> ApiError:
     wait = None if error.retry_after is None else cap_retry_after(error.retry_after)
     if wait is None or not error.transient or wait <= left:
         return error
-    return ApiError(
+    return type(error)(
         f"{error.message} (Retry-After {wait:g} s, beyond the {max(left, 0):.0f} s left of the time limit)",
         code=error.code,
         transient=False,
@@ -274,11 +280,9 @@ def one_shot_result(
         progress = request_progress(view, settings)
         attempts = f"attempt {progress.attempt} of {progress.attempts}"
         last = f", last error: {progress.last_error}" if progress.last_error else ""
-        return view.target, ApiError(
+        return view.target, ApiTimeoutError(
             f"{view.target.provider}: no answer within {timeout or 0:g} s ({attempts}{last}); gave up "
-            f"({hint} to wait longer)",
-            code="timeout",
-            transient=True,
+            f"({hint} to wait longer)"
         )
     if view.error is not None:
         return view.target, view.error

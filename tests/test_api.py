@@ -26,6 +26,7 @@ import pytest
 import statuscli
 from statuscli import (
     ApiError,
+    ApiTimeoutError,
     AuthError,
     BadResponseError,
     ConfigError,
@@ -215,7 +216,7 @@ def closed_port() -> int:
         ("anchor", "done", None, {"api_key": "not-the-key-0000000000"}, AuthError, "auth_failed"),
         ("anchor", "nope", None, {}, NotFoundError, "not_found"),
         ("anchor", "broken", None, {}, ApiError, "http_error"),
-        ("anchor", "stall", None, {"timeout": 0.5}, ApiError, "timeout"),
+        ("anchor", "stall", None, {"timeout": 0.5}, ApiTimeoutError, "timeout"),
         ("anchor", "done", None, {"base_url": "closed"}, ApiError, "network_error"),
         ("anchor", "html", None, {}, BadResponseError, "bad_response"),
     ],

@@ -24,6 +24,7 @@ from urllib3.util.retry import Retry
 
 from statuscli.core.errors import (
     ApiError,
+    ApiTimeoutError,
     AuthError,
     BadResponseError,
     ConfigError,
@@ -272,10 +273,8 @@ class HttpClient:
         return too_slow
 
     def _too_slow(self) -> ApiError:
-        return ApiError(
-            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up",
-            code="timeout",
-            transient=True,
+        return ApiTimeoutError(
+            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up"
         )
 
     def _decode(self, response: requests.Response, body: bytes) -> Any:

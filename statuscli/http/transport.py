@@ -44,7 +44,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from statuscli.core.errors import ApiError
+from statuscli.core.errors import ApiError, ApiTimeoutError
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 
 #: The attempt the current thread is making, if any (read by the connections it uses).
@@ -275,15 +275,15 @@ class GuardedAdapter(HTTPAdapter):
 def transport_error(provider: str, exc: BaseException) -> ApiError:
     """A network failure as an ApiError, naming the cause but never the request headers."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ApiError(f"{provider}: connection timed out", code="timeout", transient=True)
+        return ApiTimeoutError(f"{provider}: connection timed out")
     if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
-        return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+        return ApiTimeoutError(f"{provider}: server did not answer in time")
     if isinstance(exc, requests.exceptions.SSLError):
         return ApiError(f"{provider}: TLS error: {reason(exc)}", code="network_error")
     if isinstance(exc, requests.exceptions.ConnectionError):
         why = reason(exc)
         if "timed out" in why.lower():
-            return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+            return ApiTimeoutError(f"{provider}: server did not answer in time")
         return ApiError(f"{provider}: connection failed: {why}", code="network_error", transient=True)
     return ApiError(f"{provider}: network error: {reason(exc)}", code="network_error", transient=True)
 
