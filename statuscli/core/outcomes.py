@@ -108,12 +108,13 @@ _NAMED = 5
 
 
 def _why(view: TargetView) -> str:
-    """`anchor t1: failed (label)`, as a one-line reason (server text kept as it came)."""
+    """`anchor t1: timed out (generating)`, a one-line reason (server text kept as it came)."""
     target = view.target
     name = " ".join(filter(None, (target.provider, target.task_id, target.run_id)))
     if view.outcome is Outcome.ERROR and view.error is not None:
         return f"{name}: {view.error.code}"
-    return f"{name}: {view.outcome.value} ({view.label})"
+    label = view.status.label if view.status is not None else view.label
+    return f"{name}: {view.outcome.value}" + ("" if label == view.outcome.value else f" ({label})")
 
 
 class WatchRenderer:
