@@ -15,6 +15,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from statuscli.config import Resolver
@@ -27,7 +28,7 @@ from statuscli.engine.options import WatchOptions, one_shot_options
 from statuscli.engine.watcher import Watcher
 from statuscli.http.client import Endpoint, HttpClient, proxy_for
 from statuscli.http.safety import check_transport
-from statuscli.http.transport import Watchdog
+from statuscli.http.transport import Deadlines, Watchdog
 from statuscli.providers import get_provider
 
 #: Connections each provider's client keeps: as many as a watch's workers, the most a run sends at once.
@@ -51,6 +52,8 @@ class Session:
         self._clients: dict[str, HttpClient] = {}
         self._checked: set[str] = set()
         self._runs: set[Fetcher] = set()
+        #: The one-shots' watchdog, shared by them and kept between calls (made at the first).
+        self._one_shots: Watchdog | None = None
         self._closed = False
 
     # ---- settings and clients ----------------------------------------------------------------------
@@ -101,10 +104,15 @@ class Session:
     # ---- runs --------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def run(self) -> Iterator[Fetcher]:
-        """A fetcher for one run, its watchdog stopped at the end."""
-        fetcher = Fetcher(self)
+    def run(self, *, short: bool = False, until: float | None = None) -> Iterator[Fetcher]:
+        """A fetcher for one run, its watchdog stopped at the end. A `short` run (a one-shot) shares the
+        session's one-shot watchdog, so that it starts no thread of its own for the deadlines; `until`
+        (`time.monotonic()`) cuts its attempts at the run's time limit at the latest."""
         with self._lock:
+            if short and self._one_shots is None and not self._closed:
+                self._one_shots = Watchdog(name="statuscli-deadline-one-shots")
+            shared = self._one_shots if short else None
+            fetcher = Fetcher(self, None if shared is None else Deadlines(shared, until))
             self._runs.add(fetcher)
         try:
             yield fetcher
@@ -131,12 +139,26 @@ class Session:
         options = one_shot_options(
             conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
         )
-        with self.run() as fetcher:
+        # One target and no status line: its attempts run in the calling thread (no thread to start,
+        # no hand-over per call), each cut at the time limit at the latest.
+        inline = len(targets) == 1 and idle is None
+        until = time.monotonic() + limit
+        #: Targets whose last attempt the time limit cut (inline), with the error before it.
+        cut: dict[Target, StatusCliError | None] = {}
+        before: dict[Target, StatusCliError] = {}
+        with self.run(short=True, until=until if inline else None) as fetcher:
 
             def fetch(target: Target) -> TaskStatus:
                 try:
                     return fetcher.fetch(target)
+                except ApiTimeoutError as error:
+                    if inline and time.monotonic() >= until:
+                        cut[target] = before.get(target)
+                        raise
+                    before[target] = error
+                    raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
                 except ApiError as error:
+                    before[target] = error
                     raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
 
             def waiting() -> None:
@@ -144,10 +166,22 @@ class Session:
                 idle(watcher)
 
             watcher = Watcher(
-                targets, fetch, options, idle=None if idle is None else waiting, cancel=fetcher.cancel
+                targets,
+                fetch,
+                options,
+                idle=None if idle is None else waiting,
+                cancel=fetcher.cancel,
+                threaded=not inline,
             )
             follow(watcher, lambda _update: None)
-            return [one_shot_result(view, conf, limit, hint) for view in watcher.views()]
+            views = [
+                # As if the time limit had passed while the attempt was out, as it does with threads.
+                replace(view, outcome=Outcome.TIMED_OUT, error=cut[view.target], failures=view.failures - 1)
+                if view.target in cut and view.status is None
+                else view
+                for view in watcher.views()
+            ]
+            return [one_shot_result(view, conf, limit, hint) for view in views]
 
     @contextlib.contextmanager
     def watch(
@@ -191,8 +225,11 @@ class Session:
             self._closed = True
             runs, self._runs = list(self._runs), set()
             clients, self._clients = list(self._clients.values()), {}
+            one_shots, self._one_shots = self._one_shots, None
         for fetcher in runs:
             fetcher.close()
+        if one_shots is not None:
+            one_shots.close()
         for client in clients:
             client.close()
 
@@ -208,9 +245,10 @@ class Fetcher:
     own: `cancel` cuts the run's attempts in flight and refuses new ones (the engine calls it when the
     run ends, before it joins its workers); `close` also stops the watchdog's thread."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, deadlines: Deadlines | None = None) -> None:
         self._session = session
-        self.watchdog = Watchdog()
+        #: Its own watchdog, or its share of one (`Session.run(short=True)`).
+        self.watchdog: Watchdog | Deadlines = Watchdog() if deadlines is None else deadlines
         #: The run's engine, when it is a watch: `close` stops it too.
         self.watcher: Watcher | None = None
 

@@ -280,6 +280,15 @@ def test_every_time_out_is_a_timeout_error(sim: Simulator) -> None:
     assert isinstance(view.error, StatusCliError)
 
 
+def test_the_time_limit_cuts_an_attempt_and_the_client_goes_on(sim: Simulator) -> None:
+    with Client(settings_for(sim, timeout=0.5, retries=3)) as client:
+        with pytest.raises(ApiTimeoutError) as caught:
+            client.get_status("anchor", "stall")
+        assert str(caught.value).startswith("anchor: no answer within 0.5 s (attempt 1 of 4)")
+        assert "Settings.timeout" in str(caught.value)
+        assert client.get_status("anchor", "done").phase is Phase.SUCCESS  # on a new connection
+
+
 # ---- raise_for_outcome ---------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from statuscli.core.errors import (
     repeatable,
 )
 from statuscli.core.transient import cap_retry_after, is_transient_status
-from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
+from statuscli.http.transport import Attempt, Deadlines, GuardedAdapter, Watchdog, transport_error
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -170,7 +170,7 @@ class HttpClient:
         segments: list[str],
         params: Mapping[str, str] | None = None,
         *,
-        watchdog: Watchdog | None = None,
+        watchdog: Watchdog | Deadlines | None = None,
     ) -> Any:
         """GET base_url/segments once and return the decoded JSON body of a 200 answer; `watchdog`
         (default: the client's) cuts the attempt past its deadline."""

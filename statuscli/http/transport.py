@@ -192,6 +192,42 @@ class Watchdog:
                 self._cond.wait(self._heap[0][0] - now if self._heap else None)
 
 
+class Deadlines:
+    """One run's attempts under a `Watchdog` that other runs share (a session's one-shots, so that each
+    call starts no thread): the same deadlines, and `close` cuts this run's attempts still in flight
+    and refuses new ones, leaving the others and the watchdog's thread alone (its owner closes it).
+    For short runs: it keeps every attempt it started until it is closed. With `until` (a
+    `time.monotonic()` time), no attempt outlasts it: the run's own time limit."""
+
+    def __init__(self, watchdog: Watchdog, until: float | None = None) -> None:
+        self._watchdog = watchdog
+        self._until = until
+        self._lock = threading.Lock()
+        self._attempts: list[Attempt] = []
+        self._closed = False
+
+    def start(self, seconds: float) -> Attempt:
+        if self._until is not None:
+            seconds = min(seconds, max(0.0, self._until - time.monotonic()))
+        attempt = self._watchdog.start(seconds)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._attempts.append(attempt)
+        if closed:  # the run is over: nothing more goes out
+            attempt.cut_now()
+        return attempt
+
+    def close(self, join: float = 0.0) -> None:
+        """Cut this run's attempts in flight and refuse new ones (`join`: as `Watchdog.close`'s, unused:
+        the thread is not this run's)."""
+        with self._lock:
+            self._closed = True
+            attempts, self._attempts = self._attempts, []
+        for attempt in attempts:
+            attempt.cut_now()
+
+
 def current_attempt() -> Attempt | None:
     attempt: Attempt | None = getattr(_current, "attempt", None)
     return attempt
