@@ -128,20 +128,22 @@ class Session:
         timeout: float | None = None,
         idle: Callable[[Watcher], None] | None = None,
         hint: str = "--timeout",
+        inline: bool = False,
     ) -> list[TaskResult]:
         """A one-shot: one round of the engine over `targets` (all of one provider); each target's
         status or error, in order. `timeout` overrides the settings' time limit; `idle` is called with
         the watcher while answers are awaited (a status line); `hint` names the setting that waits
-        longer."""
+        longer; `inline`: one target's attempts may run in the calling thread."""
         name = targets[0].provider
         conf = self.prepare([name])[name]
         limit = conf.timeout if timeout is None else timeout
         options = one_shot_options(
             conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
         )
-        # One target and no status line: its attempts run in the calling thread (no thread to start,
-        # no hand-over per call), each cut at the time limit at the latest.
-        inline = len(targets) == 1 and idle is None
+        # `inline` (the Python API's), for one target and no status line: its attempts run in the
+        # calling thread (no thread to start, no hand-over per call), each cut at the time limit at the
+        # latest.
+        inline = inline and len(targets) == 1 and idle is None
         until = time.monotonic() + limit
         #: Targets whose last attempt the time limit cut (inline), with the error before it.
         cut: dict[Target, StatusCliError | None] = {}

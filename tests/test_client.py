@@ -443,3 +443,30 @@ def test_cancelling_wait_async_stops_at_once_and_leaves_no_thread(silent: Silent
     assert left == []
     assert silent.hung_up.wait(10)  # the request in flight was cut, not left to its 600 s
     assert no_threads_left(before) == []
+
+
+def test_using_the_api_never_imports_typer_or_rich(sim: Simulator) -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import asyncio, sys, statuscli\n"
+        "heavy = ('requests', 'urllib3', 'rich', 'typer', 'click')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+        "client = statuscli.Client\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+        f"settings = statuscli.Settings(api_key={sim.key('anchor')!r}, "
+        f"base_url={sim.base_url_for('anchor')!r})\n"
+        "with statuscli.Client(settings) as c:\n"
+        "    c.get_status('anchor', 'done')\n"
+        "    c.wait([('anchor', 'done')]).raise_for_outcome()\n"
+        "    list(c.watch([('anchor', 'done')]))\n"
+        "    asyncio.run(c.wait_async([('anchor', 'done')]))\n"
+        "statuscli.wait([('anchor', 'done')], settings=settings)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "[]", "['requests', 'urllib3']"]

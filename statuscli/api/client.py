@@ -62,7 +62,7 @@ class Client:
         """
         target = make_target(provider, task_id, run_id)
         self._check_open()
-        [(_target, item)] = self._session.ask([target], hint="Settings.timeout")
+        [(_target, item)] = self._session.ask([target], hint="Settings.timeout", inline=True)
         if isinstance(item, StatusCliError):
             raise item
         return item
