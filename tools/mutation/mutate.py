@@ -84,7 +84,9 @@ MODULES: dict[str, list[str]] = {
         "tests/test_bad_network.py",
     ],
     "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
-    "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
+    "statuscli/api/__init__.py": ["tests/test_api.py", "tests/test_bad_network.py"],
+    "statuscli/api/client.py": ["tests/test_client.py", "tests/test_api.py"],
+    "statuscli/api/arguments.py": ["tests/test_client.py", "tests/test_api.py"],
 }
 
 #: Functions (and classes) left alone: file writing and plumbing, not decisions.
