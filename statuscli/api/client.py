@@ -102,9 +102,9 @@ class Client:
         """`wait` for a caller that drives its own loop: a generator of a `WatchUpdate` after every poll
         (`update.changed` tells a change of state) and, last, the `WatchSummary`.
 
-        The arguments are checked (and raise) here, before the generator is returned. Polls go on in
-        the background only while the generator is being iterated; closing it (`break` out of a loop,
-        `close()`) ends the watch and its requests at once.
+        The arguments are checked (and raise) here, before the generator is returned. Polls are sent
+        only while the generator is being iterated; closing it (`break` out of a loop, `close()`, or
+        the client's `close()`) ends the watch and its requests at once.
         """
         checked, settings = self._watch_arguments(targets, interval, timeout, fail_fast, max_rate)
         watch = self._watching(checked, settings)
