@@ -15,10 +15,11 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from statuscli.config import Resolver
-from statuscli.core.errors import ApiError, StatusCliError, UsageError
+from statuscli.core.errors import ApiError, ApiTimeoutError, StatusCliError, UsageError
 from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.core.settings import ProviderSettings
@@ -27,7 +28,7 @@ from statuscli.engine.options import WatchOptions, one_shot_options
 from statuscli.engine.watcher import Watcher
 from statuscli.http.client import Endpoint, HttpClient, proxy_for
 from statuscli.http.safety import check_transport
-from statuscli.http.transport import Watchdog
+from statuscli.http.transport import Deadlines, Watchdog
 from statuscli.providers import get_provider
 
 #: Connections each provider's client keeps: as many as a watch's workers, the most a run sends at once.
@@ -51,6 +52,8 @@ class Session:
         self._clients: dict[str, HttpClient] = {}
         self._checked: set[str] = set()
         self._runs: set[Fetcher] = set()
+        #: The one-shots' watchdog, shared by them and kept between calls (made at the first).
+        self._one_shots: Watchdog | None = None
         self._closed = False
 
     # ---- settings and clients ----------------------------------------------------------------------
@@ -101,10 +104,15 @@ class Session:
     # ---- runs --------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def run(self) -> Iterator[Fetcher]:
-        """A fetcher for one run, its watchdog stopped at the end."""
-        fetcher = Fetcher(self)
+    def run(self, *, short: bool = False, until: float | None = None) -> Iterator[Fetcher]:
+        """A fetcher for one run, its watchdog stopped at the end. A `short` run (a one-shot) shares the
+        session's one-shot watchdog, so that it starts no thread of its own for the deadlines; `until`
+        (`time.monotonic()`) cuts its attempts at the run's time limit at the latest."""
         with self._lock:
+            if short and self._one_shots is None and not self._closed:
+                self._one_shots = Watchdog(name="statuscli-deadline-one-shots")
+            shared = self._one_shots if short else None
+            fetcher = Fetcher(self, None if shared is None else Deadlines(shared, until))
             self._runs.add(fetcher)
         try:
             yield fetcher
@@ -120,23 +128,39 @@ class Session:
         timeout: float | None = None,
         idle: Callable[[Watcher], None] | None = None,
         hint: str = "--timeout",
+        inline: bool = False,
     ) -> list[TaskResult]:
         """A one-shot: one round of the engine over `targets` (all of one provider); each target's
         status or error, in order. `timeout` overrides the settings' time limit; `idle` is called with
         the watcher while answers are awaited (a status line); `hint` names the setting that waits
-        longer."""
+        longer; `inline`: one target's attempts may run in the calling thread."""
         name = targets[0].provider
         conf = self.prepare([name])[name]
         limit = conf.timeout if timeout is None else timeout
         options = one_shot_options(
             conf.retries, limit, targets=len(targets), waiting=idle is not None, max_rate=conf.max_rate
         )
-        with self.run() as fetcher:
+        # `inline` (the Python API's), for one target and no status line: its attempts run in the
+        # calling thread (no thread to start, no hand-over per call), each cut at the time limit at the
+        # latest.
+        inline = inline and len(targets) == 1 and idle is None
+        until = time.monotonic() + limit
+        #: Targets whose last attempt the time limit cut (inline), with the error before it.
+        cut: dict[Target, StatusCliError | None] = {}
+        before: dict[Target, StatusCliError] = {}
+        with self.run(short=True, until=until if inline else None) as fetcher:
 
             def fetch(target: Target) -> TaskStatus:
                 try:
                     return fetcher.fetch(target)
+                except ApiTimeoutError as error:
+                    if inline and time.monotonic() >= until:
+                        cut[target] = before.get(target)
+                        raise
+                    before[target] = error
+                    raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
                 except ApiError as error:
+                    before[target] = error
                     raise past_deadline(error, watcher.started + limit - time.monotonic()) from None
 
             def waiting() -> None:
@@ -144,10 +168,22 @@ class Session:
                 idle(watcher)
 
             watcher = Watcher(
-                targets, fetch, options, idle=None if idle is None else waiting, cancel=fetcher.cancel
+                targets,
+                fetch,
+                options,
+                idle=None if idle is None else waiting,
+                cancel=fetcher.cancel,
+                threaded=not inline,
             )
             follow(watcher, lambda _update: None)
-            return [one_shot_result(view, conf, limit, hint) for view in watcher.views()]
+            views = [
+                # As if the time limit had passed while the attempt was out, as it does with threads.
+                replace(view, outcome=Outcome.TIMED_OUT, error=cut[view.target], failures=view.failures - 1)
+                if view.target in cut and view.status is None
+                else view
+                for view in watcher.views()
+            ]
+            return [one_shot_result(view, conf, limit, hint) for view in views]
 
     @contextlib.contextmanager
     def watch(
@@ -165,7 +201,7 @@ class Session:
         settings = self.prepare(sorted({t.provider for t in targets}))
         caps = {name: options.max_rate or conf.max_rate for name, conf in settings.items()}
         with self.run() as fetcher:
-            yield Watcher(
+            fetcher.watcher = Watcher(
                 targets,
                 fetcher.fetch,
                 options,
@@ -175,6 +211,7 @@ class Session:
                 rejected=rejected,
                 cancel=fetcher.cancel,
             )
+            yield fetcher.watcher
 
     def wait(
         self, targets: list[Target], options: WatchOptions, each: Callable[[WatchUpdate], None]
@@ -184,13 +221,17 @@ class Session:
             return follow(watcher, each)
 
     def close(self) -> None:
-        """Cut the runs still going, stop their watchdogs' threads and close every connection."""
+        """End the runs still going (a watch returns at once, its unfinished targets `WATCHING`), stop
+        their watchdogs' threads and close every connection."""
         with self._lock:
             self._closed = True
             runs, self._runs = list(self._runs), set()
             clients, self._clients = list(self._clients.values()), {}
+            one_shots, self._one_shots = self._one_shots, None
         for fetcher in runs:
             fetcher.close()
+        if one_shots is not None:
+            one_shots.close()
         for client in clients:
             client.close()
 
@@ -206,9 +247,12 @@ class Fetcher:
     own: `cancel` cuts the run's attempts in flight and refuses new ones (the engine calls it when the
     run ends, before it joins its workers); `close` also stops the watchdog's thread."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, deadlines: Deadlines | None = None) -> None:
         self._session = session
-        self.watchdog = Watchdog()
+        #: Its own watchdog, or its share of one (`Session.run(short=True)`).
+        self.watchdog: Watchdog | Deadlines = Watchdog() if deadlines is None else deadlines
+        #: The run's engine, when it is a watch: `close` stops it too.
+        self.watcher: Watcher | None = None
 
     def fetch(self, target: Target) -> TaskStatus:
         """The target's current status from one attempt; raises a `StatusCliError` on any failure."""
@@ -222,6 +266,8 @@ class Fetcher:
         self.watchdog.close(join=0)
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         self.watchdog.close()
 
 
@@ -247,7 +293,7 @@ def past_deadline(error: ApiError, left: float) -> ApiError:
     wait = None if error.retry_after is None else cap_retry_after(error.retry_after)
     if wait is None or not error.transient or wait <= left:
         return error
-    return ApiError(
+    return type(error)(
         f"{error.message} (Retry-After {wait:g} s, beyond the {max(left, 0):.0f} s left of the time limit)",
         code=error.code,
         transient=False,
@@ -274,11 +320,9 @@ def one_shot_result(
         progress = request_progress(view, settings)
         attempts = f"attempt {progress.attempt} of {progress.attempts}"
         last = f", last error: {progress.last_error}" if progress.last_error else ""
-        return view.target, ApiError(
+        return view.target, ApiTimeoutError(
             f"{view.target.provider}: no answer within {timeout or 0:g} s ({attempts}{last}); gave up "
-            f"({hint} to wait longer)",
-            code="timeout",
-            transient=True,
+            f"({hint} to wait longer)"
         )
     if view.error is not None:
         return view.target, view.error

@@ -63,11 +63,13 @@ def wheel() -> dict[str, bytes]:
 
 
 def tree_files(folder: str) -> set[str]:
-    """The project's files under `folder`, as the sdist names them (caches left out)."""
+    """The project's files under `folder`, as the sdist names them (caches left out: `__pycache__`, and
+    the `.ruff_cache` that `ruff check .` leaves beside each folder's own ruff.toml)."""
+    caches = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
     return {
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / folder).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file() and not caches.intersection(path.parts) and path.suffix != ".pyc"
     }
 
 

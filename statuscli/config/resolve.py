@@ -8,9 +8,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from statuscli.config.files import ConfigFile, config_path, file_rate, load_config_file
+from statuscli.core.durations import to_seconds
 from statuscli.core.errors import ConfigError, StatusCliError, UsageError
 from statuscli.core.settings import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -21,6 +23,9 @@ from statuscli.core.settings import (
     Settings,
 )
 from statuscli.providers import check_provider, get_provider
+
+if TYPE_CHECKING:
+    from statuscli.core.durations import Duration
 
 
 def resolve(
@@ -88,14 +93,16 @@ class Resolver:
 
     def __init__(
         self,
-        given: Mapping[str, Settings] | None = None,
+        given: Settings | Mapping[str, Settings] | None = None,
         *,
         env: Mapping[str, str] | None = None,
         config: ConfigFile | None = None,
         base_url_source: str = "Settings.base_url",
         warn: Callable[[str], None] | None = None,
     ) -> None:
-        self._given = dict(given or {})
+        #: Settings for every provider (one `Settings` given), else each provider's own.
+        self._every = given if isinstance(given, Settings) else None
+        self._given = {} if given is None or isinstance(given, Settings) else dict(given)
         for name in self._given:
             check_provider(name)
         self._env = env
@@ -144,7 +151,7 @@ class Resolver:
 
     def _resolve(self, name: str) -> ProviderSettings:
         check_provider(name)
-        mine = self._given.get(name, Settings())
+        mine = self._given.get(name, self._every or Settings())
         base = resolve(
             name,
             config=self._config_file(),
@@ -166,8 +173,8 @@ class Resolver:
         )
 
 
-def _pick(value: float | None, fallback: float) -> float:
-    return fallback if value is None else float(value)
+def _pick(value: Duration | None, fallback: float) -> float:
+    return fallback if value is None else to_seconds(value)
 
 
 def _again(error: StatusCliError) -> StatusCliError:

@@ -9,7 +9,7 @@ from statuscli.core.console import print_error
 from statuscli.core.errors import ExitCode, StatusCliError
 from statuscli.core.models import Target, TaskStatus
 
-__all__ = ["Outcome", "TargetView", "WatchSummary", "WatchUpdate"]
+__all__ = ["Outcome", "TargetView", "WaitError", "WatchSummary", "WatchUpdate"]
 
 
 class Outcome(StrEnum):
@@ -68,12 +68,53 @@ class WatchUpdate:
 
 @dataclass(frozen=True)
 class WatchSummary:
+    """How a watch ended: each target's last snapshot (in target order), the seconds it took, and the
+    exit code `status watch` would end with."""
+
     views: tuple[TargetView, ...]
     elapsed: float
     exit_code: ExitCode
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for v in self.views if v.outcome in outcomes)
+
+    def raise_for_outcome(self) -> WatchSummary:
+        """This summary when every task succeeded; else raise a `WaitError` that carries it."""
+        if self.exit_code is ExitCode.SUCCESS and all(v.outcome is Outcome.SUCCESS for v in self.views):
+            return self
+        raise WaitError(self)
+
+
+class WaitError(StatusCliError):
+    """A wait in which a task did not succeed (`WatchSummary.raise_for_outcome`): `summary` is the
+    summary, `exit_code` its exit code, and the message names each task that did not succeed."""
+
+    code = "wait_failed"
+
+    def __init__(self, summary: WatchSummary) -> None:
+        missed = [v for v in summary.views if v.outcome is not Outcome.SUCCESS]
+        named = "; ".join(_why(view) for view in missed[:_NAMED])
+        more = f"; and {len(missed) - _NAMED} more" if len(missed) > _NAMED else ""
+        super().__init__(f"{len(missed)} of {len(summary.views)} tasks did not succeed: {named}{more}")
+        self.summary = summary
+        self.exit_code = summary.exit_code
+
+    def __reduce__(self) -> tuple[type[WaitError], tuple[WatchSummary]]:
+        return (type(self), (self.summary,))
+
+
+#: The most tasks a `WaitError`'s message names.
+_NAMED = 5
+
+
+def _why(view: TargetView) -> str:
+    """`anchor t1: timed out (generating)`, a one-line reason (server text kept as it came)."""
+    target = view.target
+    name = " ".join(filter(None, (target.provider, target.task_id, target.run_id)))
+    if view.outcome is Outcome.ERROR and view.error is not None:
+        return f"{name}: {view.error.code}"
+    label = view.status.label if view.status is not None else view.label
+    return f"{name}: {view.outcome.value}" + ("" if label == view.outcome.value else f" ({label})")
 
 
 class WatchRenderer:

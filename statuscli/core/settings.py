@@ -9,7 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from statuscli.core.durations import to_seconds
 from statuscli.core.errors import AuthError, UsageError
+
+#: Not `typing.TYPE_CHECKING`, which costs an import of typing at start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statuscli.core.durations import Duration
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
@@ -39,23 +45,30 @@ class Settings:
 
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
-    #: Seconds to wait for a connection, and for an answer once connected (each more than 0, at most 600).
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
+    #: How long to wait for a connection, and for an answer once connected (each more than 0, at most
+    #: 600 s). Durations here are seconds, text ("90s", "10m") or a `datetime.timedelta`, kept as seconds.
+    connect_timeout: Duration | None = None
+    read_timeout: Duration | None = None
     #: Further attempts of `get_status` after a failure worth repeating (0 to 10).
     retries: int | None = None
-    #: The overall time limit of `get_status`, all attempts included (seconds).
-    timeout: float | None = None
+    #: The overall time limit of `get_status`, all attempts included.
+    timeout: Duration | None = None
     #: Allow a plain http base URL that is not loopback (the key then travels in clear).
     allow_insecure_http: bool | None = None
 
     def __post_init__(self) -> None:
-        for name in ("connect_timeout", "read_timeout"):
-            value = getattr(self, name)
-            if value is not None and not (is_number(value) and 0 < value <= MAX_REQUEST_TIMEOUT):
-                raise UsageError(f"Settings.{name} must be between 0 and 600 seconds")
-        if self.timeout is not None and not (is_number(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
-            raise UsageError("Settings.timeout must be more than 0 seconds, at most a week")
+        for name, most, limits in (
+            ("connect_timeout", MAX_REQUEST_TIMEOUT, "must be between 0 and 600 seconds"),
+            ("read_timeout", MAX_REQUEST_TIMEOUT, "must be between 0 and 600 seconds"),
+            ("timeout", MAX_TIMEOUT, "must be more than 0 seconds, at most a week"),
+        ):
+            given = getattr(self, name)
+            if given is None:
+                continue
+            seconds = to_seconds(given, what=f"Settings.{name}")
+            if not (is_number(seconds) and 0 < seconds <= most):
+                raise UsageError(f"Settings.{name} {limits}")
+            object.__setattr__(self, name, seconds)  # kept as seconds, whatever was given
         retries = self.retries
         if retries is not None and not (isinstance(retries, int) and not isinstance(retries, bool)):
             raise UsageError("Settings.retries must be a whole number from 0 to 10")

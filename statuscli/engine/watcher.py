@@ -60,7 +60,7 @@ class Watcher:
         options: WatchOptions | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
         threaded: bool = True,
         idle: Callable[[], None] | None = None,
@@ -73,7 +73,9 @@ class Watcher:
         self.options = options or WatchOptions()
         self._fetch = fetch
         self._clock = clock
-        self._sleep = sleep
+        #: Set by `stop`; the default sleep between polls wakes up for it.
+        self._stopping = threading.Event()
+        self._sleep = sleep if sleep is not None else self._nap
         self._rng = rng or random.Random()
         self._threaded = threaded
         self._idle = idle
@@ -124,6 +126,17 @@ class Watcher:
         self._open = False
         self._results.put((-1, None))
 
+    def stop(self) -> None:
+        """End the watch from any thread, at once: the polls in flight are cut and `run` returns
+        without another update (the targets not done stay `WATCHING`)."""
+        self._stopping.set()
+        self._results.put((-1, None))  # wakes a run waiting for an answer
+        if self._cancel is not None:
+            self._cancel()
+
+    def _nap(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
     def run(self) -> Iterator[WatchUpdate]:
         """Poll until done, yielding an update after every poll and when the watch ends targets."""
         results = self._results
@@ -146,7 +159,7 @@ class Watcher:
         try:
             while due or in_flight or self._queued() or self._open or self._inbox:
                 # Results first: one that came in before the deadline counts, even if we look late.
-                while arrived or not results.empty():
+                while (arrived or not results.empty()) and not self._stopping.is_set():
                     index, result = arrived.pop(0) if arrived else results.get_nowait()
                     if result is None:  # targets joined, or the input closed
                         start = len(self._views)
@@ -166,7 +179,9 @@ class Watcher:
                         yield from self._fold_in_flight(results, arrived, in_flight)
                         yield from self._end_all(Outcome.SKIPPED, self._clock())
                         return
-                if not (due or in_flight or self._queued() or self._open or self._inbox):
+                if self._stopping.is_set() or not (
+                    due or in_flight or self._queued() or self._open or self._inbox
+                ):
                     break
                 now = self._clock()
                 if deadline is not None and now >= deadline:

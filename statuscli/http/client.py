@@ -24,6 +24,7 @@ from urllib3.util.retry import Retry
 
 from statuscli.core.errors import (
     ApiError,
+    ApiTimeoutError,
     AuthError,
     BadResponseError,
     ConfigError,
@@ -31,7 +32,7 @@ from statuscli.core.errors import (
     repeatable,
 )
 from statuscli.core.transient import cap_retry_after, is_transient_status
-from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
+from statuscli.http.transport import Attempt, Deadlines, GuardedAdapter, Watchdog, transport_error
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -169,7 +170,7 @@ class HttpClient:
         segments: list[str],
         params: Mapping[str, str] | None = None,
         *,
-        watchdog: Watchdog | None = None,
+        watchdog: Watchdog | Deadlines | None = None,
     ) -> Any:
         """GET base_url/segments once and return the decoded JSON body of a 200 answer; `watchdog`
         (default: the client's) cuts the attempt past its deadline."""
@@ -272,10 +273,8 @@ class HttpClient:
         return too_slow
 
     def _too_slow(self) -> ApiError:
-        return ApiError(
-            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up",
-            code="timeout",
-            transient=True,
+        return ApiTimeoutError(
+            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up"
         )
 
     def _decode(self, response: requests.Response, body: bytes) -> Any:

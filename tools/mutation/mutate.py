@@ -112,9 +112,12 @@ MODULES: dict[str, list[str]] = {
         "tests/test_faults.py",  # how each network failure is named
     ],
     "statuscli/app/stream.py": ["tests/test_stream.py", "tests/test_workers.py"],
-    "statuscli/api.py": ["tests/test_api.py", "tests/test_bad_network.py"],
+    "statuscli/api/__init__.py": ["tests/test_api.py", "tests/test_bad_network.py"],
+    "statuscli/api/client.py": ["tests/test_client.py", "tests/test_api.py"],
+    "statuscli/api/arguments.py": ["tests/test_client.py", "tests/test_api.py"],
     "statuscli/session.py": [
         "tests/test_session.py",
+        "tests/test_client.py",
         "tests/test_api.py",
         "tests/test_cli_and_api_agree.py",
         "tests/test_one_shot_timeout.py",
