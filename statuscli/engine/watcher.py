@@ -41,6 +41,10 @@ Fetch = Callable[[Target], TaskStatus]
 log = logging.getLogger("statuscli.engine.watcher")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
+#: The longest the scheduler blocks on its workers' answers. A stop signal that the kernel hands to
+#: another thread (one just starting, before it blocks the signals) runs its Python handler only when
+#: the main thread wakes: without a bound, a one-shot waiting on a hung server would never see it.
+MAIN_THREAD_WAKE = 0.5
 #: A target's outcome after an answer in each phase.
 OUTCOMES = {Phase.SUCCESS: Outcome.SUCCESS, Phase.FAILURE: Outcome.FAILURE, Phase.PENDING: Outcome.WATCHING}
 
@@ -212,8 +216,10 @@ class Watcher:
                     assert self.options.tick is not None
                     wait = self.options.tick if wait is None else min(wait, self.options.tick)
                 if in_flight or (self._open and self._threaded):  # inline: targets join between updates
-                    with contextlib.suppress(queue.Empty):
-                        arrived.append(results.get(timeout=wait))
+                    with contextlib.suppress(queue.Empty):  # bounded: see MAIN_THREAD_WAKE
+                        arrived.append(
+                            results.get(timeout=min(wait, MAIN_THREAD_WAKE) if wait else MAIN_THREAD_WAKE)
+                        )
                 elif wait:
                     self._sleep(wait)
                 if ticking and not arrived and results.empty():
