@@ -19,11 +19,18 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True)
 class Target:
-    """One task to ask about: a provider name, a task id and, for Browserable, an optional run id."""
+    """One task to ask about: a provider name, a task id, for Browserable an optional run id, and for a
+    provider with a choice (an API version, an agent) the variant asked (`cua`, `v2`)."""
 
     provider: str
     task_id: str
     run_id: str | None = None
+    variant: str | None = None
+
+    @property
+    def word(self) -> str:
+        """The provider as a watch file names it: `anchor`, `hyperbrowser/cua`."""
+        return f"{self.provider}/{self.variant}" if self.variant else self.provider
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def pipe_table(results: Sequence[TaskResult]) -> list[list[Part]]:
     for target, item in results:
         label, style = result_state(item)
         cells: list[list[Part]] = [
-            [(target.provider, "")],
+            [(target.word, "")],
             [(pipe_word(clean(target.task_id, limit=ID_LIMIT)), "")],
             [(pipe_word(label), style)],
         ]

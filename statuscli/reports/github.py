@@ -49,7 +49,7 @@ def workflow_commands(report: RunReport) -> list[str]:
         if task.kind is Kind.SUCCESS:
             continue
         command = "error" if task.kind in (Kind.ERROR, Kind.FAILED) else "warning"
-        title = one_line(f"{task.target.provider} {task.name}", 200)
+        title = one_line(f"{task.target.word} {task.name}", 200)
         reason = one_line(task.message, 1000)
         if task.kind is Kind.ERROR and task.error_code:
             reason = f"{task.error_code}: {reason}"
@@ -93,7 +93,7 @@ def step_summary(report: RunReport) -> str:
         if task.kind is Kind.ERROR and task.error_code:
             outcome += f" ({markdown_text(task.error_code, 40)})"
         cells = [
-            markdown_text(task.target.provider, 40),
+            markdown_text(task.target.word, 40),
             markdown_text(task.target.task_id, 120),
             markdown_text(task.target.run_id or "", 120),
             outcome,

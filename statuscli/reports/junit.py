@@ -57,7 +57,7 @@ def junit_xml(report: RunReport) -> bytes:
             suite,
             "testcase",
             {
-                "classname": task.target.provider,
+                "classname": task.target.word,
                 "name": xml_text(task.name),
                 "time": f"{task.seconds:.3f}",
             },
