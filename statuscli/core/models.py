@@ -15,6 +15,9 @@ class Phase(StrEnum):
     PENDING = "pending"
     SUCCESS = "success"
     FAILURE = "failure"
+    #: Stopped by a person or an API call (`stopped`, `cancelled`, `canceled`): neither a success nor a
+    #: failure of the task, yet never exit 0.
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,12 @@ class TaskStatus:
 
     @property
     def exit_code(self) -> ExitCode:
-        """What this status means for a one-shot command: 0 success, 1 failure, 3 still pending."""
+        """What this status means for a one-shot command: 0 success, 1 failure or cancelled, 3 still
+        pending."""
         return {
             Phase.SUCCESS: ExitCode.SUCCESS,
             Phase.FAILURE: ExitCode.FAILURE,
+            Phase.CANCELLED: ExitCode.FAILURE,
             Phase.PENDING: ExitCode.PENDING,
         }[self.phase]
 

@@ -221,6 +221,7 @@ def live_lines(
 #: pending ones, then those that succeeded.
 _SHOWN_FIRST = {
     Outcome.FAILURE: 0,
+    Outcome.CANCELLED: 0,
     Outcome.ERROR: 0,
     Outcome.TIMED_OUT: 0,
     Outcome.WATCHING: 1,

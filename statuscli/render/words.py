@@ -47,6 +47,7 @@ OUTCOME_WORDS = {
     Outcome.WATCHING: "pending",
     Outcome.SUCCESS: "succeeded",
     Outcome.FAILURE: "failed",
+    Outcome.CANCELLED: "cancelled",
     Outcome.ERROR: "errored",
     Outcome.TIMED_OUT: "timed out",
     Outcome.STOPPED: "stopped",

@@ -15,6 +15,7 @@ _ORDER = {kind: n for n, kind in enumerate(Kind)}
 _COUNT_WORDS = {
     Kind.ERROR: "errored",
     Kind.FAILED: "failed",
+    Kind.CANCELLED: "cancelled",
     Kind.TIMED_OUT: "timed out",
     Kind.INTERRUPTED: "interrupted",
     Kind.PENDING: "still pending",
@@ -24,6 +25,7 @@ _COUNT_WORDS = {
 _WORDS = {
     Kind.ERROR: "\u26d4 error",
     Kind.FAILED: "\u274c failed",
+    Kind.CANCELLED: "\U0001f6ab cancelled",
     Kind.TIMED_OUT: "\u23f1\ufe0f timed out",
     Kind.INTERRUPTED: "\u26a0\ufe0f interrupted",
     Kind.PENDING: "\u23f3 pending",

@@ -201,4 +201,7 @@ def _summary_error(view: TargetView) -> dict[str, Any] | None:
     if view.outcome is Outcome.FAILURE and view.status is not None:
         reason = view.status.error or f"{view.target.provider}: task ended {view.status.state}"
         return {"code": "task_failed", "message": reason, "exit_code": int(ExitCode.FAILURE)}
+    if view.outcome is Outcome.CANCELLED and view.status is not None:
+        reason = view.status.error or f"{view.target.provider}: task cancelled ({view.status.state})"
+        return {"code": "task_cancelled", "message": reason, "exit_code": int(ExitCode.FAILURE)}
     return None
