@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from statuscli.config import Resolver
+from statuscli.config import Resolver, resolve_target
 from statuscli.core.durations import parse_duration, parse_rate
 from statuscli.core.errors import StatusCliError, UsageError
 from statuscli.core.models import Target, TaskStatus
@@ -21,7 +21,6 @@ from statuscli.core.outcomes import WatchSummary, WatchUpdate
 from statuscli.core.settings import Settings
 from statuscli.core.threads import leave_signals_to_main_thread
 from statuscli.engine.options import WatchOptions, watch_options
-from statuscli.providers import make_target
 from statuscli.providers.targets import dedupe
 
 if TYPE_CHECKING:
@@ -38,6 +37,7 @@ def get_status(
     task_id: str,
     *,
     run_id: str | None = None,
+    variant: str | None = None,
     settings: Mapping[str, Settings] | None = None,
 ) -> TaskStatus:
     """The task's current status, asked once with the one-shot command's retries and time limit.
@@ -46,7 +46,7 @@ def get_status(
     key rejected), `NotFoundError`, `ApiError` (network, server, no answer in time: code "timeout"),
     `BadResponseError`.
     """
-    target = make_target(provider, task_id, run_id)
+    target = resolve_target(provider, task_id, run_id, variant)
     with _session(settings) as session:
         [(_target, item)] = session.ask([target], hint="Settings.timeout")
     if isinstance(item, StatusCliError):
@@ -87,7 +87,7 @@ def _watch_arguments(
     settings: Mapping[str, Settings] | None,
 ) -> tuple[list[Target], WatchOptions, Session]:
     """`wait`'s arguments read and checked, and a session with every provider's settings resolved."""
-    checked = dedupe(make_target(t.provider, t.task_id, t.run_id) for t in targets)
+    checked = dedupe(resolve_target(t.provider, t.task_id, t.run_id, t.variant) for t in targets)
     if not checked:
         raise UsageError("nothing to wait for: give at least one target")
     options = watch_options(

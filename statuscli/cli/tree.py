@@ -261,6 +261,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 
 TREE: dict[str, Any] = {
     "providers": ["anchor", "browserable"],
+    "words": ["anchor", "browserable"],
     "shells": ["bash", "zsh", "fish", "powershell"],
     "root": {
         "options": [_OPTIONS["version"], _OPTIONS["debug"], _OPTIONS["help"]],

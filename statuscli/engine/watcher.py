@@ -42,7 +42,14 @@ log = logging.getLogger("statuscli.engine.watcher")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
 #: A target's outcome after an answer in each phase.
-OUTCOMES = {Phase.SUCCESS: Outcome.SUCCESS, Phase.FAILURE: Outcome.FAILURE, Phase.PENDING: Outcome.WATCHING}
+OUTCOMES = {
+    Phase.SUCCESS: Outcome.SUCCESS,
+    Phase.FAILURE: Outcome.FAILURE,
+    Phase.CANCELLED: Outcome.CANCELLED,
+    Phase.PENDING: Outcome.WATCHING,
+}
+#: The outcomes that end a `--fail-fast` watch: the run can no longer exit 0.
+_FAILING = (Outcome.FAILURE, Outcome.CANCELLED, Outcome.ERROR)
 
 
 class Watcher:
@@ -160,7 +167,7 @@ class Watcher:
                     self._announce()
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
-                    elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                    elif self.options.fail_fast and update.view.outcome in _FAILING:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
