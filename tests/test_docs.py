@@ -78,3 +78,15 @@ def test_the_readme_pictures_are_what_the_renderer_draws() -> None:
     assert done.returncode == 0, done.stderr
     for name in ("demo-live.svg", "demo-final.svg"):
         assert f"](docs/{name})" in README
+
+
+def test_the_provider_sections_are_generated_from_the_registry() -> None:
+    """README's sections of the providers added with issue 25 come from scripts/readme_providers.py."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "readme_providers.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.providers import get_provider
+from statuscli.providers import get_provider, provider_names
 from statuscli.sim import Simulator, default_keys
 
 from .conftest import simulating, simulator_env
@@ -199,7 +199,7 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
         assert proc.stdout is not None
         exports = dict(
             line.removeprefix("export ").split("=", 1)
-            for line in (proc.stdout.readline().strip() for _ in range(4))
+            for line in (proc.stdout.readline().strip() for _ in range(2 * len(provider_names())))
         )
         assert exports["ANCHORBROWSER_API_KEY"] == default_keys()["anchor"]
         assert exports["ANCHORBROWSER_BASE_URL"].startswith("http://127.0.0.1:")

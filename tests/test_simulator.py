@@ -326,7 +326,7 @@ def test_health_and_wrong_paths(clock: FakeClock) -> None:
     with running(scenario_of(("anchor", "t", "ready")), clock) as sim:
         health = get(sim, "/health")
         wrong_api = [
-            get(sim, f"/api/v1/task/{UUID_2}/status", BROWSERABLE_KEY),
+            get(sim, f"/api/v3/task/{UUID_2}/status", BROWSERABLE_KEY),
             get(sim, f"/api/v2/task/{UUID_2}/run/status", BROWSERABLE_KEY),
             get(sim, "/api/v1/<script>"),
         ]
@@ -534,7 +534,7 @@ STATUS_FAULTS = [
 
 def fault_target(provider: str) -> tuple[str, str]:
     """A task id the provider's API accepts (a UUID is accepted by all), and the path asking about it."""
-    return UUID_1, Api(provider).path(UUID_1)
+    return UUID_1, Api(provider).request_target(UUID_1)
 
 
 @pytest.mark.parametrize(
@@ -574,7 +574,8 @@ def test_every_fault_is_tested() -> None:
 def test_reset_fault_resets_the_connection(clock: FakeClock, provider_name: str) -> None:
     provider = provider_name
     task_id, path = fault_target(provider)
-    headers = {Api(provider).key_header: default_keys()[provider]}
+    api = Api(provider)
+    headers = {api.key_header: api.sent_key(default_keys()[provider])}
     with running(scenario_of((provider, task_id, "!reset")), clock) as sim:
         with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as client:
             [(name, key)] = headers.items()
@@ -589,7 +590,8 @@ def test_reset_fault_resets_the_connection(clock: FakeClock, provider_name: str)
 def test_truncated_fault_sends_half_a_json_body(clock: FakeClock, provider_name: str) -> None:
     provider = provider_name
     task_id, path = fault_target(provider)
-    headers = {Api(provider).key_header: default_keys()[provider]}
+    api = Api(provider)
+    headers = {api.key_header: api.sent_key(default_keys()[provider])}
     with running(scenario_of((provider, task_id, "!truncated")), clock) as sim:
         reply = get(sim, path, headers)
     assert reply.status == 200

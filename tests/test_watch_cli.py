@@ -340,7 +340,11 @@ def test_plain_lines_have_one_field_per_state_so_awk_columns_hold(
 def test_a_watch_file_without_targets_is_named(cli: CliRunner, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing yet\n\n")
-    held = "held no target (one per line: 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]')"
+    held = (
+        "held no target (one per line: 'anchor TASK_ID', 'browserable TASK_ID [RUN_ID]', "
+        "'browser-use[/VERSION] RUN_ID', 'hyperbrowser/AGENT JOB_ID', 'skyvern RUN_ID' or "
+        "'browseract TASK_ID')"
+    )
     result = cli("watch", "--file", str(empty))
     assert result.exit_code == 2
     assert result.stderr == f"error: nothing to watch: {empty} {held}\n"

@@ -208,7 +208,7 @@ def choice_option(spec: Provider) -> Any:
     default = (
         f"default: {choice.default}"
         if choice.default
-        else f"no default: give it here, or set {choice.option} in the [{spec.name}] config table"
+        else f"no default: give it here, or set {choice.option} in the config file's {spec.name} table"
     )
     flag = typer.Option(
         f"--{choice.option}", metavar=choice.metavar, help=f"{choice.help} One of: {names} ({default})."

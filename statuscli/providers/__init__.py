@@ -1,5 +1,6 @@
 """The provider registry: the known task APIs by name (`record`, one module each: `anchor`,
-`browserable`), and the checked targets they are asked about (`targets`, the watch-file grammar).
+`browserable`, `browser_use`, `hyperbrowser`, `skyvern`, `browseract`), and the checked targets they
+are asked about (`targets`, the watch-file grammar).
 
 Light on purpose (no HTTP, no rendering): the command line builds its commands from it at start-up.
 May import `core` and `version` only.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from statuscli.core.errors import UsageError
 from statuscli.core.ids import check_id
 from statuscli.core.models import Target
-from statuscli.providers import anchor, browserable
+from statuscli.providers import anchor, browser_use, browserable, browseract, hyperbrowser, skyvern
 from statuscli.providers.record import Provider
 
 __all__ = [
@@ -90,7 +91,14 @@ def make_target(
 
 
 #: The providers shipped with statuscli, in the order their commands are listed.
-BUILT_IN: tuple[Provider, ...] = (anchor.PROVIDER, browserable.PROVIDER)
+BUILT_IN: tuple[Provider, ...] = (
+    anchor.PROVIDER,
+    browserable.PROVIDER,
+    browser_use.PROVIDER,
+    hyperbrowser.PROVIDER,
+    skyvern.PROVIDER,
+    browseract.PROVIDER,
+)
 for _provider in BUILT_IN:
     register(_provider)
 

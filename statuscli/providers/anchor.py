@@ -54,6 +54,7 @@ PROVIDER = Provider(
             auth=KeyAuth(KEY_HEADER),
             parse=parse_generation_status,
             states=("generating", "waiting-for-session", "ready", "failed"),
+            phases=_PHASES,
         ),
     ),
     simulator="statuscli.sim.anchor",

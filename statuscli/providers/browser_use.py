@@ -82,6 +82,7 @@ PROVIDER = Provider(
             ),
             ids=UUID,
             states=("queued", "dispatching", "running", "completed", "failed", "cancelled"),
+            phases=V4_PHASES,
             early_404_grace=V4_GRACE,
         ),
         Variant(
@@ -92,6 +93,7 @@ PROVIDER = Provider(
             errors=fastapi(),
             ids=UUID,
             states=("created", "started", "finished", UNSUCCESSFUL, "failed", "stopped"),
+            phases={**V2_PHASES, UNSUCCESSFUL: Phase.FAILURE},
         ),
         Variant(
             "v1",
@@ -101,6 +103,7 @@ PROVIDER = Provider(
             errors=fastapi(route_gone="API v1 is retired; use --api v4 or v2"),
             ids=NO_SLASH,
             states=("created", "running", "paused", "finished", "stopped", "failed"),
+            phases=V1_PHASES,
             note="legacy",
         ),
     ),

@@ -137,6 +137,7 @@ PROVIDER = Provider(
             auth=KeyAuth(KEY_HEADER),
             parse=parse_run_status,
             states=("scheduled", "running", "completed", "error", WAITING, NO_RUN),
+            phases=_PHASES,
         ),
     ),
     supports_run_id=True,

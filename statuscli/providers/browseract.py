@@ -43,6 +43,7 @@ PROVIDER = Provider(
             parse,
             errors=envelope(not_found_codes=MISSING[0], not_found_msgs=MISSING[1]),
             states=STATES,
+            phases=PHASES,
         ),
     ),
     simulator="statuscli.sim.browseract",

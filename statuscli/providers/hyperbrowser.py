@@ -47,6 +47,7 @@ PROVIDER = Provider(
             parse,
             ids=NO_SLASH,
             states=STATES,
+            phases=PHASES,
             note="SDK only" if agent in ("jev", "meta-computer-use") else "",
         )
         for agent in AGENTS

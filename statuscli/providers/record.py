@@ -11,12 +11,12 @@ from these fields: no module outside a provider's own names it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from statuscli.core.errors import StatusCliError, UsageError
-from statuscli.core.models import Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus
 
 __all__ = ["Choice", "ErrorAnswer", "ErrorRule", "IdRule", "KeyAuth", "Provider", "Route", "Variant"]
 
@@ -130,6 +130,9 @@ class Variant:
     ids: IdRule | None = None
     #: The state words the API documents, so a live view's state column fits them from the start.
     states: tuple[str, ...] = ()
+    #: What the documented states mean when the API gives nothing more (the others are pending), for
+    #: the README's tables; the parser decides each answer.
+    phases: Mapping[str, Phase] = field(default_factory=dict, hash=False, compare=False)
     #: Seconds after a target joins a watch during which a 404 is asked again, while the target has
     #: never answered 200 (an API that makes a new task visible a moment after creating it).
     early_404_grace: float = 0.0

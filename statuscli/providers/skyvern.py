@@ -83,10 +83,11 @@ PROVIDER = Provider(
             ),
             ids=NO_SLASH,
             states=(*STATES, WILL_RETRY),
+            phases=PHASES,
         ),
     ),
     simulator="statuscli.sim.skyvern",
-    help="""Show the status of Skyvern runs (tasks and workflow runs, cloud or self-hosted).
+    help="""Show the status of Skyvern runs (tasks and workflow runs; cloud, or your own server).
 
     Calls GET /v1/runs/{run_id} with the x-api-key header, once per id.
     Exit code: 0 completed, 1 failed/terminated/timed out/canceled, 3 still queued, running or paused.
