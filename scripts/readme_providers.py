@@ -77,6 +77,15 @@ def section(spec: Provider) -> str:
             f"`{choice.option}` in the `[{spec.name}]` config table; {default}. "
             f"An unknown one is exit 2, before any request."
         ]
+    for variant in spec.variants:
+        if variant.early_404_grace:
+            which = f"a `{variant.name}` task" if variant.name else "a task"
+            lines += [
+                f"- early 404s: in `status watch`, {which} that has never answered 200 and answers 404 "
+                f"within {variant.early_404_grace:g} s of joining the watch is asked again at the next "
+                "interval (the API makes a new task visible a moment after creating it); a one-shot, "
+                "a task seen before and a 404 after that end at once as not found (exit 5)."
+            ]
     head = ([choice.metavar] if (choice := spec.choice) else []) + ["request", "key"]
     head += [word for _phase, word in CLASSES] + ["pending"]
     lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head), *_variant_rows(spec)]

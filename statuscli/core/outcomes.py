@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from statuscli.core.console import print_error
 from statuscli.core.errors import ExitCode, StatusCliError
-from statuscli.core.models import Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus
 
 __all__ = ["Outcome", "TargetView", "WatchSummary", "WatchUpdate"]
 
@@ -26,6 +26,16 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     #: SKIPPED's earlier name, an alias kept for Python code written against it (deprecated).
     STOPPED = "skipped"
+
+    @classmethod
+    def after(cls, phase: Phase) -> Outcome:
+        """A target's outcome after an answer in `phase`."""
+        return OUTCOMES[phase]
+
+    @property
+    def failing(self) -> bool:
+        """Whether it ends a `--fail-fast` watch: the run can no longer exit 0."""
+        return self in FAILING
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,17 @@ class TargetView:
         if self.outcome is Outcome.TIMED_OUT:
             return ExitCode.DEADLINE
         return ExitCode.PENDING
+
+
+#: A target's outcome after an answer in each phase.
+OUTCOMES = {
+    Phase.SUCCESS: Outcome.SUCCESS,
+    Phase.FAILURE: Outcome.FAILURE,
+    Phase.CANCELLED: Outcome.CANCELLED,
+    Phase.PENDING: Outcome.WATCHING,
+}
+#: The outcomes that end a `--fail-fast` watch: the run can no longer exit 0.
+FAILING = (Outcome.FAILURE, Outcome.CANCELLED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
