@@ -183,7 +183,7 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     assert any("demo-flaky starting -> retrying" in line for line in lines)
     assert any("-> waiting-for-input" in line for line in lines)
     assert "\x1b" not in done.stdout
-    assert done.stderr.startswith("Demo: watching 7 simulated tasks on http://127.0.0.1:")
+    assert done.stderr.startswith("Demo: watching 10 simulated tasks on http://127.0.0.1:")
     assert "it ends with the exit code a real watch gives" in done.stderr.splitlines()[0]
     assert elapsed < 45
 
