@@ -111,6 +111,11 @@ class Api:
         return self.target().word
 
     @property
+    def early_404_grace(self) -> float:
+        """Seconds a watch asks again about a task that answers 404 before its first 200."""
+        return self.record.variant(self.variant).early_404_grace
+
+    @property
     def checks_ids(self) -> bool:
         """Whether the API refuses some ids before any request (a usage error, exit 2)."""
         return self.record.variant(self.variant).ids is not None

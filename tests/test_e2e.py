@@ -178,8 +178,8 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr  # the demo scenario has failing tasks
     lines = done.stdout.splitlines()
-    assert lines[-1].startswith("7 tasks in ")
-    assert "5 succeeded, 2 failed (exit 1)" in lines[-1]
+    assert lines[-1].startswith("10 tasks in ")
+    assert "6 succeeded, 3 failed, 1 cancelled (exit 1)" in lines[-1]
     assert any("demo-flaky starting -> retrying" in line for line in lines)
     assert any("-> waiting-for-input" in line for line in lines)
     assert "\x1b" not in done.stdout
