@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from statuscli.app.runtime import decode_input, stdin
-from statuscli.config import Resolver, resolve_target
+from statuscli.config import Resolver, resolve_lines, resolve_target
 from statuscli.core.console import print_warning
 from statuscli.core.errors import UsageError
 from statuscli.core.models import Target
 from statuscli.core.settings import Settings
 from statuscli.providers import provider_names, providers, split_word
-from statuscli.providers.targets import dedupe, parse_target_lines, target_grammar
+from statuscli.providers.targets import dedupe, target_grammar
 
 if TYPE_CHECKING:
     from statuscli.app.stream import TargetStream
@@ -67,7 +67,7 @@ def watch_targets(
         else:
             lines = _read_lines(file)
             source = "stdin" if file == "-" else file
-            targets += [resolve_target(*line) for line in parse_target_lines(lines, source=source)]
+            targets += resolve_lines(lines, source=source)
     if not targets and file is not None:
         source = "stdin" if file == "-" else file
         raise UsageError(f"nothing to watch: {source} held no target (one per line: {target_grammar()})")

@@ -15,7 +15,14 @@ from statuscli.config.files import (
     load_config_file,
     write_key,
 )
-from statuscli.config.resolve import Resolver, default_variant, normalize_base_url, resolve, resolve_target
+from statuscli.config.resolve import (
+    Resolver,
+    default_variant,
+    normalize_base_url,
+    resolve,
+    resolve_lines,
+    resolve_target,
+)
 from statuscli.core.settings import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -48,6 +55,7 @@ __all__ = [
     "mask_key",
     "normalize_base_url",
     "resolve",
+    "resolve_lines",
     "resolve_target",
     "write_key",
 ]

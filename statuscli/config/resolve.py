@@ -22,6 +22,7 @@ from statuscli.core.settings import (
     Settings,
 )
 from statuscli.providers import check_provider, get_provider, make_target
+from statuscli.providers.targets import parse_target_lines
 
 
 def resolve(
@@ -97,6 +98,19 @@ def resolve_target(
     default (`providers.make_target`)."""
     default = default_variant(check_provider(provider)) if variant is None else None
     return make_target(provider, task_id, run_id, variant, default_variant=default)
+
+
+def resolve_lines(lines: Iterable[str], *, source: str, first_line: int = 1) -> list[Target]:
+    """The targets of watch-file lines (`providers.targets.parse_target_lines`), each with its variant
+    resolved as `resolve_target` does; a line that names none where one is needed is named by number."""
+    targets: list[Target] = []
+    for number, line in enumerate(lines, start=first_line):
+        for found in parse_target_lines([line], source=source, first_line=number):
+            try:
+                targets.append(resolve_target(*found))
+            except UsageError as exc:
+                raise UsageError(f"{source}, line {number}: {exc.message}") from None
+    return targets
 
 
 class Resolver:
