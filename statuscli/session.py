@@ -256,10 +256,14 @@ class Fetcher:
 
     def fetch(self, target: Target) -> TaskStatus:
         """The target's current status from one attempt; raises a `StatusCliError` on any failure."""
-        spec = get_provider(target.provider)
-        segments, params = spec.request(target)
         client = self._session.client(target.provider)
-        return spec.parse(target, client.get_json(segments, params, watchdog=self.watchdog))
+        variant = get_provider(target.provider).variant(target.variant)
+        segments, params = variant.route.build(target)
+        headers = variant.auth.headers(client.endpoint.api_key)
+        payload = client.get_json(
+            segments, params, headers=headers, errors=variant.errors, watchdog=self.watchdog
+        )
+        return variant.parse(target, payload)
 
     def cancel(self) -> None:
         """Cut the attempts in flight and make no more (their callers see a timeout at once)."""

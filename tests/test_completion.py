@@ -76,7 +76,11 @@ def bash_env(isolated_env: Path) -> dict[str, str]:
 def test_bash_completes_subcommands(bash_env: dict[str, str]) -> None:
     assert bash_complete("status wa", 1, bash_env) == ["watch"]
     assert set(bash_complete("status ''", 1, bash_env)) >= {"anchor", "browserable", "watch", "config"}
-    assert bash_complete("statuscli bro", 1, bash_env, prog="statuscli") == ["browserable"]
+    assert sorted(bash_complete("statuscli bro", 1, bash_env, prog="statuscli")) == [
+        "browser-use",
+        "browserable",
+        "browseract",
+    ]
 
 
 def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) -> None:
@@ -86,8 +90,16 @@ def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) 
         json.dumps({"anchor": ["a-123", "a-456", "zz"], "browserable": ["b-1"]})
     )
     assert bash_complete("status anchor a-", 2, bash_env) == ["a-123", "a-456"]
-    assert bash_complete("status watch ''", 2, bash_env) == ["anchor", "browserable"]
+    words = bash_complete("status watch ''", 2, bash_env)
+    assert words[:2] == ["anchor", "browserable"]
+    assert {"skyvern", "browser-use", "browser-use/v2", "hyperbrowser/cua"} <= set(words)
+    assert bash_complete("status watch hyperbrowser/c", 2, bash_env) == [
+        "hyperbrowser/claude-computer-use",
+        "hyperbrowser/cua",
+    ]
     assert bash_complete("status watch browserable ''", 3, bash_env) == ["b-1"]
+    (state / "recent.json").write_text(json.dumps({"hyperbrowser": ["h-1"]}))
+    assert bash_complete("status watch hyperbrowser/cua ''", 3, bash_env) == ["h-1"]
 
 
 def test_queried_ids_are_remembered_for_completion(cli, anchor_api, bash_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

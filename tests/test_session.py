@@ -73,7 +73,7 @@ def test_a_session_keeps_its_client_between_calls_and_leaves_nothing_running(
     sim: Simulator, provider_name: str
 ) -> None:
     before = set(threading.enumerate())
-    target = make_target(provider_name, TASK)
+    target = make_target(provider_name, TASK, variant=Api(provider_name).variant)
     with Session() as session:
         [(_, first)] = session.ask([target])
         client = session.client(provider_name)

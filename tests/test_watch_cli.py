@@ -340,7 +340,11 @@ def test_plain_lines_have_one_field_per_state_so_awk_columns_hold(
 def test_a_watch_file_without_targets_is_named(cli: CliRunner, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing yet\n\n")
-    held = "held no target (one per line: 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]')"
+    held = (
+        "held no target (one per line: 'anchor TASK_ID', 'browserable TASK_ID [RUN_ID]', "
+        "'browser-use[/VERSION] RUN_ID', 'hyperbrowser/AGENT JOB_ID', 'skyvern RUN_ID' or "
+        "'browseract TASK_ID')"
+    )
     result = cli("watch", "--file", str(empty))
     assert result.exit_code == 2
     assert result.stderr == f"error: nothing to watch: {empty} {held}\n"
@@ -383,3 +387,15 @@ def test_ctrl_c_in_process_is_exit_130_and_never_ends_the_caller(
     assert result.exit_code == ExitCode.INTERRUPTED
     summary = json.loads(result.stdout.splitlines()[-1])
     assert (summary["interrupted"], summary["exit_code"]) == (True, 130)
+
+
+def test_a_watch_file_line_without_a_needed_agent_is_named_by_its_number(
+    cli: CliRunner, tmp_path: Path, anchor_api: HTTPServer
+) -> None:
+    targets = tmp_path / "targets.txt"
+    targets.write_text("anchor a1\nhyperbrowser JOB1\n")
+    result = cli("watch", "--file", str(targets))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {targets}, line 2: hyperbrowser needs an agent: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert anchor_api.log == []  # refused before any request

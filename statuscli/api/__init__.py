@@ -25,11 +25,16 @@ __all__ = ["Client", "Settings", "get_status", "wait", "wait_async"]
 
 
 def get_status(
-    provider: str, task_id: str, *, run_id: str | None = None, settings: SettingsArg = None
+    provider: str,
+    task_id: str,
+    *,
+    run_id: str | None = None,
+    variant: str | None = None,
+    settings: SettingsArg = None,
 ) -> TaskStatus:
     """`Client(settings).get_status(...)` on a client made for this call and closed after it."""
     with Client(settings) as client:
-        return client.get_status(provider, task_id, run_id=run_id)
+        return client.get_status(provider, task_id, run_id=run_id, variant=variant)
 
 
 def wait(

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
+from statuscli.config import resolve_target
 from statuscli.core.durations import parse_rate, to_seconds
 from statuscli.core.errors import UsageError
 from statuscli.core.models import Target
 from statuscli.core.settings import Settings
 from statuscli.engine.options import WatchOptions, watch_options
-from statuscli.providers import make_target
 from statuscli.providers.targets import dedupe
 
 if TYPE_CHECKING:
@@ -34,14 +34,14 @@ _TARGET_FORMS = "a statuscli.Target or a tuple (provider, task_id) or (provider,
 def as_target(given: object) -> Target:
     """A checked target from a `Target` or a tuple; a `TypeError` naming anything else."""
     if isinstance(given, Target):
-        return make_target(given.provider, given.task_id, given.run_id)
+        return resolve_target(given.provider, given.task_id, given.run_id, given.variant)
     if (
         isinstance(given, tuple)
         and len(given) in (2, 3)
         and all(isinstance(part, str) for part in given[:2])
         and (len(given) == 2 or given[2] is None or isinstance(given[2], str))
     ):
-        return make_target(*given)
+        return resolve_target(*given)
     raise TypeError(f"a target is {_TARGET_FORMS}, not {given!r}")
 
 

@@ -14,13 +14,12 @@ from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING
 
 from statuscli.api.arguments import SettingsArg, TargetLike, as_targets, options, settings_argument
-from statuscli.config import Resolver
+from statuscli.config import Resolver, resolve_target
 from statuscli.core.errors import StatusCliError, UsageError
 from statuscli.core.models import Target, TaskStatus
 from statuscli.core.outcomes import WatchSummary, WatchUpdate
 from statuscli.core.threads import leave_signals_to_main_thread
 from statuscli.engine.options import WatchOptions
-from statuscli.providers import make_target
 
 if TYPE_CHECKING:
     from statuscli.core.durations import Duration
@@ -51,16 +50,19 @@ class Client:
 
     # ---- asking ------------------------------------------------------------------------------------
 
-    def get_status(self, provider: str, task_id: str, *, run_id: str | None = None) -> TaskStatus:
+    def get_status(
+        self, provider: str, task_id: str, *, run_id: str | None = None, variant: str | None = None
+    ) -> TaskStatus:
         """The task's current status, asked once with the one-shot command's retries and time limit
         (`Settings.retries`, `Settings.timeout`).
 
         Raises a `StatusCliError`: `UsageError` (bad provider or id; also a `ValueError`),
         `ConfigError`, `AuthError` (no key, key rejected), `NotFoundError`, `ApiError` (network,
         server; `ApiTimeoutError`, also a `TimeoutError`, when no answer came in time),
-        `BadResponseError`.
+        `BadResponseError`. `variant` picks the API version or agent of a provider that has them
+        (`"v2"`, `"cua"`); without it, the config file's or the provider's default.
         """
-        target = make_target(provider, task_id, run_id)
+        target = resolve_target(provider, task_id, run_id, variant)
         self._check_open()
         [(_target, item)] = self._session.ask([target], hint="Settings.timeout", inline=True)
         if isinstance(item, StatusCliError):

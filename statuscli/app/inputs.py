@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from statuscli.app.runtime import decode_input, stdin
-from statuscli.config import Resolver
+from statuscli.config import Resolver, resolve_lines, resolve_target
 from statuscli.core.console import print_warning
 from statuscli.core.errors import UsageError
 from statuscli.core.models import Target
 from statuscli.core.settings import Settings
-from statuscli.providers import check_provider, make_target, provider_names, providers
-from statuscli.providers.targets import dedupe, parse_target_lines, target_grammar
+from statuscli.providers import provider_names, providers, split_word
+from statuscli.providers.targets import dedupe, target_grammar
 
 if TYPE_CHECKING:
     from statuscli.app.stream import TargetStream
@@ -32,10 +32,12 @@ def command_resolver(base_url: tuple[str, str] | None, allow_insecure_http: bool
     return Resolver(flags, base_url_source="--base-url", warn=print_warning)
 
 
-def command_targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
+def command_targets(
+    provider: str, task_ids: list[str], run_id: str | None, variant: str | None = None
+) -> list[Target]:
     if run_id is not None and len(task_ids) != 1:
         raise UsageError("--run-id goes with a single task id")
-    return dedupe(make_target(provider, task_id, run_id) for task_id in task_ids)
+    return dedupe(resolve_target(provider, task_id, run_id, variant) for task_id in task_ids)
 
 
 def watch_targets(
@@ -47,11 +49,11 @@ def watch_targets(
 ) -> list[Target]:
     targets: list[Target] = []
     if args:
-        provider, *task_ids = args
-        check_provider(provider)
+        word, *task_ids = args
+        provider, variant = split_word(word)
         if not task_ids:
-            raise UsageError(f"give at least one task id after '{provider}'")
-        targets += command_targets(provider, task_ids, run_id)
+            raise UsageError(f"give at least one task id after '{word}'")
+        targets += command_targets(provider, task_ids, run_id, variant)
     elif run_id is not None:
         with_runs = next((p.name for p in providers() if p.supports_run_id), "PROVIDER")
         raise UsageError(f"--run-id goes with 'watch {with_runs} TASK_ID'")
@@ -65,7 +67,7 @@ def watch_targets(
         else:
             lines = _read_lines(file)
             source = "stdin" if file == "-" else file
-            targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+            targets += resolve_lines(lines, source=source)
     if not targets and file is not None:
         source = "stdin" if file == "-" else file
         raise UsageError(f"nothing to watch: {source} held no target (one per line: {target_grammar()})")

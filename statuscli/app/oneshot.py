@@ -36,13 +36,14 @@ def one_shot(
     base_url: str | None,
     allow_insecure_http: bool,
     timeout: float | None,
+    variant: str | None = None,
 ) -> ExitCode:
     """Ask once about each task; print a table or one JSON document; the most serious outcome.
     `timeout` overrides the settings' time limit (seconds, read from text by the command line)."""
     state.json_output = json_output
     if timeout == 0:
         raise UsageError("--timeout must be more than 0")
-    targets = command_targets(provider, task_ids, run_id)
+    targets = command_targets(provider, task_ids, run_id, variant)
     ci = ci_reports(provider, reports, json_output=json_output)
     session = Session(command_resolver((provider, base_url) if base_url else None, allow_insecure_http))
     with session:

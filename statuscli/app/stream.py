@@ -20,11 +20,10 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from statuscli.config import resolve_lines
 from statuscli.core.errors import ExitCode, StatusCliError, UsageError
 from statuscli.core.models import Target
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
-from statuscli.providers import make_target
-from statuscli.providers.targets import parse_target_lines
 
 #: The exit codes a bad line of input does not override: a task that failed or could not be asked.
 OUTRANKS_BAD_INPUT = (ExitCode.AUTH, ExitCode.NOT_FOUND, ExitCode.API, ExitCode.FAILURE)
@@ -133,8 +132,7 @@ class TargetStream:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{self.name}, line {number}: not UTF-8 text (byte {exc.start + 1})") from None
         found = []
-        for triple in parse_target_lines([line], source=self.name, first_line=number):
-            target = make_target(*triple)  # parsing checked the line's provider and ids, naming the line
+        for target in resolve_lines([line], source=self.name, first_line=number):
             if target not in self._seen:
                 self._seen.add(target)
                 found.append(target)

@@ -12,6 +12,7 @@ from statuscli.app.watching import run_watch
 from statuscli.core.console import is_tty
 from statuscli.core.errors import ExitCode
 from statuscli.engine.options import WatchOptions
+from statuscli.providers import split_word
 from statuscli.providers.targets import target_grammar
 from statuscli.reports.requested import Reports, ci_reports
 
@@ -50,7 +51,7 @@ def watch(request: WatchRequest) -> ExitCode:
     ci = ci_reports("watch", request.reports, json_output=request.json_output, quiet=request.quiet)
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
-    base_url = (args[0], request.base_url) if args and request.base_url else None
+    base_url = (split_word(args[0])[0], request.base_url) if args and request.base_url else None
     session = Session(command_resolver(base_url, request.allow_insecure_http))
     # Only the providers in use, now: a streamed line of another provider has its settings resolved
     # when it arrives (`Session.admit`).

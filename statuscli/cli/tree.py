@@ -104,6 +104,28 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "type": "str",
         "default": None,
     },
+    "variant": {
+        "name": "variant",
+        "opts": ["--api"],
+        "value": True,
+        "eager": False,
+        "help": "The Browser Use API: v4 runs or v2 tasks. One of: v4, v2, v1 (legacy) (default: v4).",
+        "type": "str",
+        "default": None,
+    },
+    "variant_hyperbrowser": {
+        "name": "variant",
+        "opts": ["--agent"],
+        "value": True,
+        "eager": False,
+        "help": "The agent that runs the task (part of the path). One of: "
+        "browser-use, claude-computer-use, cua, hyper-agent, "
+        "gemini-computer-use, grok-computer-use, jev (SDK only), "
+        "meta-computer-use (SDK only) (no default: give it here, or set "
+        "agent in the config file's hyperbrowser table).",
+        "type": "str",
+        "default": None,
+    },
     "file": {
         "name": "file",
         "opts": ["--file", "-f"],
@@ -260,7 +282,26 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 TREE: dict[str, Any] = {
-    "providers": ["anchor", "browserable"],
+    "providers": ["anchor", "browserable", "browser-use", "hyperbrowser", "skyvern", "browseract"],
+    "words": [
+        "anchor",
+        "browserable",
+        "browser-use",
+        "browser-use/v4",
+        "browser-use/v2",
+        "browser-use/v1",
+        "hyperbrowser",
+        "hyperbrowser/browser-use",
+        "hyperbrowser/claude-computer-use",
+        "hyperbrowser/cua",
+        "hyperbrowser/hyper-agent",
+        "hyperbrowser/gemini-computer-use",
+        "hyperbrowser/grok-computer-use",
+        "hyperbrowser/jev",
+        "hyperbrowser/meta-computer-use",
+        "skyvern",
+        "browseract",
+    ],
     "shells": ["bash", "zsh", "fish", "powershell"],
     "root": {
         "options": [_OPTIONS["version"], _OPTIONS["debug"], _OPTIONS["help"]],
@@ -268,6 +309,10 @@ TREE: dict[str, Any] = {
         "commands": [
             ["anchor", "Show the generation status of..."],
             ["browserable", "Show the run status of Browserable tasks..."],
+            ["browser-use", "Show the status of Browser Use runs (v4,..."],
+            ["hyperbrowser", "Show the status of Hyperbrowser agent tasks."],
+            ["skyvern", "Show the status of Skyvern runs (tasks and..."],
+            ["browseract", "Show the status of BrowserAct workflow tasks."],
             ["watch", "Poll tasks until each one is done, with a..."],
             ["demo", "Watch simulated tasks of both providers..."],
             ["simulate", "Serve both provider APIs on 127.0.0.1 for..."],
@@ -303,6 +348,60 @@ TREE: dict[str, Any] = {
                 _OPTIONS["help"],
             ],
             "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:browserable"}],
+        },
+        "browser-use": {
+            "options": [
+                _OPTIONS["variant"],
+                _OPTIONS["json_output"],
+                _OPTIONS["junit_xml"],
+                _OPTIONS["no_ci_annotations"],
+                _OPTIONS["base_url"],
+                _OPTIONS["allow_insecure_http"],
+                _OPTIONS["timeout"],
+                _OPTIONS["debug"],
+                _OPTIONS["help"],
+            ],
+            "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:browser-use"}],
+        },
+        "hyperbrowser": {
+            "options": [
+                _OPTIONS["variant_hyperbrowser"],
+                _OPTIONS["json_output"],
+                _OPTIONS["junit_xml"],
+                _OPTIONS["no_ci_annotations"],
+                _OPTIONS["base_url"],
+                _OPTIONS["allow_insecure_http"],
+                _OPTIONS["timeout"],
+                _OPTIONS["debug"],
+                _OPTIONS["help"],
+            ],
+            "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:hyperbrowser"}],
+        },
+        "skyvern": {
+            "options": [
+                _OPTIONS["json_output"],
+                _OPTIONS["junit_xml"],
+                _OPTIONS["no_ci_annotations"],
+                _OPTIONS["base_url"],
+                _OPTIONS["allow_insecure_http"],
+                _OPTIONS["timeout"],
+                _OPTIONS["debug"],
+                _OPTIONS["help"],
+            ],
+            "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:skyvern"}],
+        },
+        "browseract": {
+            "options": [
+                _OPTIONS["json_output"],
+                _OPTIONS["junit_xml"],
+                _OPTIONS["no_ci_annotations"],
+                _OPTIONS["base_url"],
+                _OPTIONS["allow_insecure_http"],
+                _OPTIONS["timeout"],
+                _OPTIONS["debug"],
+                _OPTIONS["help"],
+            ],
+            "arguments": [{"name": "task_ids", "nargs": -1, "complete": "recent:browseract"}],
         },
         "watch": {
             "options": [

@@ -6,8 +6,23 @@ May import `statuscli.providers` and `statuscli.core` only. The settings values 
 re-exported here for the modules that read them with the rest of the configuration.
 """
 
-from statuscli.config.files import CONFIG_ENV, FILE_KEYS, ConfigFile, config_path, load_config_file, write_key
-from statuscli.config.resolve import Resolver, normalize_base_url, resolve
+from statuscli.config.files import (
+    CONFIG_ENV,
+    FILE_KEYS,
+    ConfigFile,
+    config_path,
+    config_variant,
+    load_config_file,
+    write_key,
+)
+from statuscli.config.resolve import (
+    Resolver,
+    default_variant,
+    normalize_base_url,
+    resolve,
+    resolve_lines,
+    resolve_target,
+)
 from statuscli.core.settings import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -33,10 +48,14 @@ __all__ = [
     "Resolver",
     "Settings",
     "config_path",
+    "config_variant",
+    "default_variant",
     "key_problem",
     "load_config_file",
     "mask_key",
     "normalize_base_url",
     "resolve",
+    "resolve_lines",
+    "resolve_target",
     "write_key",
 ]

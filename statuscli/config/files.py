@@ -13,7 +13,7 @@ from typing import Any, cast
 from statuscli.core.durations import parse_rate
 from statuscli.core.errors import ConfigError, UsageError
 from statuscli.core.settings import MAX_TIMEOUT
-from statuscli.providers import provider_names
+from statuscli.providers import get_provider, provider_names
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"
@@ -76,10 +76,14 @@ def load_config_file(path: Path) -> ConfigFile:
             raise ConfigError(f"config file {path}: unknown table or key '{name}' (valid: {valid})")
         if not isinstance(table, dict):
             raise ConfigError(f"config file {path}: '{name}' must be a table ([{name}])")
+        choice = get_provider(name).choice
         for key, item in table.items():
             value: Any = item
+            if choice is not None and key == choice.option:
+                _check_choice(path, name, value)
+                continue
             if key not in FILE_KEYS:
-                valid = ", ".join(FILE_KEYS)
+                valid = ", ".join([*FILE_KEYS, *([choice.option] if choice else [])])
                 raise ConfigError(f"config file {path}: unknown key '{name}.{key}' (valid: {valid})")
             types = FILE_KEYS[key]
             if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
@@ -104,6 +108,27 @@ def load_config_file(path: Path) -> ConfigFile:
             f"run: chmod 600 {path}"
         )
     return ConfigFile(path=path, exists=True, tables=tables, warnings=tuple(warnings))
+
+
+def _check_choice(path: Path, provider: str, value: Any) -> None:
+    """A provider's choice key (`[hyperbrowser] agent = "cua"`) must name one of its variants."""
+    spec = get_provider(provider)
+    assert spec.choice is not None
+    if not isinstance(value, str) or value not in spec.variant_names:
+        names = ", ".join(spec.variant_names)
+        raise ConfigError(f"config file {path}: '{provider}.{spec.choice.option}' must be one of: {names}")
+
+
+def config_variant(provider: str, config: ConfigFile) -> tuple[str | None, str]:
+    """The variant the config file picks for `provider` (its choice key), with where it came from; else
+    the provider's own default (None: one must be named)."""
+    spec = get_provider(provider)
+    if spec.choice is None:
+        return None, "default"
+    value = config.tables.get(provider, {}).get(spec.choice.option)
+    if isinstance(value, str):
+        return value, f"config {config.path} [{provider}] {spec.choice.option}"
+    return spec.choice.default, "default"
 
 
 def file_rate(path: Path, provider: str, value: str) -> float:

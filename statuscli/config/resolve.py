@@ -11,9 +11,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from statuscli.config.files import ConfigFile, config_path, file_rate, load_config_file
+from statuscli.config.files import ConfigFile, config_path, config_variant, file_rate, load_config_file
 from statuscli.core.durations import to_seconds
 from statuscli.core.errors import ConfigError, StatusCliError, UsageError
+from statuscli.core.models import Target
 from statuscli.core.settings import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -22,7 +23,8 @@ from statuscli.core.settings import (
     ProviderSettings,
     Settings,
 )
-from statuscli.providers import check_provider, get_provider
+from statuscli.providers import check_provider, get_provider, make_target
+from statuscli.providers.targets import parse_target_lines
 
 if TYPE_CHECKING:
     from statuscli.core.durations import Duration
@@ -64,9 +66,14 @@ def resolve(
             key = table["api_key"].strip()
             key_source = f"config {config.path} [{provider}] api_key"
 
+    url = normalize_base_url(url, source=url_source)
+    if defaults.base_path_suffix and (found := re.search(defaults.base_path_suffix + "$", url)):
+        # The routes add the API's own path: `https://api.example.com/api/v4` means the host.
+        url_source += f" ({found.group()} dropped: the API path comes with the request)"
+        url = url[: found.start()]
     settings = ProviderSettings(
         provider=provider,
-        base_url=normalize_base_url(url, source=url_source),
+        base_url=url,
         base_url_source=url_source,
         api_key=key,
         key_source=key_source,
@@ -79,6 +86,36 @@ def resolve(
         key_env=tuple(defaults.key_env),
     )
     return settings
+
+
+def default_variant(provider: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The variant a target of `provider` uses when it names none: the config file's choice key, else
+    the provider's default. The file is read only for a provider with a choice."""
+    if get_provider(provider).choice is None:
+        return None
+    return config_variant(provider, load_config_file(config_path(env)))[0]
+
+
+def resolve_target(
+    provider: str, task_id: str, run_id: str | None = None, variant: str | None = None
+) -> Target:
+    """A checked target whose variant, when not named, comes from the config file or the provider's
+    default (`providers.make_target`)."""
+    default = default_variant(check_provider(provider)) if variant is None else None
+    return make_target(provider, task_id, run_id, variant, default_variant=default)
+
+
+def resolve_lines(lines: Iterable[str], *, source: str, first_line: int = 1) -> list[Target]:
+    """The targets of watch-file lines (`providers.targets.parse_target_lines`), each with its variant
+    resolved as `resolve_target` does; a line that names none where one is needed is named by number."""
+    targets: list[Target] = []
+    for number, line in enumerate(lines, start=first_line):
+        for found in parse_target_lines([line], source=source, first_line=number):
+            try:
+                targets.append(resolve_target(*found))
+            except UsageError as exc:
+                raise UsageError(f"{source}, line {number}: {exc.message}") from None
+    return targets
 
 
 class Resolver:

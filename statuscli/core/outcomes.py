@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from statuscli.core.console import print_error
 from statuscli.core.errors import ExitCode, StatusCliError
-from statuscli.core.models import Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus
 
 __all__ = ["Outcome", "TargetView", "WaitError", "WatchSummary", "WatchUpdate"]
 
@@ -18,12 +18,24 @@ class Outcome(StrEnum):
     WATCHING = "watching"
     SUCCESS = "success"
     FAILURE = "failure"
+    #: The task was cancelled (by a person or an API call): exit 1, like a failure.
+    CANCELLED = "cancelled"
     ERROR = "error"
     TIMED_OUT = "timed out"
     #: Not polled to its end: `--fail-fast` gave up on it when another task failed.
     SKIPPED = "skipped"
     #: SKIPPED's earlier name, an alias kept for Python code written against it (deprecated).
     STOPPED = "skipped"
+
+    @classmethod
+    def after(cls, phase: Phase) -> Outcome:
+        """A target's outcome after an answer in `phase`."""
+        return OUTCOMES[phase]
+
+    @property
+    def failing(self) -> bool:
+        """Whether it ends a `--fail-fast` watch: the run can no longer exit 0."""
+        return self in FAILING
 
 
 @dataclass(frozen=True)
@@ -47,13 +59,24 @@ class TargetView:
     def exit_code(self) -> ExitCode:
         if self.outcome is Outcome.SUCCESS:
             return ExitCode.SUCCESS
-        if self.outcome is Outcome.FAILURE:
+        if self.outcome in (Outcome.FAILURE, Outcome.CANCELLED):
             return ExitCode.FAILURE
         if self.outcome is Outcome.ERROR and self.error is not None:
             return self.error.exit_code
         if self.outcome is Outcome.TIMED_OUT:
             return ExitCode.DEADLINE
         return ExitCode.PENDING
+
+
+#: A target's outcome after an answer in each phase.
+OUTCOMES = {
+    Phase.SUCCESS: Outcome.SUCCESS,
+    Phase.FAILURE: Outcome.FAILURE,
+    Phase.CANCELLED: Outcome.CANCELLED,
+    Phase.PENDING: Outcome.WATCHING,
+}
+#: The outcomes that end a `--fail-fast` watch: the run can no longer exit 0.
+FAILING = (Outcome.FAILURE, Outcome.CANCELLED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)

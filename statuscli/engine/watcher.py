@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from statuscli.core.errors import StatusCliError, most_serious
-from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.models import Target, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.engine import budget as budgets
 from statuscli.engine import retry
 from statuscli.engine.budget import Budget
+from statuscli.engine.grace import in_grace
 from statuscli.engine.options import WatchOptions
 from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor
 
@@ -45,8 +46,6 @@ FAIL_FAST_GRACE = 1.0
 #: another thread (one just starting, before it blocks the signals) runs its Python handler only when
 #: the main thread wakes: without a bound, a one-shot waiting on a hung server would never see it.
 MAIN_THREAD_WAKE = 0.5
-#: A target's outcome after an answer in each phase.
-OUTCOMES = {Phase.SUCCESS: Outcome.SUCCESS, Phase.FAILURE: Outcome.FAILURE, Phase.PENDING: Outcome.WATCHING}
 
 
 class Watcher:
@@ -89,8 +88,9 @@ class Watcher:
         self.started = clock()
         self._views: list[TargetView] = []
         self._lock = threading.Lock()
-        #: When each target's poll in flight was due, and when its last poll was sent.
+        #: When each target's poll in flight was due, when its last poll was sent, when it joined.
         self._scheduled: list[float] = []
+        self._joined: list[float] = []
         self._last_sent: list[float | None] = []
         self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
         #: Each provider's request cap, where it is not `options.max_rate` (see `set_cap`).
@@ -177,7 +177,7 @@ class Watcher:
                     self._announce()
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
-                    elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                    elif self.options.fail_fast and update.view.outcome.failing:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
@@ -269,6 +269,7 @@ class Watcher:
             with self._lock:
                 self._views.append(TargetView(target, "starting", Outcome.WATCHING, None, None, now, 0, 0))
             self._scheduled.append(now)
+            self._joined.append(now)
             self._last_sent.append(None)
             self._lanes.watched(target.provider, 1)
             if (budget := self._budget(target.provider)) is not None:
@@ -313,7 +314,7 @@ class Watcher:
             sent = self._last_sent[index]
             budget.answered(now, now if sent is None else sent, throttled=throttled, retry_after=retry_after)
         if isinstance(result, TaskStatus):
-            outcome = OUTCOMES[result.phase]
+            outcome = Outcome.after(result.phase)
             view = replace(
                 old,
                 label=result.label,
@@ -331,6 +332,10 @@ class Watcher:
                 if outcome is Outcome.WATCHING and not self.options.single_round
                 else None
             )
+        elif isinstance(result, StatusCliError) and in_grace(
+            old, result, now - self._joined[index], single_round=self.options.single_round
+        ):  # an early 404 of a task just created: asked again, the view unchanged (`grace`)
+            view, next_poll = replace(old, polls=polls), now + self._next_interval()
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
             worth_it = retry.worth_retrying(
@@ -381,11 +386,9 @@ class Watcher:
         arrived: list[tuple[int, PollResult | None]],
         in_flight: int,
     ) -> Iterator[WatchUpdate]:
-        """Record every answer already received, and those of polls in flight that come within a grace.
-
-        The grace is real time (the polls are real requests), so a hung server holds a fail-fast
-        stop up by at most FAIL_FAST_GRACE.
-        """
+        """Record every answer already received, and those of polls in flight that come within a grace:
+        real time (the polls are real requests), so a hung server holds a fail-fast stop up by at most
+        FAIL_FAST_GRACE."""
         grace_ends = time.monotonic() + FAIL_FAST_GRACE
         while in_flight > 0:
             if arrived:
@@ -413,7 +416,4 @@ class Watcher:
 
 
 def _named(target: Target) -> tuple[str, str]:
-    return (
-        target.provider,
-        target.task_id if target.run_id is None else f"{target.task_id} run {target.run_id}",
-    )
+    return target.word, target.task_id if target.run_id is None else f"{target.task_id} run {target.run_id}"

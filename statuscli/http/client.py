@@ -33,6 +33,8 @@ from statuscli.core.errors import (
 )
 from statuscli.core.transient import cap_retry_after, is_transient_status
 from statuscli.http.transport import Attempt, Deadlines, GuardedAdapter, Watchdog, transport_error
+from statuscli.providers.errors import error_message
+from statuscli.providers.record import ErrorAnswer, ErrorRule
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -97,23 +99,10 @@ def proxy_for(url: str) -> str | None:
     return proxy
 
 
-def error_message(payload: Any) -> str | None:
-    """The message of an error body: `message`, then `error` as a string, then `error.message`."""
-    if not isinstance(payload, dict):
-        return None
-    if isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    err = payload.get("error")
-    if isinstance(err, str):
-        return err
-    if isinstance(err, dict) and isinstance(err.get("message"), str):
-        return str(err["message"])
-    return None
-
-
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and how to reach one provider: base URL, key header and key, timeouts."""
+    """Where and how to reach one provider: base URL, key header and key, timeouts. A request may send
+    the key its own way instead (`get_json(headers=...)`)."""
 
     provider: str
     base_url: str
@@ -170,10 +159,15 @@ class HttpClient:
         segments: list[str],
         params: Mapping[str, str] | None = None,
         *,
+        headers: Mapping[str, str] | None = None,
+        errors: ErrorRule | None = None,
         watchdog: Watchdog | Deadlines | None = None,
     ) -> Any:
-        """GET base_url/segments once and return the decoded JSON body of a 200 answer; `watchdog`
-        (default: the client's) cuts the attempt past its deadline."""
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer.
+
+        `headers` carry the key (default: the endpoint's key header); `errors` reads the API's error
+        answers before the common mapping; `watchdog` (default: the client's) cuts the attempt past its
+        deadline."""
         url = self.url(segments)
         started = time.monotonic()
 
@@ -183,7 +177,9 @@ class HttpClient:
             response = self.session.get(
                 url,
                 params=dict(params or {}),
-                headers={self.endpoint.key_header: self.endpoint.api_key},
+                headers=dict(headers)
+                if headers is not None
+                else {self.endpoint.key_header: self.endpoint.api_key},
                 timeout=(self.endpoint.connect_timeout, self.endpoint.read_timeout),
                 allow_redirects=False,
                 stream=True,
@@ -221,7 +217,7 @@ class HttpClient:
         log.debug(
             "GET %s -> %s in %.0f ms (%d bytes)", response.url, response.status_code, _ms(started), len(body)
         )
-        return self._decode(response, body)
+        return self._decode(response, body, errors)
 
     def _read_body(self, response: requests.Response, attempt: Attempt) -> bytes:
         """The body, read in chunks within the attempt's deadline and the size cap.
@@ -277,7 +273,7 @@ class HttpClient:
             f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up"
         )
 
-    def _decode(self, response: requests.Response, body: bytes) -> Any:
+    def _decode(self, response: requests.Response, body: bytes, errors: ErrorRule | None = None) -> Any:
         provider = self.endpoint.provider
         status = response.status_code
         payload: Any = None
@@ -308,6 +304,12 @@ class HttpClient:
                 )
             return payload
         message = error_message(payload) if is_json else None
+        if errors is not None and not 300 <= status < 400:
+            answer = ErrorAnswer(
+                provider, status, payload if is_json else None, is_json, message, self.endpoint.base_url
+            )
+            if (error := errors(answer)) is not None:
+                raise error
         suffix = f": {message}" if message else ""
         if 300 <= status < 400 and status != 304:  # 304 Not Modified redirects nowhere: unexpected
             target = response.headers.get("Location", "(no Location header)")

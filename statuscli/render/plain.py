@@ -31,7 +31,7 @@ class PlainRenderer(WatchRenderer):
             return
         view = update.view
         stamp = datetime.now().strftime("%H:%M:%S")
-        line = Text(f"{stamp} {view.target.provider} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
+        line = Text(f"{stamp} {view.target.word} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
         if view.target.run_id:
             line.append(f" run {pipe_word(clean(view.target.run_id, limit=ID_LIMIT))}")
         line.append(f" {pipe_word(clean(update.previous or ''))} -> ")
