@@ -41,7 +41,7 @@ without loading Typer.
 
 Generated from the Typer app by `python completions/generate.py`: do not edit. A test checks that it
 is the app's tree and that both give the same answers. Each distinct option is written once, in
-`_OPTIONS`, and the commands list theirs from it.
+`_OPTIONS` (one row a line, its fields named in `_FIELDS`), and the commands list theirs from it.
 """
 
 from __future__ import annotations
@@ -91,10 +91,18 @@ def compact(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def tree_source(data: dict[str, Any]) -> str:
     """The module's text, formatted as the project formats code (ruff, when it is installed)."""
     options, tree = compact(data)
+    fields = tuple(next(iter(options.values())))
+    assert all(tuple(o) == fields for o in options.values()), "every option has the same fields"
+    rows = "".join(f"    {key!r}: {tuple(o.values())!r},\n" for key, o in options.items())
     text = (
         TREE_HEADER
+        + f"_FIELDS = {fields!r}\n"
+        + "# One option a line (fmt: off keeps it so).\n# fmt: off\n"
+        + "_ROWS: dict[str, tuple[Any, ...]] = {\n"
+        + rows
+        + "}\n# fmt: on\n"
         + "_OPTIONS: dict[str, dict[str, Any]] = "
-        + pprint.pformat(options, width=100, sort_dicts=False)
+        + "{key: dict(zip(_FIELDS, row, strict=True)) for key, row in _ROWS.items()}"
         + "\n\nTREE: dict[str, Any] = "
         + pprint.pformat(tree, width=100, sort_dicts=False)
         + "\n"

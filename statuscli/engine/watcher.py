@@ -30,11 +30,11 @@ from statuscli.core.errors import StatusCliError, most_serious
 from statuscli.core.models import Target, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.engine import budget as budgets
-from statuscli.engine import retry
+from statuscli.engine import cadence, retry
 from statuscli.engine.budget import Budget
 from statuscli.engine.grace import in_grace
 from statuscli.engine.options import WatchOptions
-from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor
+from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor, drain
 
 __all__ = ["Outcome", "TargetView", "WatchOptions", "WatchSummary", "WatchUpdate", "Watcher"]  # re-exported
 
@@ -156,7 +156,10 @@ class Watcher:
             lanes.watched(view.target.provider, 1)
         deadline = None if self.options.timeout is None else self.started + self.options.timeout
         # (due time, index): targets waiting for their next poll; first polls are spread a little.
-        due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
+        due: list[tuple[float, int]] = [
+            (self.started + cadence.first_spread(self.options, i, len(self._views), self._rng.uniform), i)
+            for i in range(len(self._views))
+        ]
         heapq.heapify(due)
         in_flight = 0
         arrived: list[tuple[int, PollResult | None]] = []
@@ -290,15 +293,6 @@ class Watcher:
             if (change := budget.announce(now)) is not None:
                 self._throttled(change)
 
-    def _spread(self, index: int) -> float:
-        if index == 0 or len(self._views) == 1 or self.options.single_round:
-            return 0.0
-        return self._rng.uniform(0, min(self.options.interval, 0.05 * len(self._views)))
-
-    def _next_interval(self) -> float:
-        jitter = self.options.interval * self.options.jitter
-        return max(0.05, self.options.interval + self._rng.uniform(-jitter, jitter))
-
     def _record(
         self, index: int, result: TaskStatus | BaseException, now: float
     ) -> tuple[WatchUpdate, float | None]:
@@ -328,14 +322,20 @@ class Watcher:
             # slow answer does not stretch the cadence. A server slower than the interval still gets
             # half an interval of rest after each answer.
             next_poll = (
-                max(self._scheduled[index] + self._next_interval(), now + 0.5 * self.options.interval)
+                max(
+                    self._scheduled[index] + cadence.next_interval(self.options, self._rng.uniform),
+                    now + 0.5 * self.options.interval,
+                )
                 if outcome is Outcome.WATCHING and not self.options.single_round
                 else None
             )
         elif isinstance(result, StatusCliError) and in_grace(
             old, result, now - self._joined[index], single_round=self.options.single_round
         ):  # an early 404 of a task just created: asked again, the view unchanged (`grace`)
-            view, next_poll = replace(old, polls=polls), now + self._next_interval()
+            view, next_poll = (
+                replace(old, polls=polls),
+                now + cadence.next_interval(self.options, self._rng.uniform),
+            )
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
             worth_it = retry.worth_retrying(
@@ -354,7 +354,11 @@ class Watcher:
                 failures=failures,
             )
             # This target backs off alone, a throttled poll as long as its Retry-After asks at least.
-            wait = None if give_up else self._backoff(failures, result.retry_after)
+            wait = (
+                None
+                if give_up
+                else cadence.backoff(self.options, failures, result.retry_after, self._rng.uniform)
+            )
             next_poll = None if wait is None else now + wait
             if wait is not None:
                 name = _named(old.target)
@@ -372,37 +376,13 @@ class Watcher:
             self._views[index] = view
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
-    def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """The shared policy's backoff from the options' base; a Retry-After wins when longer.
-
-        A one-shot retries at once after its first failure (unless told to wait), as documented."""
-        if self.options.single_round and failures == 1:
-            return 0.0 if retry_after is None else retry.cap_retry_after(retry_after)
-        return retry.backoff(self.options.backoff_base, failures, self._rng.uniform, retry_after)
-
     def _fold_in_flight(
-        self,
-        results: Results,
-        arrived: list[tuple[int, PollResult | None]],
-        in_flight: int,
+        self, results: Results, arrived: list[tuple[int, PollResult | None]], in_flight: int
     ) -> Iterator[WatchUpdate]:
-        """Record every answer already received, and those of polls in flight that come within a grace:
-        real time (the polls are real requests), so a hung server holds a fail-fast stop up by at most
-        FAIL_FAST_GRACE."""
-        grace_ends = time.monotonic() + FAIL_FAST_GRACE
-        while in_flight > 0:
-            if arrived:
-                index, result = arrived.pop(0)
-            else:
-                try:
-                    index, result = results.get(timeout=max(0.0, grace_ends - time.monotonic()))
-                except queue.Empty:
-                    return
-            if result is None:  # a wake-up, not an answer
-                continue
-            in_flight -= 1
-            update, _next_poll = self._record(index, result, self._clock())
-            yield update
+        """Record every answer already received, and those of polls in flight that come within
+        FAIL_FAST_GRACE (`pool.drain`)."""
+        for index, result in drain(results, arrived, in_flight, FAIL_FAST_GRACE):
+            yield self._record(index, result, self._clock())[0]
 
     def _end_all(self, outcome: Outcome, now: float) -> Iterator[WatchUpdate]:
         """Mark every unfinished target with `outcome` (deadline passed, or fail-fast)."""

@@ -88,6 +88,14 @@ MODULES: dict[str, list[str]] = {
         "tests/test_budget.py::test_the_budget_switched_off_keeps_the_per_task_backoff",
         "tests/test_stream.py",  # targets that join, bad lines, the end of the input
     ],
+    "statuscli/engine/cadence.py": [
+        "tests/test_engine_outcomes.py",  # first: its threaded tests end at a deadline, never hang
+        "tests/test_watch.py",
+        "tests/test_fail_fast.py",
+        "tests/test_retry.py",
+        "tests/test_budget.py::test_the_budget_switched_off_keeps_the_per_task_backoff",
+        "tests/test_stream.py",  # targets that join, bad lines, the end of the input
+    ],
     "statuscli/engine/budget.py": ["tests/test_budget_edges.py", "tests/test_budget.py"],
     "statuscli/engine/pool.py": [
         "tests/test_engine_outcomes.py",
