@@ -1,5 +1,5 @@
 """Regenerate the shell completion scripts in this folder, and the command tree that answers them
-without Typer (`statuscli/cli_tree.py`), from the Typer app.
+without Typer (`statuscli/cli/tree.py`), from the Typer app.
 
 python completions/generate.py          # write them
 python completions/generate.py --check  # exit 1 if any is out of date (the tests run this)
@@ -35,7 +35,7 @@ def expected() -> dict[Path, str]:
     }
 
 
-TREE_FILE = HERE.parent / "statuscli" / "cli_tree.py"
+TREE_FILE = HERE.parent / "statuscli" / "cli" / "tree.py"
 TREE_HEADER = '''"""The command tree that answers tab completion without loading Typer (`cli_complete`).
 
 Generated from the Typer app by `python completions/generate.py`: do not edit. A test checks that it

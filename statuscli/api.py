@@ -16,7 +16,14 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from statuscli.config import MAX_TIMEOUT, ProviderSettings, config_path, load_config_file, resolve
+from statuscli.config import (
+    MAX_TIMEOUT,
+    ProviderSettings,
+    config_path,
+    load_config_file,
+    resolve,
+    resolve_target,
+)
 from statuscli.core.durations import MAX_DURATION, parse_duration, parse_rate
 from statuscli.core.errors import ApiError, StatusCliError, UsageError
 from statuscli.core.models import RequestProgress, Target, TaskResult, TaskStatus
@@ -31,7 +38,7 @@ from statuscli.engine.watcher import (
     WatchUpdate,
     one_shot_options,
 )
-from statuscli.providers import check_provider, make_target
+from statuscli.providers import check_provider
 from statuscli.providers.targets import dedupe
 
 __all__ = ["Settings", "get_status", "wait", "wait_async"]
@@ -83,6 +90,7 @@ def get_status(
     task_id: str,
     *,
     run_id: str | None = None,
+    variant: str | None = None,
     settings: Mapping[str, Settings] | None = None,
 ) -> TaskStatus:
     """The task's current status, asked once with the one-shot command's retries and time limit.
@@ -91,7 +99,7 @@ def get_status(
     key rejected), `NotFoundError`, `ApiError` (network, server, no answer in time: code "timeout"),
     `BadResponseError`.
     """
-    target = make_target(provider, task_id, run_id)
+    target = resolve_target(provider, task_id, run_id, variant)
     [(_target, item)] = ask([target], provider_settings([provider], settings), hint="Settings.timeout")
     if isinstance(item, StatusCliError):
         raise item
@@ -117,7 +125,7 @@ def wait(
     a target's state. A task's own failure is in the summary; what is raised is a `StatusCliError` for a
     problem found before polling starts (bad arguments, config, a missing key).
     """
-    checked = dedupe(make_target(t.provider, t.task_id, t.run_id) for t in targets)
+    checked = dedupe(resolve_target(t.provider, t.task_id, t.run_id, t.variant) for t in targets)
     if not checked:
         raise UsageError("nothing to wait for: give at least one target")
     options = watch_options(interval, timeout, fail_fast=fail_fast, max_rate=max_rate, flags=False)
@@ -167,7 +175,7 @@ async def wait_async(
     """
     import asyncio
 
-    checked = dedupe(make_target(t.provider, t.task_id, t.run_id) for t in targets)
+    checked = dedupe(resolve_target(t.provider, t.task_id, t.run_id, t.variant) for t in targets)
     if not checked:
         raise UsageError("nothing to wait for: give at least one target")
     options = watch_options(interval, timeout, fail_fast=fail_fast, max_rate=max_rate, flags=False)

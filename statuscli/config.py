@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from statuscli.core.durations import parse_rate
 from statuscli.core.errors import AuthError, ConfigError, UsageError
-from statuscli.providers import get_provider, provider_names
+from statuscli.core.models import Target
+from statuscli.providers import check_provider, get_provider, make_target, provider_names
 
 CONFIG_ENV = "STATUSCLI_CONFIG"
 CONFIG_FILENAME = "config.toml"
@@ -132,10 +133,14 @@ def load_config_file(path: Path) -> ConfigFile:
             raise ConfigError(f"config file {path}: unknown table or key '{name}' (valid: {valid})")
         if not isinstance(table, dict):
             raise ConfigError(f"config file {path}: '{name}' must be a table ([{name}])")
+        choice = get_provider(name).choice
         for key, item in table.items():
             value: Any = item
+            if choice is not None and key == choice.option:
+                _check_choice(path, name, value)
+                continue
             if key not in FILE_KEYS:
-                valid = ", ".join(FILE_KEYS)
+                valid = ", ".join([*FILE_KEYS, *([choice.option] if choice else [])])
                 raise ConfigError(f"config file {path}: unknown key '{name}.{key}' (valid: {valid})")
             types = FILE_KEYS[key]
             if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
@@ -160,6 +165,44 @@ def load_config_file(path: Path) -> ConfigFile:
             f"run: chmod 600 {path}"
         )
     return ConfigFile(path=path, exists=True, tables=tables, warnings=tuple(warnings))
+
+
+def _check_choice(path: Path, provider: str, value: Any) -> None:
+    """A provider's choice key (`[hyperbrowser] agent = "cua"`) must name one of its variants."""
+    spec = get_provider(provider)
+    assert spec.choice is not None
+    if not isinstance(value, str) or value not in spec.variant_names:
+        names = ", ".join(spec.variant_names)
+        raise ConfigError(f"config file {path}: '{provider}.{spec.choice.option}' must be one of: {names}")
+
+
+def config_variant(provider: str, config: ConfigFile) -> tuple[str | None, str]:
+    """The variant the config file picks for `provider` (its choice key), with where it came from; else
+    the provider's own default (None: one must be named)."""
+    spec = get_provider(provider)
+    if spec.choice is None:
+        return None, "default"
+    value = config.tables.get(provider, {}).get(spec.choice.option)
+    if isinstance(value, str):
+        return value, f"config {config.path} [{provider}] {spec.choice.option}"
+    return spec.choice.default, "default"
+
+
+def default_variant(provider: str) -> str | None:
+    """The variant a target of `provider` uses when it names none: the config file's choice key, else
+    the provider's default. The file is read only for a provider with a choice."""
+    if get_provider(provider).choice is None:
+        return None
+    return config_variant(provider, load_config_file(config_path()))[0]
+
+
+def resolve_target(
+    provider: str, task_id: str, run_id: str | None = None, variant: str | None = None
+) -> Target:
+    """A checked target whose variant, when not named, comes from the config file or the provider's
+    default (`providers.make_target`)."""
+    default = default_variant(check_provider(provider)) if variant is None else None
+    return make_target(provider, task_id, run_id, variant, default_variant=default)
 
 
 def _file_rate(path: Path, provider: str, value: str) -> float:
@@ -215,9 +258,14 @@ def resolve(
             key = table["api_key"].strip()
             key_source = f"config {config.path} [{provider}] api_key"
 
+    url = normalize_base_url(url, source=url_source)
+    if defaults.base_path_suffix and (found := re.search(defaults.base_path_suffix + "$", url)):
+        # The routes add the API's own path: `https://api.example.com/api/v4` means the host.
+        url_source += f" ({found.group()} dropped: the API path comes with the request)"
+        url = url[: found.start()]
     settings = ProviderSettings(
         provider=provider,
-        base_url=normalize_base_url(url, source=url_source),
+        base_url=url,
         base_url_source=url_source,
         api_key=key,
         key_source=key_source,

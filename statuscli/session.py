@@ -55,10 +55,12 @@ class Fetcher:
 
     def fetch(self, target: Target) -> TaskStatus:
         """The target's current status from one attempt; raises a `StatusCliError` on any failure."""
-        spec = get_provider(target.provider)
-        segments, params = spec.request(target)
-        payload = self._clients[target.provider].get_json(segments, params)
-        return spec.parse(target, payload)
+        client = self._clients[target.provider]
+        variant = get_provider(target.provider).variant(target.variant)
+        segments, params = variant.route.build(target)
+        headers = variant.auth.headers(client.endpoint.api_key)
+        payload = client.get_json(segments, params, headers=headers, errors=variant.errors)
+        return variant.parse(target, payload)
 
     def cancel(self) -> None:
         """Cut the attempts in flight and make no more (their callers see a timeout at once)."""

@@ -457,7 +457,15 @@ def test_a_one_shot_asks_8_at_once_and_no_more() -> None:
 
 def test_outcome_words_are_the_documented_ones() -> None:
     # The NDJSON summary's "counts" keys and the labels of ended tasks.
-    assert [o.value for o in Outcome] == ["watching", "success", "failure", "error", "timed out", "stopped"]
+    assert [o.value for o in Outcome] == [
+        "watching",
+        "success",
+        "failure",
+        "cancelled",
+        "error",
+        "timed out",
+        "stopped",
+    ]
 
 
 def test_the_summary_counts_outcomes() -> None:

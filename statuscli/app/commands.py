@@ -27,14 +27,14 @@ from statuscli.api import (
 )
 from statuscli.app.recent import remember as remember_ids
 from statuscli.app.runtime import interrupt_code, say, silence_stdout, state
-from statuscli.config import ConfigFile, ProviderSettings, config_path, load_config_file
+from statuscli.config import ConfigFile, ProviderSettings, config_path, load_config_file, resolve_target
 from statuscli.core.console import interactive, is_tty, print_error, print_warning, same_terminal
 from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError, most_serious
 from statuscli.core.models import RequestProgress, Target, TaskStatus
 from statuscli.core.outcomes import Throttle, WatchRenderer
 from statuscli.engine.watcher import Outcome, Watcher, WatchOptions, WatchSummary
-from statuscli.providers import check_provider, make_target, providers
+from statuscli.providers import providers, split_word
 from statuscli.providers.targets import dedupe, parse_target_lines, target_grammar
 from statuscli.render.rows import print_pipe, wants_colour
 from statuscli.render.words import summary_line, task_message
@@ -121,10 +121,12 @@ def settings_for(
     return provider_settings(names, flags, source="--base-url", warn=print_warning if warn else None)
 
 
-def _targets(provider: str, task_ids: list[str], run_id: str | None) -> list[Target]:
+def _targets(
+    provider: str, task_ids: list[str], run_id: str | None, variant: str | None = None
+) -> list[Target]:
     if run_id is not None and len(task_ids) != 1:
         raise UsageError("--run-id goes with a single task id")
-    return dedupe(make_target(provider, task_id, run_id) for task_id in task_ids)
+    return dedupe(resolve_target(provider, task_id, run_id, variant) for task_id in task_ids)
 
 
 # ---- one-shot -------------------------------------------------------------------------------------
@@ -136,7 +138,8 @@ def one_shot_command(provider: str, options: dict[str, Any]) -> ExitCode:
     options = dict(options)
     reports = Reports(options.pop("junit_xml"), options.pop("no_ci_annotations"))
     task_ids = options.pop("task_ids")
-    return one_shot(provider, task_ids, options.pop("run_id", None), reports=reports, **options)
+    run_id, variant = options.pop("run_id", None), options.pop("variant", None)
+    return one_shot(provider, task_ids, run_id, reports=reports, variant=variant, **options)
 
 
 def one_shot(
@@ -149,13 +152,14 @@ def one_shot(
     base_url: str | None,
     allow_insecure_http: bool,
     timeout: str | None,
+    variant: str | None = None,
 ) -> ExitCode:
     """Ask once about each task; print a table or one JSON document; the most serious outcome."""
     state.json_output = json_output
     timeout_s = parse_duration(timeout, what="--timeout") if timeout is not None else None
     if timeout_s == 0:
         raise UsageError("--timeout must be more than 0")
-    targets = _targets(provider, task_ids, run_id)
+    targets = _targets(provider, task_ids, run_id, variant)
     ci = _ci_reports(provider, reports, json_output=json_output)
     settings = settings_for(
         [provider],
@@ -262,7 +266,7 @@ def watch(request: WatchRequest) -> ExitCode:
     names = sorted({t.provider for t in targets})
     # --base-url belongs to the provider named on the command line, never to --file's other targets:
     # their keys must not travel to that host.
-    base_url = (args[0], request.base_url) if args and request.base_url else None
+    base_url = (split_word(args[0])[0], request.base_url) if args and request.base_url else None
     # Only the providers in use: a streamed line of another provider has its settings resolved when it
     # arrives (stream.StreamFetcher.admit).
     settings = settings_for(names, base_url=base_url, allow_insecure_http=request.allow_insecure_http)
@@ -306,11 +310,11 @@ def watch_targets(
 ) -> list[Target]:
     targets: list[Target] = []
     if args:
-        provider, *task_ids = args
-        check_provider(provider)
+        word, *task_ids = args
+        provider, variant = split_word(word)
         if not task_ids:
-            raise UsageError(f"give at least one task id after '{provider}'")
-        targets += _targets(provider, task_ids, run_id)
+            raise UsageError(f"give at least one task id after '{word}'")
+        targets += _targets(provider, task_ids, run_id, variant)
     elif run_id is not None:
         with_runs = next((p.name for p in providers() if p.supports_run_id), "PROVIDER")
         raise UsageError(f"--run-id goes with 'watch {with_runs} TASK_ID'")
@@ -324,7 +328,7 @@ def watch_targets(
         else:
             lines = _read_lines(file)
             source = "stdin" if file == "-" else file
-            targets += [make_target(*triple) for triple in parse_target_lines(lines, source=source)]
+            targets += [resolve_target(*line) for line in parse_target_lines(lines, source=source)]
     if not targets and file is not None:
         source = "stdin" if file == "-" else file
         raise UsageError(f"nothing to watch: {source} held no target (one per line: {target_grammar()})")

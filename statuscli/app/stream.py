@@ -20,12 +20,11 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import BinaryIO
 
-from statuscli.config import ProviderSettings
+from statuscli.config import ProviderSettings, resolve_target
 from statuscli.core.errors import ExitCode, StatusCliError, UsageError
 from statuscli.core.models import Target, TaskStatus
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 from statuscli.http.transport import Watchdog
-from statuscli.providers import make_target
 from statuscli.providers.targets import parse_target_lines
 from statuscli.session import Fetcher, check_settings
 
@@ -136,8 +135,11 @@ class TargetStream:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{self.name}, line {number}: not UTF-8 text (byte {exc.start + 1})") from None
         found = []
-        for triple in parse_target_lines([line], source=self.name, first_line=number):
-            target = make_target(*triple)  # parsing checked the line's provider and ids, naming the line
+        for quad in parse_target_lines([line], source=self.name, first_line=number):
+            try:  # parsing checked the line's provider and ids; the variant may come from the config
+                target = resolve_target(*quad)
+            except UsageError as exc:
+                raise UsageError(f"{self.name}, line {number}: {exc.message}") from None
             if target not in self._seen:
                 self._seen.add(target)
                 found.append(target)

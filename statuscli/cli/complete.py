@@ -197,8 +197,11 @@ def _argument(kind: str | None, positional: list[str], incomplete: str) -> list[
     from statuscli.cli.tree import TREE
 
     providers: list[str] = TREE["providers"]
-    if kind == "watch":  # a provider first, then that provider's recent task ids
-        kind = f"recent:{positional[0]}" if positional and positional[0] in providers else "providers"
+    if kind == "watch":  # a provider word first, then that provider's recent task ids
+        words: list[str] = TREE["words"]
+        if not positional or positional[0] not in words:
+            return [(value, None) for value in words if value.startswith(incomplete)]
+        kind = f"recent:{positional[0].partition('/')[0]}"
     if kind == "providers":
         values = providers
     elif kind == "shells":

@@ -15,7 +15,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from statuscli.app.runtime import enable_debug
 from statuscli.cli.complete import complete_var
-from statuscli.providers import Provider, provider_names
+from statuscli.providers import Provider, provider_names, providers
 
 
 def exit_with(code: int) -> NoReturn:
@@ -37,12 +37,18 @@ def recent_ids(provider: str, incomplete: str) -> list[str]:
 
 
 def complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
-    """After `watch`: a provider name first, then that provider's recent task ids."""
+    """After `watch`: a provider word first (`anchor`, `hyperbrowser/cua`), then that provider's recent
+    task ids."""
     words = ctx.params.get("args") or []
-    provider = words[0] if words and words[0] in provider_names() else None
+    provider = words[0] if words and words[0] in target_words() else None
     if provider is None:
-        return complete_provider(incomplete)
-    return recent_ids(provider, incomplete)
+        return [w for w in target_words() if w.startswith(incomplete)]
+    return recent_ids(provider.partition("/")[0], incomplete)
+
+
+def target_words() -> list[str]:
+    """Every first word of a watch target: the providers, and `provider/VARIANT` for those with a choice."""
+    return [word for p in providers() for word in p.words()]
 
 
 def either(names: tuple[str, ...]) -> str:
@@ -172,11 +178,13 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
 
         exit_with(one_shot_command(spec.name, options))
 
-    ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
+    ids = typer.Argument(metavar=spec.id_word, help="One or more task ids.", autocompletion=complete_id)
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter("task_ids", keyword, annotation=Annotated[list[str], ids])]
     if spec.supports_run_id:
         params.append(inspect.Parameter("run_id", keyword, annotation=RunIdOption, default=None))
+    if spec.choice is not None:
+        params.append(inspect.Parameter("variant", keyword, annotation=choice_option(spec), default=None))
     for name, annotation, default in (
         ("json_output", JsonOption, False),
         ("junit_xml", JunitOption, None),
@@ -190,6 +198,22 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     command.__doc__ = spec.help
     command.__name__ = spec.name
     return command
+
+
+def choice_option(spec: Provider) -> Any:
+    """`--api VERSION`, `--agent AGENT`: how a provider with a choice is told which variant to ask."""
+    choice = spec.choice
+    assert choice is not None
+    names = ", ".join(v.name + (f" ({v.note})" if v.note else "") for v in spec.variants)
+    default = (
+        f"default: {choice.default}"
+        if choice.default
+        else f"no default: give it here, or set {choice.option} in the [{spec.name}] config table"
+    )
+    flag = typer.Option(
+        f"--{choice.option}", metavar=choice.metavar, help=f"{choice.help} One of: {names} ({default})."
+    )
+    return Annotated[str | None, flag]
 
 
 # ---- the root group, the other commands' options, completion scripts ------------------------------
@@ -289,6 +313,7 @@ def command_tree(app: typer.Typer) -> dict[str, Any]:
     with root.make_context(root.name or "status", [], resilient_parsing=True) as ctx:
         tree: dict[str, Any] = {
             "providers": list(provider_names()),
+            "words": target_words(),
             "shells": list(SHELLS),
             "root": _node(root, ctx),
             "commands": {},

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 TREE: dict[str, Any] = {
     "providers": ["anchor", "browserable"],
+    "words": ["anchor", "browserable"],
     "shells": ["bash", "zsh", "fish", "powershell"],
     "root": {
         "options": [

@@ -18,6 +18,8 @@ class Outcome(StrEnum):
     WATCHING = "watching"
     SUCCESS = "success"
     FAILURE = "failure"
+    #: The task was cancelled (by a person or an API call): exit 1, like a failure.
+    CANCELLED = "cancelled"
     ERROR = "error"
     TIMED_OUT = "timed out"
     STOPPED = "stopped"
@@ -44,7 +46,7 @@ class TargetView:
     def exit_code(self) -> ExitCode:
         if self.outcome is Outcome.SUCCESS:
             return ExitCode.SUCCESS
-        if self.outcome is Outcome.FAILURE:
+        if self.outcome in (Outcome.FAILURE, Outcome.CANCELLED):
             return ExitCode.FAILURE
         if self.outcome is Outcome.ERROR and self.error is not None:
             return self.error.exit_code

@@ -50,6 +50,10 @@ log = logging.getLogger("statuscli.engine.watcher")
 FAIL_FAST_GRACE = 1.0
 
 
+#: The outcomes that end a `--fail-fast` watch: the run can no longer exit 0.
+_FAILING = (Outcome.FAILURE, Outcome.CANCELLED, Outcome.ERROR)
+
+
 @dataclass(frozen=True)
 class WatchOptions:
     """How the engine polls. `max_failures` counts consecutive transient errors of one target."""
@@ -210,7 +214,7 @@ class Watcher:
                     self._announce()
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
-                    elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                    elif self.options.fail_fast and update.view.outcome in _FAILING:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
@@ -347,6 +351,7 @@ class Watcher:
             outcome = {
                 Phase.SUCCESS: Outcome.SUCCESS,
                 Phase.FAILURE: Outcome.FAILURE,
+                Phase.CANCELLED: Outcome.CANCELLED,
                 Phase.PENDING: Outcome.WATCHING,
             }[result.phase]
             view = replace(

@@ -32,6 +32,8 @@ from statuscli.core.errors import (
 )
 from statuscli.engine import retry as policy
 from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
+from statuscli.providers.errors import error_message
+from statuscli.providers.record import ErrorAnswer, ErrorRule
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -96,23 +98,10 @@ def proxy_for(url: str) -> str | None:
     return proxy
 
 
-def error_message(payload: Any) -> str | None:
-    """The message of an error body: `message`, then `error` as a string, then `error.message`."""
-    if not isinstance(payload, dict):
-        return None
-    if isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    err = payload.get("error")
-    if isinstance(err, str):
-        return err
-    if isinstance(err, dict) and isinstance(err.get("message"), str):
-        return str(err["message"])
-    return None
-
-
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and how to reach one provider: base URL, key header and key, timeouts."""
+    """Where and how to reach one provider: base URL, key header and key, timeouts. A request may send
+    the key its own way instead (`get_json(headers=...)`)."""
 
     provider: str
     base_url: str
@@ -163,8 +152,18 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments once and return the decoded JSON body of a 200 answer."""
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: ErrorRule | None = None,
+    ) -> Any:
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer.
+
+        `headers` carry the key (default: the endpoint's key header); `errors` reads the API's error
+        answers before the common mapping."""
         url = self.url(segments)
         started = time.monotonic()
 
@@ -174,7 +173,9 @@ class HttpClient:
             response = self.session.get(
                 url,
                 params=dict(params or {}),
-                headers={self.endpoint.key_header: self.endpoint.api_key},
+                headers=dict(headers)
+                if headers is not None
+                else {self.endpoint.key_header: self.endpoint.api_key},
                 timeout=(self.endpoint.connect_timeout, self.endpoint.read_timeout),
                 allow_redirects=False,
                 stream=True,
@@ -212,7 +213,7 @@ class HttpClient:
         log.debug(
             "GET %s -> %s in %.0f ms (%d bytes)", response.url, response.status_code, _ms(started), len(body)
         )
-        return self._decode(response, body)
+        return self._decode(response, body, errors)
 
     def _read_body(self, response: requests.Response, attempt: Attempt) -> bytes:
         """The body, read in chunks within the attempt's deadline and the size cap.
@@ -270,7 +271,7 @@ class HttpClient:
             transient=True,
         )
 
-    def _decode(self, response: requests.Response, body: bytes) -> Any:
+    def _decode(self, response: requests.Response, body: bytes, errors: ErrorRule | None = None) -> Any:
         provider = self.endpoint.provider
         status = response.status_code
         payload: Any = None
@@ -301,6 +302,12 @@ class HttpClient:
                 )
             return payload
         message = error_message(payload) if is_json else None
+        if errors is not None and not 300 <= status < 400:
+            answer = ErrorAnswer(
+                provider, status, payload if is_json else None, is_json, message, self.endpoint.base_url
+            )
+            if (error := errors(answer)) is not None:
+                raise error
         suffix = f": {message}" if message else ""
         if 300 <= status < 400 and status != 304:  # 304 Not Modified redirects nowhere: unexpected
             target = response.headers.get("Location", "(no Location header)")

@@ -20,6 +20,7 @@ __all__ = [
     "provider_names",
     "providers",
     "register",
+    "split_word",
     "unregister",
 ]
 
@@ -57,15 +58,33 @@ def get_provider(name: str) -> Provider:
     return _REGISTRY[check_provider(name)]
 
 
-def make_target(provider: str, task_id: str, run_id: str | None = None) -> Target:
-    """A checked target: a known provider and ids that cannot change the endpoint."""
+def split_word(word: str) -> tuple[str, str | None]:
+    """`hyperbrowser/cua` -> (`hyperbrowser`, `cua`); `anchor` -> (`anchor`, None). The provider is
+    checked, the variant is not (`make_target` does)."""
+    name, slash, variant = word.partition("/")
+    return check_provider(name.lower()), (variant if slash else None)
+
+
+def make_target(
+    provider: str,
+    task_id: str,
+    run_id: str | None = None,
+    variant: str | None = None,
+    *,
+    default_variant: str | None = None,
+) -> Target:
+    """A checked target: a known provider, a known variant (`variant`, else `default_variant` from the
+    config, else the provider's own default) and ids that cannot change the endpoint."""
     spec = get_provider(provider)
+    chosen = spec.variant(variant or default_variant)
     check_id(task_id, "task id")
+    if chosen.ids is not None:
+        chosen.ids.check(provider, task_id, "task id")
     if run_id is not None:
         if not spec.supports_run_id:
             raise UsageError(f"{provider} has no run ids")
         check_id(run_id, "run id")
-    return Target(provider=provider, task_id=task_id, run_id=run_id)
+    return Target(provider=provider, task_id=task_id, run_id=run_id, variant=chosen.name or None)
 
 
 #: The providers shipped with statuscli, in the order their commands are listed.

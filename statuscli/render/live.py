@@ -60,7 +60,7 @@ class PlainRenderer(WatchRenderer):
             return
         view = update.view
         stamp = datetime.now().strftime("%H:%M:%S")
-        line = Text(f"{stamp} {view.target.provider} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
+        line = Text(f"{stamp} {view.target.word} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
         if view.target.run_id:
             line.append(f" run {pipe_word(clean(view.target.run_id, limit=ID_LIMIT))}")
         line.append(f" {pipe_word(clean(update.previous or ''))} -> ")
@@ -221,6 +221,7 @@ def live_lines(
 #: pending ones, then those that succeeded.
 _SHOWN_FIRST = {
     Outcome.FAILURE: 0,
+    Outcome.CANCELLED: 0,
     Outcome.ERROR: 0,
     Outcome.TIMED_OUT: 0,
     Outcome.WATCHING: 1,
@@ -300,7 +301,7 @@ def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
     lines = [Text(f"{plural(len(failed), 'task')} did not succeed:", style="bold")]
     for view in failed:
         line = Text("  \u2717 ", style=OUTCOME_STYLES[view.outcome])
-        line.append(f"{view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        line.append(f"{view.target.word} {clean(view.target.task_id, limit=ID_LIMIT)}")
         if view.target.run_id:
             line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
         line.append(" ")

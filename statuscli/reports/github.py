@@ -15,6 +15,7 @@ _ORDER = {kind: n for n, kind in enumerate(Kind)}
 _COUNT_WORDS = {
     Kind.ERROR: "errored",
     Kind.FAILED: "failed",
+    Kind.CANCELLED: "cancelled",
     Kind.TIMED_OUT: "timed out",
     Kind.INTERRUPTED: "interrupted",
     Kind.PENDING: "still pending",
@@ -24,6 +25,7 @@ _COUNT_WORDS = {
 _WORDS = {
     Kind.ERROR: "\u26d4 error",
     Kind.FAILED: "\u274c failed",
+    Kind.CANCELLED: "\U0001f6ab cancelled",
     Kind.TIMED_OUT: "\u23f1\ufe0f timed out",
     Kind.INTERRUPTED: "\u26a0\ufe0f interrupted",
     Kind.PENDING: "\u23f3 pending",
@@ -49,7 +51,7 @@ def workflow_commands(report: RunReport) -> list[str]:
         if task.kind is Kind.SUCCESS:
             continue
         command = "error" if task.kind in (Kind.ERROR, Kind.FAILED) else "warning"
-        title = one_line(f"{task.target.provider} {task.name}", 200)
+        title = one_line(f"{task.target.word} {task.name}", 200)
         reason = one_line(task.message, 1000)
         if task.kind is Kind.ERROR and task.error_code:
             reason = f"{task.error_code}: {reason}"
@@ -93,7 +95,7 @@ def step_summary(report: RunReport) -> str:
         if task.kind is Kind.ERROR and task.error_code:
             outcome += f" ({markdown_text(task.error_code, 40)})"
         cells = [
-            markdown_text(task.target.provider, 40),
+            markdown_text(task.target.word, 40),
             markdown_text(task.target.task_id, 120),
             markdown_text(task.target.run_id or "", 120),
             outcome,

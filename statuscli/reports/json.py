@@ -40,6 +40,7 @@ def error_json(error: StatusCliError, target: Target | None = None) -> dict[str,
     if target is not None:
         doc = {
             "provider": target.provider,
+            "variant": target.variant,
             "task_id": target.task_id,
             "run_id": target.run_id,
         } | doc
@@ -67,6 +68,7 @@ def results_document(results: Sequence[TaskResult], exit_code: ExitCode) -> dict
     for target, item in results:
         entry: dict[str, Any] = {
             "provider": target.provider,
+            "variant": target.variant,
             "task_id": target.task_id,
             "run_id": target.run_id,
         }
@@ -138,6 +140,7 @@ class JsonLinesRenderer(WatchRenderer):
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "elapsed": round(update.at - self.started, 3),
                 "provider": view.target.provider,
+                "variant": view.target.variant,
                 "task_id": view.target.task_id,
                 "run_id": view.target.run_id,
                 "from": update.previous,
@@ -163,6 +166,7 @@ class JsonLinesRenderer(WatchRenderer):
                 "tasks": [
                     {
                         "provider": v.target.provider,
+                        "variant": v.target.variant,
                         "task_id": v.target.task_id,
                         "run_id": v.target.run_id,
                         "outcome": v.outcome.value,
@@ -197,4 +201,7 @@ def _summary_error(view: TargetView) -> dict[str, Any] | None:
     if view.outcome is Outcome.FAILURE and view.status is not None:
         reason = view.status.error or f"{view.target.provider}: task ended {view.status.state}"
         return {"code": "task_failed", "message": reason, "exit_code": int(ExitCode.FAILURE)}
+    if view.outcome is Outcome.CANCELLED and view.status is not None:
+        reason = view.status.error or f"{view.target.provider}: task cancelled ({view.status.state})"
+        return {"code": "task_cancelled", "message": reason, "exit_code": int(ExitCode.FAILURE)}
     return None

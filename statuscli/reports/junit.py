@@ -23,7 +23,7 @@ def _body(text: str) -> str:
 
 def junit_xml(report: RunReport) -> bytes:
     """The report as JUnit XML: `<testsuites>` holding one `<testsuite name="statuscli">`."""
-    failures = report.count(Kind.FAILED, Kind.TIMED_OUT, Kind.INTERRUPTED, Kind.PENDING)
+    failures = report.count(Kind.FAILED, Kind.CANCELLED, Kind.TIMED_OUT, Kind.INTERRUPTED, Kind.PENDING)
     errors = report.count(Kind.ERROR)
     seconds = f"{report.seconds:.3f}"
     root = ET.Element(
@@ -57,7 +57,7 @@ def junit_xml(report: RunReport) -> bytes:
             suite,
             "testcase",
             {
-                "classname": task.target.provider,
+                "classname": task.target.word,
                 "name": xml_text(task.name),
                 "time": f"{task.seconds:.3f}",
             },
