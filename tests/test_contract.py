@@ -78,6 +78,8 @@ class Watch:
     options: tuple[str, ...] = ()
     #: Polls at least: a watch that asks again where a one-shot would have ended.
     min_polls: int = 1
+    #: The code of the summary's error for the task (why it ended badly), if any.
+    error: str | None = None
 
 
 ANCHOR = "/v2/tasks/{taskId}/generation-status"
@@ -290,18 +292,33 @@ WATCHES: dict[str, tuple[Watch, ...]] = {
         ),
     ),
     "browser-use": (
-        Watch(BROWSER_USE_V4, "200", "cancelled", ("cancelled",), CANCELLED, 1),
-        Watch(BROWSER_USE_V2, "200", "finished_unsuccessful", ("unsuccessful",), FAILURE, 1),
+        Watch(BROWSER_USE_V4, "200", "cancelled", ("cancelled",), CANCELLED, 1, error="task_cancelled"),
+        Watch(
+            BROWSER_USE_V2, "200", "finished_unsuccessful", ("unsuccessful",), FAILURE, 1, error="task_failed"
+        ),
         # A v4 run may answer 404 for a moment after it is created: a watch asks again for a few
         # seconds while the run has never answered 200, then reports it.
-        Watch(BROWSER_USE_V4, "404", "not_found", ("not visible yet", "not found"), "error", 5, min_polls=2),
+        Watch(
+            BROWSER_USE_V4,
+            "404",
+            "not_found",
+            ("not visible yet", "error"),
+            "error",
+            5,
+            min_polls=2,
+            error="not_found",
+        ),
     ),
-    "hyperbrowser": (Watch(HYPERBROWSER, "200", "stopped", ("stopped",), CANCELLED, 1),),
+    "hyperbrowser": (
+        Watch(HYPERBROWSER, "200", "stopped", ("stopped",), CANCELLED, 1, error="task_cancelled"),
+    ),
     "skyvern": (
         Watch(SKYVERN, "200", "paused", (WAITING, "timed out"), "timed out", 124, ("--timeout", "3s")),
         Watch(SKYVERN, "200", "completed", ("completed",), SUCCESS, 0),
     ),
-    "browseract": (Watch(BROWSERACT, "200", "canceled", ("canceled",), CANCELLED, 1),),
+    "browseract": (
+        Watch(BROWSERACT, "200", "canceled", ("canceled",), CANCELLED, 1, error="task_cancelled"),
+    ),
 }
 
 
@@ -481,6 +498,7 @@ def check_watch(spec: str, watch: Watch, proxy: ExampleProxy, where: Path) -> No
     assert summary["exit_code"] == watch.exit_code
     [task] = summary["tasks"]
     assert task["outcome"] == watch.outcome
+    assert (task["error"] or {}).get("code") == watch.error, task
     changes = [event for event in events if event["event"] == "change"]
     assert [event["to"] for event in changes] == list(watch.changes)
     assert changes[0]["from"] == "starting"
