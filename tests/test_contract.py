@@ -80,6 +80,7 @@ class Watch:
     min_polls: int = 1
     #: The code of the summary's error for the task (why it ended badly), if any.
     error: str | None = None
+    xfail: str | None = None  # a known mismatch between statuscli and the document (strict)
 
 
 ANCHOR = "/v2/tasks/{taskId}/generation-status"
@@ -147,6 +148,13 @@ NOT_POLLED: dict[tuple[str, str], str] = {
 CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("hyperbrowser", HYPERBROWSER): ("agent", "--agent"),
 }
+
+#: Providers declared but not yet built in (no command yet): each of their cases must still fail, and
+#: one that passes fails, so these go as soon as the providers are registered.
+NOT_BUILT_IN: dict[str, str] = dict.fromkeys(
+    ("browser-use", "hyperbrowser", "skyvern", "browseract"), "issue 25: the provider is not built in yet"
+)
+GRACE_NOT_YET = "issue 25: the watch engine does not apply Browser Use v4's early-404 grace yet"
 
 PENDING, SUCCESS, FAILURE, CANCELLED = "pending", "success", "failure", "cancelled"
 WAITING = "waiting for input"
@@ -307,6 +315,7 @@ WATCHES: dict[str, tuple[Watch, ...]] = {
             5,
             min_polls=2,
             error="not_found",
+            xfail=GRACE_NOT_YET,
         ),
     ),
     "hyperbrowser": (
@@ -417,26 +426,29 @@ def test_the_installed_command_against_the_mock(spec: str, subtests: pytest.Subt
             with subtests.test(msg=f"{answer.code} {answer.example} {answer.path}"):
                 if expect is None:
                     pytest.fail(f"no expected outcome for {answer}: add it to EXPECTED")
-                with mismatch_expected(expect.xfail):
+                with mismatch_expected(expect.xfail or NOT_BUILT_IN.get(spec)):
                     check_one_shot(answer, expect, proxy, tmp_path / f"answer-{number}")
         for number, watch in enumerate(WATCHES[spec]):
-            with subtests.test(msg=f"watch {watch.code} {watch.example} {watch.path}"):
+            with (
+                subtests.test(msg=f"watch {watch.code} {watch.example} {watch.path}"),
+                mismatch_expected(NOT_BUILT_IN.get(spec) or watch.xfail),
+            ):
                 check_watch(spec, watch, proxy, tmp_path / f"watch-{number}")
         for path, (parameter, option) in ((p, c) for (s, p), c in CHOICES.items() if s == spec):
             for value in prism.path_choices(spec, path, parameter):
-                with subtests.test(msg=f"{option} {value}"):
+                with subtests.test(msg=f"{option} {value}"), mismatch_expected(NOT_BUILT_IN.get(spec)):
                     check_choice(OPERATIONS[spec, path], option, value, proxy, tmp_path / f"{option}-{value}")
 
 
 @contextlib.contextmanager
 def mismatch_expected(reason: str | None) -> Iterator[None]:
-    """A strict xfail for one answer: a known mismatch must still fail its check; passing fails."""
+    """A strict xfail for one case: a known mismatch must still fail its check; passing fails."""
     if reason is None:
         yield
         return
     try:
         yield
-    except AssertionError:
+    except (AssertionError, ValueError):  # ValueError: no JSON document where one was due
         pytest.xfail(reason)
     else:
         pytest.fail(f"[XPASS(strict)] {reason}: it matches now; drop the xfail")
@@ -560,8 +572,9 @@ def test_what_the_installed_command_refuses_before_any_request(
     provider = keyed or (argv[1] if argv[0] == "watch" else argv[0]).split("/")[0]
     operation = Operation((provider,), key_env(provider), request="")
     base_url = httpserver.url_for("/")
-    done = run_status([*argv, "--base-url", base_url], operation, tmp_path / "run", key=keyed is not None)
-    assert done.returncode == exit_code, done.stderr
-    assert "Traceback" not in done.stderr
-    assert text in done.stderr
+    with mismatch_expected(NOT_BUILT_IN.get(provider)):
+        done = run_status([*argv, "--base-url", base_url], operation, tmp_path / "run", key=keyed is not None)
+        assert done.returncode == exit_code, done.stderr
+        assert "Traceback" not in done.stderr
+        assert text in done.stderr
     assert httpserver.log == []
