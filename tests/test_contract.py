@@ -417,7 +417,7 @@ def test_the_listing_of_a_documents_answers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("spec", prism.spec_names())
 def test_the_installed_command_against_the_mock(spec: str, subtests: pytest.Subtests, tmp_path: Path) -> None:
-    """One Prism per document; each answer, then the watch, is a subtest of its own."""
+    """One Prism per document; each answer, each watch and each choice is a subtest of its own."""
     if spec not in WATCHES:
         pytest.fail(f"{spec}: declare it in OPERATIONS, EXPECTED and WATCHES")
     with prism.mock(spec, tmp_path) as proxy:
