@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 
 from common import (
-    Finished,
     SimServer,
     add_source_option,
     clean_env,
@@ -30,6 +29,7 @@ from common import (
     sdk_python,
     status_command,
     table,
+    unexpected_result,
     use_source,
     verdict,
     workdir,
@@ -148,15 +148,6 @@ def write_scenario(path: str, providers: list[str]) -> None:
         out.write(f"[keys]\n{keys}\n[defaults]\n{defaults}")
 
 
-def check(name: str, done: Finished, expect_rc: int, needle: str) -> str | None:
-    """None when the command printed the state, else what went wrong."""
-    if done.returncode != expect_rc or needle not in done.stdout:
-        tail = (done.stdout + done.stderr).strip()[-600:]
-        wanted = f"expected {expect_rc} and {needle!r}"
-        return f"{name}: unexpected result (exit {done.returncode}, {wanted}):\n{tail}"
-    return None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="measured runs per command (default 15)")
@@ -207,7 +198,7 @@ def main() -> int:
             # Each command must do the real thing once (and only one request) before it is timed.
             for name, (cmd, cmd_env) in commands.items():
                 server.reset()
-                problem = check(name, run_measured(cmd, cmd_env, capture=True), *expect[name])
+                problem = unexpected_result(name, run_measured(cmd, cmd_env, capture=True), *expect[name])
                 seen = server.counts()["requests"]
                 if problem is None and seen != 1:
                     problem = f"{name}: made {seen} API requests, expected 1"

@@ -140,6 +140,15 @@ def sdk_python(option: str | None, distribution: str = "anchorbrowser") -> tuple
     return candidate, f"{distribution} {probe.stdout.strip()} ({candidate})"
 
 
+def unexpected_result(name: str, done: Finished, expect_rc: int, needle: str) -> str | None:
+    """None when a command exited `expect_rc` and printed `needle`, else what went wrong."""
+    if done.returncode != expect_rc or needle not in done.stdout:
+        tail = (done.stdout + done.stderr).strip()[-600:]
+        wanted = f"expected {expect_rc}" + (f" and {needle!r}" if needle else "")
+        return f"{name}: unexpected result (exit {done.returncode}, {wanted}):\n{tail}"
+    return None
+
+
 # ---- statistics and formatting -------------------------------------------------------------------
 
 
