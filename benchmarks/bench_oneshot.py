@@ -33,6 +33,7 @@ from common import (
     status_command,
     status_script_for_python,
     table,
+    unexpected_result,
     use_source,
     verdict,
     workdir,
@@ -83,11 +84,7 @@ def expected(name: str) -> tuple[int, str]:
 
 def check(name: str, done: Finished) -> str | None:
     """None when the command did the real thing, else what went wrong."""
-    expect_rc, needle = expected(name)
-    if done.returncode != expect_rc or needle not in done.stdout:
-        tail = (done.stdout + done.stderr).strip()[-600:]
-        return f"{name}: unexpected result (exit {done.returncode}, expected {expect_rc}):\n{tail}"
-    return None
+    return unexpected_result(name, done, *expected(name))
 
 
 def main() -> int:
