@@ -83,6 +83,23 @@ def test_bash_completes_subcommands(bash_env: dict[str, str]) -> None:
     ]
 
 
+def test_bash_completes_the_variants_of_a_provider_with_a_choice(bash_env: dict[str, str]) -> None:
+    """`status hyperbrowser --agent <TAB>` offers its agents, `status browser-use --api <TAB>` its API
+    versions: whatever the registry declares."""
+    from statuscli.providers import providers
+
+    chosen = [spec for spec in providers() if spec.choice is not None]
+    assert chosen  # the test means something only with such a provider
+    for spec in chosen:
+        assert spec.choice is not None
+        words = [v.name for v in spec.variants]
+        assert bash_complete(f"status {spec.name} --{spec.choice.option} ''", 3, bash_env) == words
+        first = words[0][0]
+        assert bash_complete(f"status {spec.name} --{spec.choice.option} {first}", 3, bash_env) == [
+            w for w in words if w.startswith(first)
+        ]
+
+
 def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) -> None:
     state = Path(bash_env["XDG_STATE_HOME"]) / "statuscli"
     state.mkdir(parents=True)
@@ -223,7 +240,7 @@ def corpus() -> list[tuple[list[str], str]]:
             if option["eager"]:
                 continue
             for opt in option["opts"]:
-                cases += [([name, opt], ""), ([name, opt], "-"), ([name, opt], "--")]
+                cases += [([name, opt], ""), ([name, opt], "-"), ([name, opt], "--"), ([name, opt], "c")]
                 if option["value"]:
                     cases += [
                         ([name, opt, "v1"], ""),

@@ -174,7 +174,7 @@ def _resolve(
     if incomplete.startswith("-"):
         return _names(command, given, incomplete)
     if args and (option := option_of(command, args[-1])) is not None and option["value"]:
-        return []  # no option of statuscli completes its value
+        return [(value, None) for value in option["values"] or () if value.startswith(incomplete)]
     for number, argument in enumerate(command.get("arguments", ())):
         if argument["nargs"] == -1 or len(positional) <= number:
             return _argument(argument["complete"], positional, incomplete)

@@ -210,8 +210,16 @@ def choice_option(spec: Provider) -> Any:
         if choice.default
         else f"no default: give it here, or set {choice.option} in the config file's {spec.name} table"
     )
+    words = [v.name for v in spec.variants]
+
+    def complete_choice(incomplete: str) -> list[str]:
+        return [word for word in words if word.startswith(incomplete)]
+
     flag = typer.Option(
-        f"--{choice.option}", metavar=choice.metavar, help=f"{choice.help} One of: {names} ({default})."
+        f"--{choice.option}",
+        metavar=choice.metavar,
+        help=f"{choice.help} One of: {names} ({default}).",
+        autocompletion=complete_choice,
     )
     return Annotated[str | None, flag]
 
@@ -336,13 +344,13 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
     for param in command.get_params(ctx):
         plain_type = param.type.shell_complete(ctx, param, "") == []
         if isinstance(param, TyperOption):
-            if (
-                param.hidden
-                or param.multiple
-                or param.count
-                or param.nargs != 1
-                or param._custom_shell_complete
-            ):
+            # An option's values complete only from a fixed list (`values`, asked of its completer once).
+            values = (
+                [item.value for item in param.shell_complete(ctx, "")]
+                if param._custom_shell_complete
+                else None
+            )
+            if param.hidden or param.multiple or param.count or param.nargs != 1:
                 raise ValueError(f"cli.complete cannot complete option {param.opts} of {command.name}")
             if (not param.is_flag and not plain_type) or param.secondary_opts:
                 raise ValueError(f"cli.complete cannot complete the values of {param.opts}")
@@ -358,6 +366,7 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
                     "help": param.help,
                     "type": param.type.name,
                     "default": param.default if isinstance(param.default, str | bool | int) else None,
+                    "values": values,
                 }
             )
         elif isinstance(param, TyperArgument) and param.nargs in (1, -1):
