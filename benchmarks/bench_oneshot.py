@@ -33,6 +33,7 @@ from common import (
     status_command,
     status_script_for_python,
     table,
+    unexpected_result,
     use_source,
     verdict,
     workdir,
@@ -45,15 +46,14 @@ TARGET_VS_SDK = 0.5
 SDK_NAME = "anchorbrowser SDK: tasks.get_task_generation_status(ID)"
 LEAN_NAME = "ref: statuscli's own fetch + JSON, typer imported, no CLI parse, no rich"
 #: What a lean `status anchor ID --json` would cost: typer imported (but no Typer parsing, so none of
-#: the pydantic coercion it brings), config, Fetcher and json; no rich. Not a real command, a yardstick.
+#: the pydantic coercion it brings), config, the session's fetcher and json; no rich. Not a real
+#: command, a yardstick.
 LEAN_CODE = """
 import json, sys, typer
-from statuscli.config import config_path, load_config_file, resolve
-from statuscli.session import Fetcher
+from statuscli.session import Session
 from statuscli.reports.json import status_json
 from statuscli.providers import make_target
-settings = {"anchor": resolve("anchor", config=load_config_file(config_path()))}
-with Fetcher(settings, pool_size=1) as fetcher:
+with Session(pool_size=1) as session, session.run() as fetcher:
     status = fetcher.fetch(make_target("anchor", sys.argv[1]))
 print(json.dumps(status_json(status) | {"raw": status.raw}))
 """
@@ -84,11 +84,7 @@ def expected(name: str) -> tuple[int, str]:
 
 def check(name: str, done: Finished) -> str | None:
     """None when the command did the real thing, else what went wrong."""
-    expect_rc, needle = expected(name)
-    if done.returncode != expect_rc or needle not in done.stdout:
-        tail = (done.stdout + done.stderr).strip()[-600:]
-        return f"{name}: unexpected result (exit {done.returncode}, expected {expect_rc}):\n{tail}"
-    return None
+    return unexpected_result(name, done, *expected(name))
 
 
 def main() -> int:

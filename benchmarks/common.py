@@ -39,7 +39,17 @@ ANCHOR_KEY = "sim-anchor-key"
 #: ... and for Browserable (statuscli.sim.DEFAULT_KEYS["browserable"]).
 BROWSERABLE_KEY = "sim-browserable-key"
 #: Environment variables that would change what statuscli does; the benchmarks start from a clean slate.
-SCRUBBED_ENV_PREFIXES = ("ANCHORBROWSER_", "ANCHOR_", "BROWSERABLE_", "STATUSCLI_", "_STATUS")
+SCRUBBED_ENV_PREFIXES = (
+    "ANCHORBROWSER_",
+    "ANCHOR_",
+    "BROWSERABLE_",
+    "BROWSER_USE_",
+    "HYPERBROWSER_",
+    "SKYVERN_",
+    "BROWSERACT_",
+    "STATUSCLI_",
+    "_STATUS",
+)
 SCRUBBED_ENV = ("FORCE_COLOR", "NO_COLOR", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SDK_ENV = "BENCH_SDK_PYTHON"
@@ -110,23 +120,33 @@ def anchor_env(home: Path, base_url: str, extra: Mapping[str, str] | None = None
     )
 
 
-def sdk_python(option: str | None) -> tuple[str | None, str]:
-    """The Python that has the `anchorbrowser` SDK (option, else $BENCH_SDK_PYTHON); else a reason."""
+def sdk_python(option: str | None, distribution: str = "anchorbrowser") -> tuple[str | None, str]:
+    """The Python that has the SDK `distribution` installed (option, else $BENCH_SDK_PYTHON); else a
+    reason. The note names the SDK's version."""
     candidate = option or os.environ.get(SDK_ENV)
     if not candidate:
         return None, f"SDK column skipped: pass --sdk-python PATH or set {SDK_ENV}"
     if not Path(candidate).exists():
         return None, f"SDK column skipped: {candidate} does not exist"
     probe = subprocess.run(
-        [candidate, "-c", "import anchorbrowser; print(anchorbrowser.__version__)"],
+        [candidate, "-c", f"from importlib.metadata import version; print(version({distribution!r}))"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     if probe.returncode != 0:
-        return None, f"SDK column skipped: {candidate} cannot import anchorbrowser"
-    return candidate, f"anchorbrowser {probe.stdout.strip()} ({candidate})"
+        return None, f"SDK column skipped: {candidate} has no {distribution} installed"
+    return candidate, f"{distribution} {probe.stdout.strip()} ({candidate})"
+
+
+def unexpected_result(name: str, done: Finished, expect_rc: int, needle: str) -> str | None:
+    """None when a command exited `expect_rc` and printed `needle`, else what went wrong."""
+    if done.returncode != expect_rc or needle not in done.stdout:
+        tail = (done.stdout + done.stderr).strip()[-600:]
+        wanted = f"expected {expect_rc}" + (f" and {needle!r}" if needle else "")
+        return f"{name}: unexpected result (exit {done.returncode}, {wanted}):\n{tail}"
+    return None
 
 
 # ---- statistics and formatting -------------------------------------------------------------------

@@ -3,10 +3,11 @@
     python benchmarks/simserver.py --scenario S.toml [--port 0] [--max-seconds 900] [--refuse-share 0.03]
 
 Prints `PORT <n>` on stdout once it listens, then serves until SIGINT/SIGTERM or `--max-seconds`.
-On top of the two provider APIs and `/_sim/tasks` it answers:
+On top of the providers' APIs and `/_sim/tasks` it answers:
 
 - `/_bench/counts`: API requests and client connections so far, and the time of the first request;
-- `/_bench/requests`: every AnchorBrowser API request as `[server epoch time, task id, connection no.]`;
+- `/_bench/requests`: every API request as `[server epoch time, task id, connection no.]` (the task id
+  of an AnchorBrowser request; for the other APIs, the request's path);
 - `/_bench/answers`: the same with the HTTP status of the answer as a fourth item (0: none sent);
 - `/_bench/reset`: forget what was recorded;
 - `/_bench/counters`: per provider, the simulator's own counters (requests, and 429 answers from its
@@ -119,15 +120,17 @@ def make_handler(recorder: Recorder, refuse_share: float = 0.0, seed: int = 21) 
             index = None
             if match := _ANCHOR_PATH.fullmatch(path):
                 index = recorder.record(unquote(match.group(1)), self.bench_connection)
-                if refuse_share and refuse():
-                    self.send_response(429)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(REFUSAL)))
-                    self.send_header("Retry-After", "1")
-                    self.end_headers()
-                    self.wfile.write(REFUSAL)
-                    recorder.answered(index, 429)
-                    return
+            elif not path.startswith("/_sim/"):
+                index = recorder.record(path, self.bench_connection)
+            if index is not None and match and refuse_share and refuse():
+                self.send_response(429)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(REFUSAL)))
+                self.send_header("Retry-After", "1")
+                self.end_headers()
+                self.wfile.write(REFUSAL)
+                recorder.answered(index, 429)
+                return
             super().do_GET()
             if index is not None:
                 recorder.answered(index, self.bench_status)

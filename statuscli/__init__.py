@@ -4,8 +4,12 @@ The Python API (stable: the names in `__all__`; everything else may change)::
 
     import statuscli
 
-    status = statuscli.get_status("anchor", "task-id")
-    summary = statuscli.wait([statuscli.Target("anchor", "task-id")], timeout="10m")
+    with statuscli.Client() as client:
+        status = client.get_status("anchor", "task-id")
+        client.wait([("anchor", "task-id")], timeout="10m").raise_for_outcome()
+
+`statuscli.get_status`, `statuscli.wait` and `statuscli.wait_async` are shortcuts over a short-lived
+client.
 
 Names are loaded on first use, so `import statuscli` stays cheap: it imports neither requests nor rich.
 """
@@ -16,9 +20,10 @@ from statuscli.version import __version__ as __version__
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from statuscli.api import Settings, get_status, wait, wait_async
+    from statuscli.api import Client, get_status, wait, wait_async
     from statuscli.core.errors import (
         ApiError,
+        ApiTimeoutError,
         AuthError,
         BadResponseError,
         ConfigError,
@@ -28,14 +33,16 @@ if TYPE_CHECKING:
         UsageError,
     )
     from statuscli.core.models import Phase, Target, TaskStatus
-    from statuscli.core.outcomes import Outcome, TargetView, WatchSummary, WatchUpdate
+    from statuscli.core.outcomes import Outcome, TargetView, WaitError, WatchSummary, WatchUpdate
+    from statuscli.core.settings import Settings
 
 #: Each public name and the module that defines it.
 _SOURCES = {
+    "Client": "api",
     "get_status": "api",
     "wait": "api",
     "wait_async": "api",
-    "Settings": "api",
+    "Settings": "core.settings",
     "Target": "core.models",
     "TaskStatus": "core.models",
     "Phase": "core.models",
@@ -43,6 +50,7 @@ _SOURCES = {
     "TargetView": "core.outcomes",
     "WatchUpdate": "core.outcomes",
     "WatchSummary": "core.outcomes",
+    "WaitError": "core.outcomes",
     "ExitCode": "core.errors",
     "StatusCliError": "core.errors",
     "UsageError": "core.errors",
@@ -50,13 +58,16 @@ _SOURCES = {
     "AuthError": "core.errors",
     "NotFoundError": "core.errors",
     "ApiError": "core.errors",
+    "ApiTimeoutError": "core.errors",
     "BadResponseError": "core.errors",
 }
 
 __all__ = [
     "ApiError",
+    "ApiTimeoutError",
     "AuthError",
     "BadResponseError",
+    "Client",
     "ConfigError",
     "ExitCode",
     "NotFoundError",
@@ -68,6 +79,7 @@ __all__ = [
     "TargetView",
     "TaskStatus",
     "UsageError",
+    "WaitError",
     "WatchSummary",
     "WatchUpdate",
     "get_status",

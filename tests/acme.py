@@ -14,15 +14,11 @@ from typing import Any
 from statuscli.core.errors import BadResponseError
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.providers import Provider
+from statuscli.providers.record import KeyAuth, Route, Variant
 
 NAME = "acme"
 HEADER = "x-acme-key"
 STATES = {"queued": Phase.PENDING, "working": Phase.PENDING, "done": Phase.SUCCESS, "broken": Phase.FAILURE}
-
-
-def request(target: Target) -> tuple[list[str], dict[str, str]]:
-    params = {"attempt": target.run_id} if target.run_id is not None else {}
-    return ["v1", "jobs", target.task_id], params
 
 
 def parse(target: Target, payload: Any) -> TaskStatus:
@@ -47,11 +43,16 @@ PROVIDER = Provider(
     key_env=("ACME_API_KEY",),
     base_url_env="ACME_BASE_URL",
     default_base_url="https://api.acme.invalid",
-    key_header=HEADER,
+    variants=(
+        Variant(
+            name="",
+            route=Route("/v1/jobs/{id}", (("attempt", "{run_id}"),)),
+            auth=KeyAuth(HEADER),
+            parse=parse,
+            states=tuple(STATES),
+        ),
+    ),
     supports_run_id=True,
-    request=request,
-    parse=parse,
-    states=tuple(STATES),
     simulator="tests.fake_provider_sim",
     help="""Show the state of Acme jobs (a provider of the test suite).
 

@@ -6,10 +6,13 @@ installed package and runs it against the simulator.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Mapping
+from datetime import timedelta
 
 import statuscli
-from statuscli import Outcome, Settings, Target, WatchUpdate
+from statuscli import Outcome, Settings, Target, WatchSummary, WatchUpdate
 
 
 def report(update: WatchUpdate) -> None:
@@ -43,6 +46,46 @@ def wait_for_both(
         elif view.error is not None:
             print(f"{view.target.task_id}: {view.error.code}: {view.error}")
     return int(summary.exit_code)
+
+
+def check_all(
+    anchor_tasks: list[str], settings: Settings | Mapping[str, Settings] | None = None
+) -> tuple[list[str], int]:
+    """With one client: ask each task once, follow them with `watch`, wait for them in asyncio, and
+    raise if one did not succeed. The lines it would print, and 0 or the exit code of `status watch`."""
+    lines: list[str] = []
+    targets: list[tuple[str, str]] = []  # those that answered, followed below
+    with statuscli.Client(settings) as client:
+        for task in anchor_tasks:
+            try:
+                status: statuscli.TaskStatus = client.get_status("anchor", task)
+            except TimeoutError:  # statuscli.ApiTimeoutError: no answer in time
+                lines.append(f"{task}: no answer")
+            except ValueError as exc:  # statuscli.UsageError: a bad id
+                lines.append(f"{task}: {exc}")
+            except statuscli.StatusCliError as exc:
+                lines.append(f"{task}: {exc.code}")
+            else:
+                lines.append(f"{task}: {status.label}")
+                targets.append(("anchor", task))
+        end: WatchSummary | None = None
+        for item in client.watch(targets, interval=timedelta(milliseconds=100), timeout="1m"):
+            if isinstance(item, WatchSummary):
+                end = item
+            elif item.changed:
+                lines.append(f"{item.view.target.task_id} -> {item.view.label}")
+        assert end is not None
+
+        async def in_asyncio() -> WatchSummary:
+            async with asyncio.timeout(60):
+                return await client.wait_async(targets, interval=0.1, timeout=timedelta(minutes=1))
+
+        try:
+            asyncio.run(in_asyncio()).raise_for_outcome()
+        except statuscli.WaitError as exc:
+            lines.append(str(exc))
+            return lines, int(exc.exit_code)
+    return lines, 0
 
 
 def main(argv: list[str]) -> int:

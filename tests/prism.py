@@ -109,6 +109,17 @@ def get_operations(spec: str, folder: Path = SPECS) -> list[str]:
     return sorted(path for path, item in _document(spec, folder)["paths"].items() if "get" in item)
 
 
+def path_choices(spec: str, path: str, name: str, folder: Path = SPECS) -> list[str]:
+    """The values the document allows for the path parameter `name` of a GET operation (its enum)."""
+    document = _document(spec, folder)
+    item = document["paths"][path]
+    parameters = [*item.get("parameters", []), *item["get"].get("parameters", [])]
+    for parameter in (_resolve(document, p) for p in parameters):
+        if parameter.get("in") == "path" and parameter.get("name") == name:
+            return [str(value) for value in _resolve(document, parameter.get("schema") or {}).get("enum", [])]
+    raise KeyError(f"{spec} {path}: no path parameter {name!r}")
+
+
 def documented_answers(spec: str, folder: Path = SPECS) -> list[Answer]:
     """Every answer of every GET operation: one per named example, or one for a response naming none."""
     document = _document(spec, folder)

@@ -47,6 +47,12 @@ class RawServer:
     ) -> None:
         self.close()
 
+    def threads(self) -> set[threading.Thread]:
+        """The server's own threads (its acceptor and one a connection), so a test can tell them apart
+        from the client's."""
+        with self._lock:
+            return {self._acceptor, *self._threads}
+
     def close(self) -> None:
         self.stop.set()
         if self._acceptor.is_alive():

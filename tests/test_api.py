@@ -26,6 +26,7 @@ import pytest
 import statuscli
 from statuscli import (
     ApiError,
+    ApiTimeoutError,
     AuthError,
     BadResponseError,
     ConfigError,
@@ -44,7 +45,7 @@ from statuscli import (
     wait_async,
 )
 from statuscli.sim import Scenario, SimTask, Simulator, parse_timeline
-from tests.example_consumer import wait_for_both
+from tests.example_consumer import check_all, wait_for_both
 
 REPO = Path(__file__).resolve().parent.parent
 B_DONE = "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01"
@@ -215,7 +216,7 @@ def closed_port() -> int:
         ("anchor", "done", None, {"api_key": "not-the-key-0000000000"}, AuthError, "auth_failed"),
         ("anchor", "nope", None, {}, NotFoundError, "not_found"),
         ("anchor", "broken", None, {}, ApiError, "http_error"),
-        ("anchor", "stall", None, {"timeout": 0.5}, ApiError, "timeout"),
+        ("anchor", "stall", None, {"timeout": 0.5}, ApiTimeoutError, "timeout"),
         ("anchor", "done", None, {"base_url": "closed"}, ApiError, "network_error"),
         ("anchor", "html", None, {}, BadResponseError, "bad_response"),
     ],
@@ -346,7 +347,7 @@ def test_wait_fail_fast_stops_the_rest(sim: Simulator) -> None:
         fail_fast=True,
         settings=settings_for(sim),
     )
-    assert [v.outcome for v in summary.views] == [Outcome.FAILURE, Outcome.STOPPED]
+    assert [v.outcome for v in summary.views] == [Outcome.FAILURE, Outcome.SKIPPED]
     assert summary.exit_code is ExitCode.FAILURE
     assert summary.elapsed < 10
 
@@ -509,16 +510,41 @@ def test_the_example_consumer_runs(sim: Simulator, capsys: pytest.CaptureFixture
     assert "anchor done: starting -> ready" in out.err
 
 
-def readme_example() -> str:
-    """The program in the README's "Python API" section."""
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Python API", 1)[1]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
+def test_the_example_consumer_uses_a_client(sim: Simulator) -> None:
+    lines, code = check_all(["done", "steps"], settings_for(sim))
+    assert code == 0
+    assert lines[:2] == ["done: ready", "steps: generating"]
+    assert "steps -> ready" in lines
+    lines, code = check_all(
+        ["done", "failed", "", "nope", "stall"], settings_for(sim, timeout=0.5, retries=0)
+    )
+    assert code == 1
+    assert lines[1:5] == [
+        "failed: failed",
+        ": task id must not be empty",
+        "nope: not_found",
+        "stall: no answer",
+    ]
+    assert lines[-1] == "1 of 2 tasks did not succeed: anchor failed: failure (failed)"
+
+
+def readme_examples() -> list[str]:
+    """The programs in the README's "Python API" section."""
+    section = (
+        (REPO / "README.md").read_text(encoding="utf-8").split("## Python API", 1)[1].split("\n## ", 1)[0]
+    )
+    return [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
 
 
 def test_the_example_consumer_type_checks_against_the_installed_package(tmp_path: Path) -> None:
     """mypy --strict from outside the source tree, so `statuscli` is the installed package; the
-    README's example too."""
-    (tmp_path / "readme_example.py").write_text(readme_example(), encoding="utf-8")
+    README's examples too."""
+    examples = readme_examples()
+    assert len(examples) >= 3
+    names = []
+    for number, example in enumerate(examples):
+        names.append(f"readme_example_{number}.py")
+        (tmp_path / names[-1]).write_text(example, encoding="utf-8")
     mypy = [
         sys.executable,
         "-m",
@@ -529,14 +555,14 @@ def test_the_example_consumer_type_checks_against_the_installed_package(tmp_path
         str(tmp_path / "cache"),
     ]
     out = subprocess.run(
-        [*mypy, str(REPO / "tests" / "example_consumer.py"), "readme_example.py"],
+        [*mypy, str(REPO / "tests" / "example_consumer.py"), *names],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "Success: no issues found in 2 source files" in out.stdout
+    assert f"Success: no issues found in {len(names) + 1} source files" in out.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")

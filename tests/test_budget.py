@@ -22,7 +22,8 @@ from statuscli.core.outcomes import Throttle
 from statuscli.engine import budget as budgets
 from statuscli.engine.budget import Budget
 from statuscli.engine.watcher import Outcome, TargetView, Watcher, WatchOptions
-from statuscli.render.live import PlainRenderer, live_lines
+from statuscli.render.live import live_lines
+from statuscli.render.plain import PlainRenderer
 from statuscli.render.words import throttle_text
 from statuscli.sim import Counts, Simulator, load_scenario
 

@@ -25,6 +25,7 @@ from statuscli.engine.budget import (
     excess,
     is_throttle,
 )
+from statuscli.engine.overload import TEST_MAX
 
 
 def ask(budget: Budget, now: float, *, throttled: bool = False, retry_after: float | None = None) -> None:
@@ -237,7 +238,7 @@ def test_far_more_throttles_at_the_slower_rate_mean_a_limit_below_it() -> None:
 def test_a_test_that_cannot_tell_ends_as_overload_after_its_longest_time() -> None:
     budget = Budget("anchor", interval=1.0)
     now = under_test(budget)
-    ask(budget, now + budgets.TEST_MAX + 1)
+    ask(budget, now + TEST_MAX + 1)
     assert budget._test is None
     assert budget.ceiling is not None
 

@@ -32,13 +32,13 @@ def case(provider_name: str, httpserver: HTTPServer, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(("phase", "code"), [(Phase.SUCCESS, 0), (Phase.FAILURE, 1), (Phase.PENDING, 3)])
 def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Api, phase: Phase, code: int) -> None:
     state = case.state(phase)
-    httpserver.expect_request(case.path("t1"), headers={case.key_header: case.key}).respond_with_json(
-        case.body(state)
-    )
-    result = cli(case.name, "t1")
+    httpserver.expect_request(
+        case.path(), query_string=case.query(), headers={case.key_header: case.sent_key(case.key)}
+    ).respond_with_json(case.body(state))
+    result = cli(*case.args())
     assert result.exit_code == code, result.stderr
     assert state in result.stdout
-    assert "t1" in result.stdout
+    assert case.task in result.stdout
     assert result.stderr == ""
 
 
@@ -53,21 +53,20 @@ def test_phase_exit_codes(cli: CliRunner, httpserver: HTTPServer, case: Api, pha
 def test_http_error_exit_codes(
     cli: CliRunner, httpserver: HTTPServer, case: Api, status: int, code: int, words: str
 ) -> None:
-    httpserver.expect_request(case.path("t1")).respond_with_json(
-        {"error": "nope", "code": status}, status=status
-    )
-    result = cli(case.name, "t1")
+    httpserver.expect_request(case.path()).respond_with_json({"error": "nope", "code": status}, status=status)
+    code, cause = case.expects(f"{status}-code", code, f"{words}: nope", "nope", also=str(status))
+    result = cli(*case.args())
     assert result.exit_code == code
     assert result.stderr.count("\n") == 1
-    assert f"error: {case.name} t1: {words}: nope" in result.stderr
+    assert f"error: {case.word} {case.task}: {cause}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_server_error_is_6_after_retries(
     cli: CliRunner, httpserver: HTTPServer, case: Api, fast_retries: object
 ) -> None:
-    httpserver.expect_request(case.path("t1")).respond_with_json({"error": "boom", "code": 500}, status=500)
-    result = cli(case.name, "t1")
+    httpserver.expect_request(case.path()).respond_with_json({"error": "boom", "code": 500}, status=500)
+    result = cli(*case.args())
     assert result.exit_code == 6
     assert "HTTP 500" in result.stderr
     assert len(httpserver.log) == 2  # the first try and one retry

@@ -36,9 +36,10 @@ def sim(provider_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_one_shot_and_get_status_agree(cli: CliRunner, sim: Simulator, provider_name: str) -> None:
+    api = Api(provider_name)
     for task_id in UUIDS.values():
-        shown = json.loads(cli(provider_name, task_id, "--json").stdout)["tasks"][0]["status"]
-        status = statuscli.get_status(provider_name, task_id)
+        shown = json.loads(cli(*api.args(task_id), "--json").stdout)["tasks"][0]["status"]
+        status = statuscli.get_status(provider_name, task_id, variant=api.variant)
         assert (shown["state"], shown["phase"], shown["label"], shown["detail"], shown["error"]) == (
             status.state,
             status.phase.value,
@@ -48,12 +49,21 @@ def test_one_shot_and_get_status_agree(cli: CliRunner, sim: Simulator, provider_
         )
 
 
+#: The watch's deadline: the pending task is still pending then, while the others end within a second.
+#: Long enough that a loaded machine sees the others end first; short, since each watch waits it out.
+DEADLINE = 3.0
+
+
 def test_watch_and_wait_agree(cli: CliRunner, sim: Simulator, provider_name: str) -> None:
     ids = list(UUIDS.values())
-    result = cli("watch", provider_name, *ids, "--json", "--interval", "0.1s", "--timeout", "30s")
+    api = Api(provider_name)
+    result = cli("watch", api.word, *ids, "--json", "--interval", "0.1s", "--timeout", f"{DEADLINE}s")
     summary = json.loads(result.stdout.splitlines()[-1])
-    waited = statuscli.wait([statuscli.Target(provider_name, i) for i in ids], interval=0.1, timeout=30)
+    targets = [statuscli.Target(provider_name, i, variant=api.variant) for i in ids]
+    waited = statuscli.wait(targets, interval=0.1, timeout=DEADLINE)
     assert result.exit_code == summary["exit_code"] == int(waited.exit_code) == 1
     assert [(t["task_id"], t["outcome"], t["state"]) for t in summary["tasks"]] == [
         (v.target.task_id, v.outcome.value, v.label) for v in waited.views
     ]
+    # Each outcome is there: a success, a failure, and the pending task past the deadline.
+    assert sorted(v.outcome.value for v in waited.views) == ["failure", "success", "timed out"]

@@ -1,4 +1,4 @@
-"""A plain one-shot command line is read without Typer (`cli_oneshot`, from the recorded command tree):
+"""A plain one-shot command line is read without Typer (`cli.oneshot`, from the recorded command tree):
 drift-tested here against the Typer app, which reads everything else."""
 
 from __future__ import annotations
@@ -54,15 +54,15 @@ pytestmark = pytest.mark.usefixtures("built_in_only")
 
 def typer_reads(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any], bool]:
     """What the Typer app hands the application layer for `argv`."""
-    import statuscli.app.commands
     import statuscli.app.runtime
+    import statuscli.cli.oneshot
     import statuscli.cli.options
     from statuscli.cli.app import run
 
     seen: list[tuple[str, dict[str, Any]]] = []
     debug: list[bool] = []
     monkeypatch.setattr(
-        statuscli.app.commands, "one_shot_command", lambda p, o: seen.append((p, dict(o))) or 0
+        statuscli.cli.oneshot, "one_shot_command", lambda p, o: seen.append((p, dict(o))) or 0
     )
     monkeypatch.setattr(statuscli.app.runtime, "enable_debug", lambda: debug.append(True))
     monkeypatch.setattr(statuscli.cli.options, "enable_debug", lambda: debug.append(True))

@@ -76,7 +76,28 @@ def bash_env(isolated_env: Path) -> dict[str, str]:
 def test_bash_completes_subcommands(bash_env: dict[str, str]) -> None:
     assert bash_complete("status wa", 1, bash_env) == ["watch"]
     assert set(bash_complete("status ''", 1, bash_env)) >= {"anchor", "browserable", "watch", "config"}
-    assert bash_complete("statuscli bro", 1, bash_env, prog="statuscli") == ["browserable"]
+    assert sorted(bash_complete("statuscli bro", 1, bash_env, prog="statuscli")) == [
+        "browser-use",
+        "browserable",
+        "browseract",
+    ]
+
+
+def test_bash_completes_the_variants_of_a_provider_with_a_choice(bash_env: dict[str, str]) -> None:
+    """`status hyperbrowser --agent <TAB>` offers its agents, `status browser-use --api <TAB>` its API
+    versions: whatever the registry declares."""
+    from statuscli.providers import providers
+
+    chosen = [spec for spec in providers() if spec.choice is not None]
+    assert chosen  # the test means something only with such a provider
+    for spec in chosen:
+        assert spec.choice is not None
+        words = [v.name for v in spec.variants]
+        assert bash_complete(f"status {spec.name} --{spec.choice.option} ''", 3, bash_env) == words
+        first = words[0][0]
+        assert bash_complete(f"status {spec.name} --{spec.choice.option} {first}", 3, bash_env) == [
+            w for w in words if w.startswith(first)
+        ]
 
 
 def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) -> None:
@@ -86,8 +107,16 @@ def test_bash_completes_providers_and_recent_task_ids(bash_env: dict[str, str]) 
         json.dumps({"anchor": ["a-123", "a-456", "zz"], "browserable": ["b-1"]})
     )
     assert bash_complete("status anchor a-", 2, bash_env) == ["a-123", "a-456"]
-    assert bash_complete("status watch ''", 2, bash_env) == ["anchor", "browserable"]
+    words = bash_complete("status watch ''", 2, bash_env)
+    assert words[:2] == ["anchor", "browserable"]
+    assert {"skyvern", "browser-use", "browser-use/v2", "hyperbrowser/cua"} <= set(words)
+    assert bash_complete("status watch hyperbrowser/c", 2, bash_env) == [
+        "hyperbrowser/claude-computer-use",
+        "hyperbrowser/cua",
+    ]
     assert bash_complete("status watch browserable ''", 3, bash_env) == ["b-1"]
+    (state / "recent.json").write_text(json.dumps({"hyperbrowser": ["h-1"]}))
+    assert bash_complete("status watch hyperbrowser/cua ''", 3, bash_env) == ["h-1"]
 
 
 def test_queried_ids_are_remembered_for_completion(cli, anchor_api, bash_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
@@ -211,7 +240,7 @@ def corpus() -> list[tuple[list[str], str]]:
             if option["eager"]:
                 continue
             for opt in option["opts"]:
-                cases += [([name, opt], ""), ([name, opt], "-"), ([name, opt], "--")]
+                cases += [([name, opt], ""), ([name, opt], "-"), ([name, opt], "--"), ([name, opt], "c")]
                 if option["value"]:
                     cases += [
                         ([name, opt, "v1"], ""),
@@ -263,7 +292,7 @@ def typer_command() -> Any:
 
 
 def typer_answer(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """The Typer app's own answer, as `status` gave it before `cli_complete` existed: the call its
+    """The Typer app's own answer, as `status` gave it before `cli.complete` existed: the call its
     main makes when the completion variable is set."""
     from typer.completion import shell_complete
 

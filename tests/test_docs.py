@@ -66,15 +66,25 @@ def test_exit_codes_in_the_readme_match_the_enum() -> None:
         assert f"| {int(code)} |" in README, f"exit code {int(code)} is not in the README table"
 
 
-def test_the_readme_pictures_are_what_the_renderer_draws() -> None:
-    """docs/*.svg come from scripts/screenshots.py; a change to the view must redraw them."""
+def check_script(name: str) -> None:
+    """`python scripts/NAME --check` finds what it writes up to date."""
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
-        [sys.executable, str(root / "scripts" / "screenshots.py"), "--check"],
+        [sys.executable, str(root / "scripts" / name), "--check"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_pictures_are_what_the_renderer_draws() -> None:
+    """docs/*.svg come from scripts/screenshots.py; a change to the view must redraw them."""
+    check_script("screenshots.py")
     for name in ("demo-live.svg", "demo-final.svg"):
         assert f"](docs/{name})" in README
+
+
+def test_the_provider_sections_are_generated_from_the_registry() -> None:
+    """README's sections of the providers added with issue 25 come from scripts/readme_providers.py."""
+    check_script("readme_providers.py")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from statuscli.providers import get_provider
+from statuscli.providers import get_provider, provider_names
 from statuscli.sim import Simulator, default_keys
 
 from .conftest import simulating, simulator_env
@@ -178,12 +178,12 @@ def test_demo_runs_without_keys_or_config(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr  # the demo scenario has failing tasks
     lines = done.stdout.splitlines()
-    assert lines[-1].startswith("7 tasks in ")
-    assert "5 succeeded, 2 failed (exit 1)" in lines[-1]
+    assert lines[-1].startswith("10 tasks in ")
+    assert "6 succeeded, 3 failed, 1 cancelled (exit 1)" in lines[-1]
     assert any("demo-flaky starting -> retrying" in line for line in lines)
     assert any("-> waiting-for-input" in line for line in lines)
     assert "\x1b" not in done.stdout
-    assert done.stderr.startswith("Demo: watching 7 simulated tasks on http://127.0.0.1:")
+    assert done.stderr.startswith("Demo: watching 10 simulated tasks on http://127.0.0.1:")
     assert "it ends with the exit code a real watch gives" in done.stderr.splitlines()[0]
     assert elapsed < 45
 
@@ -199,7 +199,7 @@ def test_simulate_prints_exports_and_serves(tmp_path: Path) -> None:
         assert proc.stdout is not None
         exports = dict(
             line.removeprefix("export ").split("=", 1)
-            for line in (proc.stdout.readline().strip() for _ in range(4))
+            for line in (proc.stdout.readline().strip() for _ in range(2 * len(provider_names())))
         )
         assert exports["ANCHORBROWSER_API_KEY"] == default_keys()["anchor"]
         assert exports["ANCHORBROWSER_BASE_URL"].startswith("http://127.0.0.1:")

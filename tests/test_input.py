@@ -121,11 +121,11 @@ def test_watch_file_lines() -> None:
         "anchor T#3",  # a '#' inside a word is part of the id
     ]
     assert parse_target_lines(lines, source="f") == [
-        ("anchor", "T1", None),
-        ("anchor", "T2", None),
-        ("browserable", "B1", None),
-        ("browserable", "B2", "R2"),
-        ("anchor", "T#3", None),
+        ("anchor", "T1", None, None),
+        ("anchor", "T2", None, None),
+        ("browserable", "B1", None, None),
+        ("browserable", "B2", "R2", None),
+        ("anchor", "T#3", None, None),
     ]
 
 

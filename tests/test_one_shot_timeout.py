@@ -20,10 +20,10 @@ from werkzeug import Response
 from statuscli.config import DEFAULT_TIMEOUT, ConfigFile, resolve
 from statuscli.core.models import RequestProgress
 from statuscli.providers import provider_names
-from statuscli.render.live import waiting_text
+from statuscli.render.waiting import waiting_text
 
 from . import rawhttp
-from .apis import apis
+from .apis import Api, apis
 from .conftest import ANCHOR_KEY, CliRunner
 
 BIN = Path(sys.executable).parent
@@ -44,14 +44,15 @@ def status(base: str, *args: str) -> tuple[subprocess.CompletedProcess[str], flo
 def test_a_server_that_never_answers_is_bounded_by_timeout(provider_name: str) -> None:
     provider = provider_name
     with rawhttp.RawServer(rawhttp.stall) as server:
-        done, elapsed = status(server.url, provider, "T1", "--timeout", "1s", "--json")
+        done, elapsed = status(server.url, *Api(provider).args(), "--timeout", "1s", "--json")
     assert done.returncode == 6, done.stderr
     assert 0.9 <= elapsed < 10
     error = json.loads(done.stdout)["tasks"][0]["error"]
     assert (error["code"], error["exit_code"]) == ("timeout", 6)
     # stderr is not a terminal: the error line only, no status line.
     assert done.stderr.splitlines() == [
-        f"error: {provider} T1: no answer within 1 s (attempt 1 of 4); gave up (--timeout to wait longer)"
+        f"error: {Api(provider).word} {Api(provider).task}: no answer within 1 s (attempt 1 of 4); "
+        "gave up (--timeout to wait longer)"
     ]
     assert len(server.requests) == 1
 

@@ -63,11 +63,13 @@ def wheel() -> dict[str, bytes]:
 
 
 def tree_files(folder: str) -> set[str]:
-    """The project's files under `folder`, as the sdist names them (caches left out)."""
+    """The project's files under `folder`, as the sdist names them (caches left out: `__pycache__`, and
+    the `.ruff_cache` that `ruff check .` leaves beside each folder's own ruff.toml)."""
+    caches = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
     return {
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / folder).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file() and not caches.intersection(path.parts) and path.suffix != ".pyc"
     }
 
 
@@ -81,6 +83,10 @@ def test_sdist_holds_what_a_packager_needs_to_build_and_test(sdist: dict[str, by
         "statuscli/py.typed",
         "tests/conftest.py",
         "tests/specs/anchor.openapi.yaml",
+        "tests/specs/browser-use.openapi.yaml",
+        "tests/specs/hyperbrowser.openapi.yaml",
+        "tests/specs/skyvern.openapi.yaml",
+        "tests/specs/browseract.openapi.yaml",
         "tests/test_contract.py",
         "tests/prism.py",
         "completions/status.bash",

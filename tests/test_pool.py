@@ -59,3 +59,8 @@ def test_the_lanes_never_hold_more_polls_than_the_pool_has_workers() -> None:
     lanes.answered("anchor")
     assert lanes.room("anchor")  # a worker is free again
     assert lanes.room("browserable")
+    lanes.answered("browserable")  # in flight: anchor 2, browserable 0
+    lanes.sent("anchor")
+    assert not lanes.room("anchor")  # its share is full again, with a worker still free
+    lanes.sent("browserable")
+    assert not lanes.room("browserable")  # every worker is busy again

@@ -353,6 +353,7 @@ def test_success_true_is_not_needed() -> None:
 
 
 def test_request_shapes() -> None:
+    anchor, browserable = get_provider("anchor"), get_provider("browserable")
     assert anchor.request(A) == (["v2", "tasks", "T1", "generation-status"], {})
     assert browserable.request(BR) == (["task", "B1", "run", "status"], {"runId": "R1"})
     assert browserable.request(Target("browserable", "B1")) == (["task", "B1", "run", "status"], {})

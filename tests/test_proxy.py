@@ -115,6 +115,15 @@ def test_a_proxy_on_this_machine_needs_no_opt_in(cli: CliRunner, proxy: rawhttp.
     assert proxy.requests[0].startswith(b"GET http://localhost:")
 
 
+def test_several_requests_go_through_the_same_proxy(cli: CliRunner, proxy: rawhttp.RawServer) -> None:
+    """The session's proxy connections are made once and reused: every request after the first goes
+    through the same (already guarded) connection pool."""
+    result = cli("anchor", "T1", "T2", "T3")
+    assert result.exit_code == 0, result.stderr
+    assert len(proxy.requests) == 3
+    assert all(request.startswith(b"GET http://localhost:") for request in proxy.requests)
+
+
 # ---- the installed `status` ---------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import yaml
 
 from statuscli.sim import Simulator, default_keys
 
-from .conftest import simulating
+from .conftest import simulating, simulator_env
 from .test_e2e import BIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +142,60 @@ def test_the_demo_jq_example_prints_each_change_and_nothing_else(tmp_path: Path)
     assert len(changes) >= 7
     assert all(set(change) == {"task_id", "to"} for change in changes)
     assert all(change["task_id"] and change["to"] for change in changes)
+
+
+PYTHON_SCENARIO = """
+[[task]]
+provider = "anchor"
+id = "3f6c2a"
+timeline = "generating 300ms -> ready"
+
+[[task]]
+provider = "anchor"
+id = "9b1e7d"
+timeline = "ready"
+
+[[task]]
+provider = "browserable"
+id = "2d9c6f0e-4b1a-4c3e-9f5d-7a8b6c5d4e01"
+timeline = "scheduled 200ms -> running 200ms -> completed"
+"""
+
+
+def python_examples() -> list[str]:
+    """Every program in the README's "Python API" section, in order."""
+    return blocks(section("## Python API"), "python")
+
+
+def test_the_python_api_section_shows_the_client_first() -> None:
+    examples = python_examples()
+    assert len(examples) == 3
+    assert "statuscli.Client(" in examples[0]
+    assert "statuscli.Client" not in examples[1]  # the shortcuts
+    assert "client.watch(" in examples[2]
+    assert "client.wait_async(" in examples[2]
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [(0, "3f6c2a is generating\nboth done\n"), (1, "3f6c2a: done\n9b1e7d: done\n"), (2, "done: ready\n")],
+    ids=["client", "shortcuts", "watch-and-async"],
+)
+def test_the_python_examples_run_verbatim(tmp_path: Path, index: int, expected: str) -> None:
+    program = tmp_path / "example.py"
+    program.write_text(python_examples()[index], encoding="utf-8")
+    with simulating(PYTHON_SCENARIO, tmp_path) as sim:
+        env = simulator_env(sim, STATUSCLI_CONFIG=str(tmp_path / "none.toml"), HOME=str(tmp_path))
+        done = subprocess.run(
+            [sys.executable, str(program)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(expected)
+    if index == 2:  # the generator's changes, then its summary, then the asyncio wait
+        assert done.stdout.startswith("3f6c2a is generating\n3f6c2a is ready\nended with exit code 0\n")

@@ -80,7 +80,7 @@ def test_watch_command_and_watch_file_line(cli: CliRunner, acme_api: HTTPServer,
 
 
 def test_watch_file_grammar_names_every_provider(acme: Provider) -> None:
-    assert parse_target_lines(["acme J1 R1"], source="f") == [("acme", "J1", "R1")]
+    assert parse_target_lines(["acme J1 R1"], source="f") == [("acme", "J1", "R1", None)]
     with pytest.raises(Exception, match=r"expected 'anchor TASK_ID', .* or 'acme TASK_ID \[RUN_ID\]'$"):
         parse_target_lines(["nosuch J1"], source="f")
 

@@ -189,18 +189,30 @@ def test_watch_junit_for_every_outcome_validates(sim: Simulator, tmp_path: Path)
     assert 1.9 <= suite.time < 30
 
 
-def test_watch_fail_fast_reports_the_stopped_as_skipped(sim: Simulator, tmp_path: Path) -> None:
-    report = tmp_path / "report.xml"
+def test_watch_fail_fast_reports_the_others_as_skipped(sim: Simulator, tmp_path: Path) -> None:
+    report, summary = tmp_path / "report.xml", tmp_path / "summary.md"
+    env = sim_env(sim, tmp_path, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
     done = run(
         ["watch", "anchor", "broken", "forever", "-i", "0.1", "--fail-fast", "--junit-xml", str(report)],
-        sim_env(sim, tmp_path),
+        env,
     )
     assert done.returncode == ExitCode.FAILURE, done.stderr
     cases = read_junit(report)
     assert suite_counts(report) == (2, 1, 0, 1)
-    stopped = only(cases["forever"])
-    assert isinstance(stopped, Skipped)
-    assert re.fullmatch(r"stopped by --fail-fast; was (starting|generating)", stopped.message)
+    skipped = only(cases["forever"])
+    assert isinstance(skipped, Skipped)
+    assert re.fullmatch(r"skipped by --fail-fast; was (starting|generating)", skipped.message)
+    # The GitHub annotation and the step summary use the same word.
+    annotations = [parse_command(line) for line in commands(done.stdout)]
+    assert [(kind, props["title"]) for kind, props, _ in annotations] == [
+        ("error", "anchor broken"),
+        ("warning", "anchor forever"),
+    ], done.stdout
+    assert annotations[1][2].startswith("skipped by --fail-fast")
+    text = summary.read_text(encoding="utf-8")
+    assert "1 failed, 1 skipped (exit code 1)" in text
+    assert "| \u23ed\ufe0f skipped |" in text
+    assert "stopped" not in text
 
 
 STOP_SIGNALS = [

@@ -15,14 +15,13 @@ import pytest
 from rich.console import Console, Group
 
 from statuscli.core.errors import ApiError, AuthError, ExitCode, NotFoundError, StatusCliError
-from statuscli.core.models import Phase, Target, TaskStatus
-from statuscli.core.models import TaskResult as Result
+from statuscli.core.models import Phase, Target, TaskResult, TaskStatus
 from statuscli.core.text import cell_width
 from statuscli.engine.watcher import Outcome, TargetView, WatchSummary
 from statuscli.render.live import LiveRenderer, live_lines
 from statuscli.render.rows import (
+    end_reason,
     plain,
-    reason,
     result_detail,
     view_detail,
 )
@@ -62,7 +61,7 @@ def b(task_id: str, run_id: str | None = None) -> Target:
     return Target("browserable", task_id, run_id)
 
 
-def mixed_results() -> list[Result]:
+def mixed_results() -> list[TaskResult]:
     """One-shot results covering every kind of row: long ids, a long error, two runs of one task, a
     rejected key, failed requests."""
     waiting = b("c0ffee00-1234-4abc-8def-0123456789ab")
@@ -91,7 +90,7 @@ def mixed_results() -> list[Result]:
     ]
 
 
-def views_of(results: Sequence[Result], *, since: float = 0.0) -> list[TargetView]:
+def views_of(results: Sequence[TaskResult], *, since: float = 0.0) -> list[TargetView]:
     views = []
     for target, item in results:
         if isinstance(item, StatusCliError):
@@ -220,9 +219,9 @@ def check_ending(after: list[str], views: Sequence[TargetView], width: int) -> N
         found = text.find(squeezed(head), at)
         assert found >= at, (head, lines)
         at = found
-        why = squeezed(plain(reason(view)))
+        why = squeezed(plain(end_reason(view)))
         assert text.startswith(why, found + len(squeezed(head)) + 1), (why, lines)
-        assert not why.endswith(ELLIPSIS) or len(plain(reason(view))) >= 2000
+        assert not why.endswith(ELLIPSIS) or len(plain(end_reason(view))) >= 2000
     summary = [n for n, line in enumerate(lines) if re.match(r"(interrupted: )?\d+ tasks? in ", line)]
     assert summary, lines
     assert squeezed(" ".join(lines[summary[-1] :])).endswith(")")  # the summary ends the output
@@ -267,7 +266,7 @@ def test_one_shot_table_drops_empty_columns() -> None:
 def test_one_long_id_leaves_the_state_and_is_shortened_in_the_middle(width: int) -> None:
     """The issue's case: `status anchor demo-failed checkout-…` (one id of 84 characters)."""
     failed = status(a("demo-failed"), "failed", Phase.FAILURE, error="Could not generate the task")
-    results: list[Result] = [
+    results: list[TaskResult] = [
         (a("demo-failed"), failed),
         (a(CHECKOUT_ID), status(a(CHECKOUT_ID), "not found")),
     ]

@@ -43,7 +43,7 @@ def assert_no_secret(result: Result) -> None:
     assert "Traceback" not in shown
 
 
-def path(provider: str, task_id: str = "t1") -> str:
+def path(provider: str, task_id: str | None = None) -> str:
     return Api(provider).path(task_id)
 
 
@@ -111,16 +111,18 @@ def test_no_key_in_any_output(
     keys.expect_request(path(provider)).respond_with_response(ANSWERS[answer](provider, other_origin))
     debug = ("--debug",) if flags == "debug" else ()
     output = ("--json",) if flags == "json" else ()
-    once = cli(*debug, provider, "t1", *output)
-    watched = cli(*debug, "watch", provider, "t1", "--interval", "0.1", "--max-failures", "1", *output)
+    api = Api(provider)
+    once = cli(*debug, *api.args(), *output)
+    watched = cli(*debug, "watch", api.word, api.task, "--interval", "0.1", "--max-failures", "1", *output)
     # Browserable's success:false "Invalid API key" is an auth error; to Anchor it is a wrong shape.
     code = 4 if (provider, answer) == ("browserable", "success-false") else EXIT_CODES[answer]
+    code = api.expects(answer, code, "")[0]
     for result in (once, watched):
         assert_no_secret(result)
         assert result.exit_code == code, result.stderr
     # The key really was sent (to the configured server only), so its absence above means something.
     request, _ = keys.log[0]
-    assert request.headers[Api(provider).key_header] == SECRETS[provider]
+    assert request.headers[api.key_header] == api.sent_key(SECRETS[provider])
     assert other_origin.log == []
     if flags == "debug":
         assert "debug: " in once.stderr
@@ -136,7 +138,7 @@ def test_no_key_when_the_connection_is_refused(
     debug = [f for f in flags if f == "--debug"]
     output = [f for f in flags if f != "--debug"]
     for provider in provider_names():
-        result = cli(*debug, provider, "t1", *output)
+        result = cli(*debug, *Api(provider).args(), *output)
         assert result.exit_code == 6
         assert "connection refused" in result.stderr
         assert_no_secret(result)
@@ -269,7 +271,7 @@ def test_key_is_not_sent_across_origins_on_redirect(
     keys.expect_request(path(provider)).respond_with_response(
         Response(status=status, headers={"Location": other_origin.url_for("/collect")})
     )
-    result = cli(provider, "t1")
+    result = cli(*Api(provider).args())
     assert result.exit_code == 6
     assert other_origin.log == []
     assert_no_secret(result)

@@ -152,7 +152,7 @@ def test_dripping_servers_leave_no_thread_or_socket_behind() -> None:
     """Forty attempts against a server that drips its headers forever, eight at a time: every one is
     cut at its deadline, the client never runs more than its eight callers and one watchdog, and
     afterwards the threads and descriptors are what they were."""
-    before_threads, before_fds = threading.active_count(), open_descriptors()
+    before_threads, before_fds = set(threading.enumerate()), open_descriptors()
     errors: list[str] = []
     peak: list[int] = []
     with rawhttp.RawServer(rawhttp.drip_headers, backlog=64) as server:
@@ -165,17 +165,19 @@ def test_dripping_servers_leave_no_thread_or_socket_behind() -> None:
                 except ApiError as exc:
                     errors.append(exc.code)
 
-        threads = [threading.Thread(target=worker, name="caller") for _ in range(8)]
+        threads = [threading.Thread(target=worker) for _ in range(8)]
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads):
-            # The server's threads (one a connection) are in this process too: count the client's.
-            peak.append(sum(1 for t in threading.enumerate() if t.name.startswith("statuscli")))
+            # The server's threads (one a connection) are in this process too: the client's are the
+            # others that were not there before, callers aside.
+            alive = set(threading.enumerate())
+            peak.append(len(alive - before_threads - set(threads) - server.threads()))
             time.sleep(0.05)
         client.close()
     assert errors == ["timeout"] * 40
     assert max(peak) == 1  # the watchdog; the attempts ran in their callers' threads
-    assert threading.active_count() == before_threads
+    assert set(threading.enumerate()) == before_threads
     assert open_descriptors() <= before_fds
 
 
@@ -197,7 +199,8 @@ def test_a_429_is_one_attempt_reporting_its_retry_after(
     with pytest.raises(ApiError) as caught:
         client.get_json(["v2", "tasks", "T1", "generation-status"])
     client.close()
-    assert time.monotonic() - started < 0.9  # no wait inside the client
+    # No wait inside the client: "99999" asks for the capped 60 s, far past this bound.
+    assert time.monotonic() - started < 20
     assert (caught.value.code, caught.value.http_status, caught.value.retry_after) == (
         "rate_limited",
         429,

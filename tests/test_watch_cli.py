@@ -157,7 +157,26 @@ def test_watch_fail_fast(cli: CliRunner, both: HTTPServer) -> None:
     serve(both, {"a1": ["failed"], "a2": ["generating"]})
     result = cli("watch", "anchor", "a1", "a2", "--interval", "0.1", "--fail-fast")
     assert result.exit_code == 1
-    assert "stopped" in result.stdout
+    lines = result.stdout.splitlines()
+    # The plain line of the change and the summary line say "skipped" (a provider's state may be "stopped").
+    assert any(re.search(r"anchor a2 \S+ -> skipped", line) for line in lines), result.stdout
+    assert re.fullmatch(r"2 tasks in \d+s: 0 succeeded, 1 failed, 1 skipped \(exit 1\)", lines[-1])
+    assert "stopped" not in result.stdout
+
+
+def test_watch_fail_fast_json_counts_skipped_and_the_deprecated_stopped(
+    cli: CliRunner, both: HTTPServer
+) -> None:
+    serve(both, {"a1": ["failed"], "a2": ["generating"], "a3": ["generating"]})
+    result = cli("watch", "anchor", "a1", "a2", "a3", "--interval", "0.1", "--fail-fast", "--json")
+    assert result.exit_code == 1
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = events[-1]
+    assert summary["counts"]["skipped"] == 2
+    assert summary["counts"]["stopped"] == 2  # version 1 keeps the earlier key, same number
+    assert list(summary["counts"])[-2:] == ["skipped", "stopped"]
+    assert [t["outcome"] for t in summary["tasks"]] == ["failure", "skipped", "skipped"]
+    assert {e["to"] for e in events if e["event"] == "change" and e["task_id"] != "a1"} >= {"skipped"}
 
 
 @pytest.mark.parametrize(
@@ -321,7 +340,11 @@ def test_plain_lines_have_one_field_per_state_so_awk_columns_hold(
 def test_a_watch_file_without_targets_is_named(cli: CliRunner, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing yet\n\n")
-    held = "held no target (one per line: 'anchor TASK_ID' or 'browserable TASK_ID [RUN_ID]')"
+    held = (
+        "held no target (one per line: 'anchor TASK_ID', 'browserable TASK_ID [RUN_ID]', "
+        "'browser-use[/VERSION] RUN_ID', 'hyperbrowser/AGENT JOB_ID', 'skyvern RUN_ID' or "
+        "'browseract TASK_ID')"
+    )
     result = cli("watch", "--file", str(empty))
     assert result.exit_code == 2
     assert result.stderr == f"error: nothing to watch: {empty} {held}\n"
@@ -364,3 +387,15 @@ def test_ctrl_c_in_process_is_exit_130_and_never_ends_the_caller(
     assert result.exit_code == ExitCode.INTERRUPTED
     summary = json.loads(result.stdout.splitlines()[-1])
     assert (summary["interrupted"], summary["exit_code"]) == (True, 130)
+
+
+def test_a_watch_file_line_without_a_needed_agent_is_named_by_its_number(
+    cli: CliRunner, tmp_path: Path, anchor_api: HTTPServer
+) -> None:
+    targets = tmp_path / "targets.txt"
+    targets.write_text("anchor a1\nhyperbrowser JOB1\n")
+    result = cli("watch", "--file", str(targets))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {targets}, line 2: hyperbrowser needs an agent: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert anchor_api.log == []  # refused before any request

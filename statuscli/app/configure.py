@@ -6,9 +6,8 @@ import os
 import sys
 from typing import Any
 
-from statuscli.app.commands import decode_input, load_config, stdin
-from statuscli.app.runtime import echo, say, state, stdout_guard
-from statuscli.config import config_path, key_problem, mask_key, resolve, write_key
+from statuscli.app.runtime import decode_input, echo, say, state, stdin, stdout_guard
+from statuscli.config import Resolver, config_path, key_problem, mask_key, write_key
 from statuscli.core.console import print_error, print_warning
 from statuscli.core.durations import format_rate
 from statuscli.core.errors import ExitCode, UsageError
@@ -36,12 +35,13 @@ CONFIG_ROW_KEYS = (
 
 def config_rows() -> tuple[Any, list[dict[str, Any]]]:
     """The config file and one row per registered provider (an `error` row for a bad setting)."""
-    config = load_config()
+    resolver = Resolver(warn=print_warning)
+    config = resolver.config()
     rows: list[dict[str, Any]] = []
     for spec in providers():
         name = spec.name
         try:
-            item = resolve(name, config=config)
+            item = resolver(name)
         except UsageError as exc:  # one bad setting must not hide the other provider's
             print_error(f"{name}: {exc.message}")
             rows.append(dict.fromkeys(CONFIG_ROW_KEYS) | {"provider": name, "error": exc.message})

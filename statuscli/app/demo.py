@@ -10,9 +10,9 @@ if TYPE_CHECKING:
 import os
 from pathlib import Path
 
-from statuscli.app.commands import run_watch
 from statuscli.app.runtime import echo, say, state
-from statuscli.config import ConfigFile, resolve
+from statuscli.app.watching import run_watch
+from statuscli.config import ConfigFile, Resolver
 from statuscli.core.durations import parse_duration
 from statuscli.core.errors import ExitCode, UsageError
 from statuscli.providers import get_provider, make_target
@@ -20,8 +20,8 @@ from statuscli.providers import get_provider, make_target
 
 def demo(interval: str, *, json_output: bool) -> ExitCode:
     """Watch the simulator's default scenario; settings resolved as for real use, from its addresses."""
-    from statuscli.engine.watcher import WatchOptions
-    from statuscli.session import Fetcher
+    from statuscli.engine.options import WatchOptions
+    from statuscli.session import Session
     from statuscli.sim import Simulator, default_scenario
 
     state.json_output = json_output
@@ -32,15 +32,16 @@ def demo(interval: str, *, json_output: bool) -> ExitCode:
         names = list(dict.fromkeys(t.provider for t in targets))
         env = simulator_env(sim, names)
         empty = ConfigFile(path=Path(os.devnull), exists=False, tables={})
-        settings = {name: resolve(name, config=empty, env=env) for name in names}
+        session = Session(Resolver(env=env, config=empty))
+        session.resolver.settings(names)
         if not json_output:
             say(
                 f"Demo: watching {len(targets)} simulated tasks on {sim.base_url}; it ends with the exit "
                 "code a real watch gives (in a script: status watch ... && next-step)"
             )
         options = WatchOptions(interval=max(0.1, interval_s), timeout=60.0)
-        with Fetcher(settings, pool_size=len(targets)) as fetcher:
-            code = run_watch(targets, fetcher, options, json_output=json_output, remember=False)
+        with session:
+            code = run_watch(targets, session, options, json_output=json_output, remember=False)
     return code  # the summary line, last, names it
 
 

@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from statuscli.core.errors import ExitCode, Signalled, StatusCliError, UsageError
 
@@ -233,6 +233,13 @@ def stdout_guard() -> Iterator[None]:
         raise StdoutClosed from None
 
 
+def report_as(*, json_output: bool, lines: bool = False) -> None:
+    """How the command reports an error from here on: also as its JSON document, or as an NDJSON
+    error event (`lines`). The command line says it before it reads its options' values."""
+    state.json_output = json_output
+    state.json_lines = lines
+
+
 def echo(text: str) -> None:
     """A line on stdout, flushed; a closed stdout ends the command quietly (see `run`)."""
     with stdout_guard():
@@ -269,3 +276,17 @@ class _ClosedStdout(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
+
+
+def stdin() -> TextIO:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise UsageError("stdin is closed; nothing to read")
+    return sys.stdin
+
+
+def decode_input(data: bytes, source: str) -> str:
+    """UTF-8 text from a file or stdin (a leading BOM, as Windows editors write, is dropped)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start + 1})") from None

@@ -7,8 +7,8 @@ its exit code says the input was bad (`with_bad_input`). A regular file is read 
 
 Settings are resolved for the providers in use only: those of the targets before the start at once (a
 bad setting is a usage error before anything is watched), another provider's when its first target
-arrives (`StreamFetcher.admit`): a bad setting of it is reported like a bad line, naming the line, and
-its targets are skipped while the rest of the watch goes on.
+arrives (`session.Session.admit`): a bad setting of it is reported like a bad line, naming the line,
+and its targets are skipped while the rest of the watch goes on.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ import os
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from statuscli.config import ProviderSettings
+from statuscli.config import resolve_lines
 from statuscli.core.errors import ExitCode, StatusCliError, UsageError
-from statuscli.core.models import Target, TaskStatus
+from statuscli.core.models import Target
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
-from statuscli.http.transport import Watchdog
-from statuscli.providers import make_target
-from statuscli.providers.targets import parse_target_lines
-from statuscli.session import Fetcher, check_settings
 
 #: The exit codes a bad line of input does not override: a task that failed or could not be asked.
 OUTRANKS_BAD_INPUT = (ExitCode.AUTH, ExitCode.NOT_FOUND, ExitCode.API, ExitCode.FAILURE)
@@ -136,87 +132,8 @@ class TargetStream:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{self.name}, line {number}: not UTF-8 text (byte {exc.start + 1})") from None
         found = []
-        for triple in parse_target_lines([line], source=self.name, first_line=number):
-            target = make_target(*triple)  # parsing checked the line's provider and ids, naming the line
+        for target in resolve_lines([line], source=self.name, first_line=number):
             if target not in self._seen:
                 self._seen.add(target)
                 found.append(target)
         return found
-
-
-class StreamFetcher:
-    """Fetches for a watch whose targets stream in. The providers of the first targets are set up at
-    once (`first`, settings already resolved: a missing key is exit 4 before the start, as always);
-    another provider's settings are resolved by `resolve` when its first target arrives (`admit`, a
-    `UsageError` if they are bad), and its client is made at its first poll (no key: that target ends
-    with exit 4). One watchdog serves every provider's attempts."""
-
-    def __init__(
-        self,
-        first: Mapping[str, ProviderSettings],
-        resolve: Callable[[str], ProviderSettings],
-        *,
-        pool_size: int,
-        max_rate: float | None = None,
-    ) -> None:
-        self._resolve = resolve
-        self._pool_size = pool_size
-        self._max_rate = max_rate
-        self._lock = threading.Lock()
-        self._settings = dict(first)
-        self._refused: dict[str, UsageError] = {}
-        self.watchdog = Watchdog()
-        self._fetchers: dict[str, Fetcher] = {}
-        try:
-            for name, item in first.items():
-                self._fetchers[name] = Fetcher({name: item}, pool_size=pool_size, watchdog=self.watchdog)
-        except BaseException:
-            self.close()
-            raise
-
-    def admit(self, target: Target, set_cap: Callable[[str, float | None], None]) -> None:
-        """Resolve and check the settings of `target`'s provider at its first target, and hand its
-        request cap to `set_cap`; raises the `UsageError` of a bad setting (again for each target)."""
-        name = target.provider
-        with self._lock:
-            if name in self._settings:
-                return
-            refused = self._refused.get(name)
-        if refused is None:
-            try:
-                item = self._resolve(name)
-                check_settings(item)
-            except UsageError as exc:
-                refused = self._refused[name] = exc
-            else:
-                set_cap(name, self._max_rate or item.max_rate)
-                with self._lock:
-                    self._settings[name] = item
-                return
-        raise type(refused)(refused.message, code=refused.code)
-
-    def fetch(self, target: Target) -> TaskStatus:
-        with self._lock:
-            fetcher = self._fetchers.get(target.provider)
-            if fetcher is None:
-                fetcher = Fetcher(
-                    {target.provider: self._settings[target.provider]},
-                    pool_size=self._pool_size,
-                    watchdog=self.watchdog,
-                )
-                self._fetchers[target.provider] = fetcher
-        return fetcher.fetch(target)
-
-    def cancel(self) -> None:
-        self.watchdog.close(join=0)
-
-    def close(self) -> None:
-        self.watchdog.close()
-        for fetcher in self._fetchers.values():
-            fetcher.close()
-
-    def __enter__(self) -> StreamFetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -1,8 +1,12 @@
-"""The entry point of `status` and `statuscli` (and `python -m statuscli`).
+"""The command line: the entry point of `status` and `statuscli` (and `python -m statuscli`).
 
-A tab completion (`cli_complete`) and a plain one-shot command line (`cli_oneshot`) are read from the
-recorded command tree without loading Typer, since a person waits on the key and a script on the
-answer; every other call runs the Typer app (`cli_app`).
+A tab completion (`complete`) and a plain one-shot command line (`oneshot`) are read from the recorded
+command tree (`tree`, generated) without loading Typer, since a person waits on the key and a script on
+the answer; every other call runs the Typer app (`app`, with its shared options in `options`).
+
+The top layer and the only package that imports typer: may import every package below it (`app`,
+`api`, `session`, `render`, `reports`, `sim`, `engine`, `http`, `config`, `providers`, `core`,
+`version`), but never rich or requests itself.
 """
 
 from __future__ import annotations

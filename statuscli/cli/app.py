@@ -3,7 +3,7 @@
 
 The one-shot command of each provider is generated from the provider registry. `run()` hands the
 parsed command to `runtime.run`, where errors become exit codes and one-line messages. The entry point
-is `cli.main`, which answers a tab completion without loading this module (see `cli_complete`).
+is `cli.main`, which answers a tab completion without loading this module (see `cli.complete`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def sync_provider_commands() -> None:
     others = [info for info in app.registered_commands if info.name not in _generated]
     app.registered_commands = []
     for spec in providers():
-        app.command(name=spec.name)(opt.one_shot_command(spec))
+        app.command(name=spec.name)(opt.provider_command(spec))
     app.registered_commands += others
     _generated.clear()
     _generated.update(provider_names())
@@ -109,17 +109,25 @@ def watch(
       status watch browserable TASK --run-id RUN --json
       status watch --file targets.txt --fail-fast && ./deploy.sh
     """
-    from statuscli.app.commands import Reports, WatchRequest
-    from statuscli.app.commands import watch as run
+    from statuscli.app.watch import WatchRequest
+    from statuscli.app.watch import watch as run
+    from statuscli.core.durations import parse_duration, parse_rate
+    from statuscli.engine.options import watch_options
+    from statuscli.reports.requested import Reports
 
-    request = WatchRequest(
-        args=args or [],
-        file=file,
-        run_id=run_id,
-        interval=interval,
-        timeout=timeout,
+    runtime.report_as(json_output=json_output and not quiet, lines=True)
+    options = watch_options(
+        parse_duration(interval, what="--interval"),
+        None if timeout is None else parse_duration(timeout, what="--timeout"),
         fail_fast=fail_fast,
         max_failures=max_failures,
+        max_rate=None if max_rate is None else parse_rate(max_rate, what="--max-rate"),
+    )
+    request = WatchRequest(
+        args=args or [],
+        options=options,
+        file=file,
+        run_id=run_id,
         json_output=json_output,
         quiet=quiet,
         bell=bell,
@@ -127,7 +135,6 @@ def watch(
         base_url=base_url,
         allow_insecure_http=allow_insecure_http,
         reports=Reports(junit_xml, no_ci_annotations),
-        max_rate=max_rate,
     )
     opt.exit_with(run(request))
 
@@ -194,8 +201,8 @@ def completion(
       status completion bash > ~/.local/share/bash-completion/completions/status
       statuscli completion fish --prog-name statuscli > ~/.config/fish/completions/statuscli.fish
     """
-    if shell not in opt.SHELLS:
-        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SHELLS)})")
+    if shell not in opt.SCRIPT_SHELLS:
+        raise UsageError(f"unknown shell '{shell}' (choose from: {', '.join(opt.SCRIPT_SHELLS)})")
     if prog_name not in ("status", "statuscli"):
         raise UsageError("--prog-name must be status or statuscli")
     runtime.echo(opt.completion_script(shell, prog_name))

@@ -1,5 +1,5 @@
 """Tab completion without Typer: the shell's `_STATUS_COMPLETE=complete_SHELL` call answered from the
-command tree in `cli_tree`, which is generated from the Typer app (`cli_options.command_tree`; a test
+command tree in `cli.tree`, which is generated from the Typer app (`cli.options.command_tree`; a test
 checks that the file is current and that both give the same answers).
 
 A person waits on the TAB key, and importing Typer alone costs more than the whole answer may take, so
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     Item = tuple[str, str | None]  # a value and its help
 
 #: The shells whose completion calls are answered here (Typer's names; pwsh is PowerShell).
-SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+ANSWERED_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 
 
 def registry_recorded() -> bool:
@@ -44,7 +44,7 @@ def answer(instruction: str, env: Mapping[str, str]) -> tuple[int, str | None] |
     """The exit code and the text (None: nothing) that answer a completion call, or None when the Typer
     app must answer it."""
     action, _, shell = instruction.partition("_")
-    if action != "complete" or shell not in SHELLS:
+    if action != "complete" or shell not in ANSWERED_SHELLS:
         return None
     args, incomplete = _words(shell, env)
     items = completions(args, incomplete)
@@ -174,7 +174,7 @@ def _resolve(
     if incomplete.startswith("-"):
         return _names(command, given, incomplete)
     if args and (option := option_of(command, args[-1])) is not None and option["value"]:
-        return []  # no option of statuscli completes its value
+        return [(value, None) for value in option["values"] or () if value.startswith(incomplete)]
     for number, argument in enumerate(command.get("arguments", ())):
         if argument["nargs"] == -1 or len(positional) <= number:
             return _argument(argument["complete"], positional, incomplete)
@@ -197,8 +197,11 @@ def _argument(kind: str | None, positional: list[str], incomplete: str) -> list[
     from statuscli.cli.tree import TREE
 
     providers: list[str] = TREE["providers"]
-    if kind == "watch":  # a provider first, then that provider's recent task ids
-        kind = f"recent:{positional[0]}" if positional and positional[0] in providers else "providers"
+    if kind == "watch":  # a provider word first, then that provider's recent task ids
+        words: list[str] = TREE["words"]
+        if not positional or positional[0] not in words:
+            return [(value, None) for value in words if value.startswith(incomplete)]
+        kind = f"recent:{positional[0].partition('/')[0]}"
     if kind == "providers":
         values = providers
     elif kind == "shells":

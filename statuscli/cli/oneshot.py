@@ -1,5 +1,5 @@
 """A one-shot command line (`status anchor ID... [options]`) read from the recorded command tree
-(`cli_tree`) without loading Typer, which would cost a script that asks once about a task more than
+(`cli.tree`) without loading Typer, which would cost a script that asks once about a task more than
 all of statuscli's own work.
 
 Only a plain line is read here: known options given as separate words (`--timeout 30s`), flags, task
@@ -73,11 +73,32 @@ def run(provider: str, options: dict[str, Any], debug: bool, *, console: bool) -
     def invoke() -> int:
         if debug or os.environ.get(runtime.DEBUG_ENV, "") not in ("", "0"):
             runtime.enable_debug()
-        from statuscli.app.commands import one_shot_command
-
-        return int(one_shot_command(provider, options))
+        return one_shot_command(provider, options)
 
     code = runtime.run(invoke)
     if console:
         runtime.exit_process(code)
     sys.exit(code)
+
+
+def one_shot_command(provider: str, options: dict[str, Any]) -> int:
+    """`status PROVIDER TASK_ID... [options]` as read (by Typer, or by `read` without it): `options`
+    holds each option by its parameter name, text as typed, and the ids as `task_ids`. The text is read
+    here (`--timeout 90s`), after the command has said how it reports an error (`--json`)."""
+    from statuscli.app import runtime
+    from statuscli.app.oneshot import one_shot
+    from statuscli.core.durations import parse_duration
+    from statuscli.reports.requested import Reports
+
+    options = dict(options)
+    runtime.report_as(json_output=options["json_output"])
+    timeout = options.pop("timeout")
+    code = one_shot(
+        provider,
+        options.pop("task_ids"),
+        options.pop("run_id", None),
+        reports=Reports(options.pop("junit_xml"), options.pop("no_ci_annotations")),
+        timeout=None if timeout is None else parse_duration(timeout, what="--timeout"),
+        **options,
+    )
+    return int(code)

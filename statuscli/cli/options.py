@@ -15,7 +15,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from statuscli.app.runtime import enable_debug
 from statuscli.cli.complete import complete_var
-from statuscli.providers import Provider, provider_names
+from statuscli.providers import Provider, provider_names, providers
 
 
 def exit_with(code: int) -> NoReturn:
@@ -27,7 +27,7 @@ def complete_provider(incomplete: str) -> list[str]:
 
 
 def complete_shell(incomplete: str) -> list[str]:
-    return [s for s in SHELLS if s.startswith(incomplete)]
+    return [s for s in SCRIPT_SHELLS if s.startswith(incomplete)]
 
 
 def recent_ids(provider: str, incomplete: str) -> list[str]:
@@ -37,12 +37,18 @@ def recent_ids(provider: str, incomplete: str) -> list[str]:
 
 
 def complete_watch_args(ctx: typer.Context, incomplete: str) -> list[str]:
-    """After `watch`: a provider name first, then that provider's recent task ids."""
+    """After `watch`: a provider word first (`anchor`, `hyperbrowser/cua`), then that provider's recent
+    task ids."""
     words = ctx.params.get("args") or []
-    provider = words[0] if words and words[0] in provider_names() else None
+    provider = words[0] if words and words[0] in target_words() else None
     if provider is None:
-        return complete_provider(incomplete)
-    return recent_ids(provider, incomplete)
+        return [w for w in target_words() if w.startswith(incomplete)]
+    return recent_ids(provider.partition("/")[0], incomplete)
+
+
+def target_words() -> list[str]:
+    """Every first word of a watch target: the providers, and `provider/VARIANT` for those with a choice."""
+    return [word for p in providers() for word in p.words()]
 
 
 def either(names: tuple[str, ...]) -> str:
@@ -159,7 +165,7 @@ NotifyOption = Annotated[bool, typer.Option("--notify", help="Send a desktop not
 # ---- one-shot commands, one per provider ----------------------------------------------------------
 
 
-def one_shot_command(spec: Provider) -> Callable[..., None]:
+def provider_command(spec: Provider) -> Callable[..., None]:
     """`status NAME TASK_ID...` for one provider: its completer, `--run-id` when it has runs."""
 
     def complete_id(incomplete: str) -> list[str]:
@@ -168,15 +174,17 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     COMPLETER_KINDS[complete_id] = f"recent:{spec.name}"
 
     def command(**options: Any) -> None:
-        from statuscli.app.commands import one_shot_command
+        from statuscli.cli.oneshot import one_shot_command
 
         exit_with(one_shot_command(spec.name, options))
 
-    ids = typer.Argument(metavar="TASK_ID", help="One or more task ids.", autocompletion=complete_id)
+    ids = typer.Argument(metavar=spec.id_word, help="One or more task ids.", autocompletion=complete_id)
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter("task_ids", keyword, annotation=Annotated[list[str], ids])]
     if spec.supports_run_id:
         params.append(inspect.Parameter("run_id", keyword, annotation=RunIdOption, default=None))
+    if spec.choice is not None:
+        params.append(inspect.Parameter("variant", keyword, annotation=choice_option(spec), default=None))
     for name, annotation, default in (
         ("json_output", JsonOption, False),
         ("junit_xml", JunitOption, None),
@@ -190,6 +198,30 @@ def one_shot_command(spec: Provider) -> Callable[..., None]:
     command.__doc__ = spec.help
     command.__name__ = spec.name
     return command
+
+
+def choice_option(spec: Provider) -> Any:
+    """`--api VERSION`, `--agent AGENT`: how a provider with a choice is told which variant to ask."""
+    choice = spec.choice
+    assert choice is not None
+    names = ", ".join(v.name + (f" ({v.note})" if v.note else "") for v in spec.variants)
+    default = (
+        f"default: {choice.default}"
+        if choice.default
+        else f"no default: give it here, or set {choice.option} in the config file's {spec.name} table"
+    )
+    words = [v.name for v in spec.variants]
+
+    def complete_choice(incomplete: str) -> list[str]:
+        return [word for word in words if word.startswith(incomplete)]
+
+    flag = typer.Option(
+        f"--{choice.option}",
+        metavar=choice.metavar,
+        help=f"{choice.help} One of: {names} ({default}).",
+        autocompletion=complete_choice,
+    )
+    return Annotated[str | None, flag]
 
 
 # ---- the root group, the other commands' options, completion scripts ------------------------------
@@ -221,7 +253,8 @@ class Commands(TyperGroup):
                 )
 
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
+#: The shells `status completion` writes a script for.
+SCRIPT_SHELLS = ("bash", "zsh", "fish", "powershell")
 DemoIntervalOption = Annotated[
     str, typer.Option("--interval", "-i", metavar="DURATION", help="Time between polls.")
 ]
@@ -271,9 +304,9 @@ def completion_script(shell: str, prog_name: str) -> str:
     return get_completion_script(prog_name=prog_name, complete_var=complete_var(prog_name), shell=shell)
 
 
-# ---- the command tree that completion reads without Typer (cli_complete, cli_tree) ----------------
+# ---- the command tree that completion reads without Typer (cli.complete, cli.tree) ----------------
 
-#: What each completer offers, as `cli_complete` names it (a one-shot's is added as it is made).
+#: What each completer offers, as `cli.complete` names it (a one-shot's is added as it is made).
 COMPLETER_KINDS: dict[Callable[..., list[str]], str] = {
     complete_provider: "providers",
     complete_watch_args: "watch",
@@ -282,14 +315,15 @@ COMPLETER_KINDS: dict[Callable[..., list[str]], str] = {
 
 
 def command_tree(app: typer.Typer) -> dict[str, Any]:
-    """The app's commands, options and arguments as `cli_complete` reads them (`statuscli/cli_tree.py`
-    is this, written by `completions/generate.py`). Refuses what `cli_complete` cannot answer for."""
+    """The app's commands, options and arguments as `cli.complete` reads them (`statuscli/cli/tree.py`
+    is this, written by `completions/generate.py`). Refuses what `cli.complete` cannot answer for."""
     root = typer.main.get_command(app)
     assert isinstance(root, TyperGroup)
     with root.make_context(root.name or "status", [], resilient_parsing=True) as ctx:
         tree: dict[str, Any] = {
             "providers": list(provider_names()),
-            "shells": list(SHELLS),
+            "words": target_words(),
+            "shells": list(SCRIPT_SHELLS),
             "root": _node(root, ctx),
             "commands": {},
         }
@@ -310,16 +344,16 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
     for param in command.get_params(ctx):
         plain_type = param.type.shell_complete(ctx, param, "") == []
         if isinstance(param, TyperOption):
-            if (
-                param.hidden
-                or param.multiple
-                or param.count
-                or param.nargs != 1
-                or param._custom_shell_complete
-            ):
-                raise ValueError(f"cli_complete cannot complete option {param.opts} of {command.name}")
+            # An option's values complete only from a fixed list (`values`, asked of its completer once).
+            values = (
+                [item.value for item in param.shell_complete(ctx, "")]
+                if param._custom_shell_complete
+                else None
+            )
+            if param.hidden or param.multiple or param.count or param.nargs != 1:
+                raise ValueError(f"cli.complete cannot complete option {param.opts} of {command.name}")
             if (not param.is_flag and not plain_type) or param.secondary_opts:
-                raise ValueError(f"cli_complete cannot complete the values of {param.opts}")
+                raise ValueError(f"cli.complete cannot complete the values of {param.opts}")
             opts = [*param.opts, *param.secondary_opts]
             if param.name == "help":  # Click makes these from a set: their order changes per process
                 opts.sort(key=lambda name: (not name.startswith("--"), name))
@@ -332,15 +366,16 @@ def _node(command: Any, ctx: Any) -> dict[str, Any]:
                     "help": param.help,
                     "type": param.type.name,
                     "default": param.default if isinstance(param.default, str | bool | int) else None,
+                    "values": values,
                 }
             )
         elif isinstance(param, TyperArgument) and param.nargs in (1, -1):
             kind = _completer_kind(param) if param._custom_shell_complete else None
             if kind is None and not plain_type:
-                raise ValueError(f"cli_complete cannot complete argument {param.name} of {command.name}")
+                raise ValueError(f"cli.complete cannot complete argument {param.name} of {command.name}")
             arguments.append({"name": param.name, "nargs": param.nargs, "complete": kind})
         else:
-            raise ValueError(f"cli_complete cannot complete {param!r} of {command.name}")
+            raise ValueError(f"cli.complete cannot complete {param!r} of {command.name}")
     return {"options": options, "arguments": arguments}
 
 
@@ -352,5 +387,5 @@ def _completer_kind(param: Any) -> str:
     function = inspect.unwrap(function) if function is not None else None  # Typer's wrapper, too
     kind = COMPLETER_KINDS.get(function) if function is not None else None
     if kind is None:
-        raise ValueError(f"cli_complete does not know the completer of {param.name}: {function!r}")
+        raise ValueError(f"cli.complete does not know the completer of {param.name}: {function!r}")
     return kind

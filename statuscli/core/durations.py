@@ -6,6 +6,15 @@ import re
 
 from statuscli.core.errors import UsageError
 
+#: Not `typing.TYPE_CHECKING`: the command line's start-up imports neither typing nor datetime here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import timedelta
+    from typing import TypeAlias
+
+    #: A duration as code may give it: seconds, text such as "90s" or "10m", or a `datetime.timedelta`.
+    Duration: TypeAlias = float | str | timedelta
+
 
 def format_rate(per_second: float) -> str:
     """`50/s`, `10/m`, `3600/h` -> `1/s`: the largest unit that keeps the number at least 1."""
@@ -56,6 +65,18 @@ def parse_duration(text: str, *, what: str = "duration") -> float:
     if seconds > MAX_DURATION:
         raise UsageError(f"invalid {what} '{text}': at most 168h (a week)")
     return seconds
+
+
+def to_seconds(value: Duration, *, what: str = "duration") -> float:
+    """Seconds from a `Duration`; a number is returned as it is, for its caller's checks."""
+    if isinstance(value, str):
+        return parse_duration(value, what=what)
+    if isinstance(value, int | float):
+        return value
+    total_seconds = getattr(value, "total_seconds", None)  # a timedelta, known without importing datetime
+    if callable(total_seconds):
+        return float(total_seconds())
+    raise UsageError(f"invalid {what} {value!r}: use seconds, a duration such as '90s', or a timedelta")
 
 
 _RATE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(s|m|h)")

@@ -91,8 +91,8 @@ def repeatable(error: StatusCliError) -> StatusCliError:
     return error
 
 
-class UsageError(StatusCliError):
-    """Bad arguments, options or settings (exit 2)."""
+class UsageError(StatusCliError, ValueError):
+    """Bad arguments, options or settings (exit 2); also a `ValueError`, as Python code expects."""
 
     exit_code = ExitCode.USAGE
     code = "usage_error"
@@ -123,6 +123,14 @@ class ApiError(StatusCliError):
 
     exit_code = ExitCode.API
     code = "api_error"
+
+
+class ApiTimeoutError(ApiError, TimeoutError):
+    """No answer in time: an attempt past its read or connect timeout, or a one-shot past its overall
+    time limit (exit 6, code "timeout"); also a `TimeoutError`, as Python code expects."""
+
+    code = "timeout"
+    transient = True
 
 
 class BadResponseError(ApiError):

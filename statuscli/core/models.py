@@ -15,15 +15,25 @@ class Phase(StrEnum):
     PENDING = "pending"
     SUCCESS = "success"
     FAILURE = "failure"
+    #: Stopped by a person or an API call (`stopped`, `cancelled`, `canceled`): neither a success nor a
+    #: failure of the task, yet never exit 0.
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
 class Target:
-    """One task to ask about: a provider name, a task id and, for Browserable, an optional run id."""
+    """One task to ask about: a provider name, a task id, for Browserable an optional run id, and for a
+    provider with a choice (an API version, an agent) the variant asked (`cua`, `v2`)."""
 
     provider: str
     task_id: str
     run_id: str | None = None
+    variant: str | None = None
+
+    @property
+    def word(self) -> str:
+        """The provider as a watch file names it: `anchor`, `hyperbrowser/cua`."""
+        return f"{self.provider}/{self.variant}" if self.variant else self.provider
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,12 @@ class TaskStatus:
 
     @property
     def exit_code(self) -> ExitCode:
-        """What this status means for a one-shot command: 0 success, 1 failure, 3 still pending."""
+        """What this status means for a one-shot command: 0 success, 1 failure or cancelled, 3 still
+        pending."""
         return {
             Phase.SUCCESS: ExitCode.SUCCESS,
             Phase.FAILURE: ExitCode.FAILURE,
+            Phase.CANCELLED: ExitCode.FAILURE,
             Phase.PENDING: ExitCode.PENDING,
         }[self.phase]
 

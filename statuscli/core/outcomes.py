@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from statuscli.core.console import print_error
 from statuscli.core.errors import ExitCode, StatusCliError
-from statuscli.core.models import Target, TaskStatus
+from statuscli.core.models import Phase, Target, TaskStatus
 
-__all__ = ["Outcome", "TargetView", "WatchSummary", "WatchUpdate"]
+__all__ = ["Outcome", "TargetView", "WaitError", "WatchSummary", "WatchUpdate"]
 
 
 class Outcome(StrEnum):
@@ -18,9 +18,24 @@ class Outcome(StrEnum):
     WATCHING = "watching"
     SUCCESS = "success"
     FAILURE = "failure"
+    #: The task was cancelled (by a person or an API call): exit 1, like a failure.
+    CANCELLED = "cancelled"
     ERROR = "error"
     TIMED_OUT = "timed out"
-    STOPPED = "stopped"
+    #: Not polled to its end: `--fail-fast` gave up on it when another task failed.
+    SKIPPED = "skipped"
+    #: SKIPPED's earlier name, an alias kept for Python code written against it (deprecated).
+    STOPPED = "skipped"
+
+    @classmethod
+    def after(cls, phase: Phase) -> Outcome:
+        """A target's outcome after an answer in `phase`."""
+        return OUTCOMES[phase]
+
+    @property
+    def failing(self) -> bool:
+        """Whether it ends a `--fail-fast` watch: the run can no longer exit 0."""
+        return self in FAILING
 
 
 @dataclass(frozen=True)
@@ -44,13 +59,24 @@ class TargetView:
     def exit_code(self) -> ExitCode:
         if self.outcome is Outcome.SUCCESS:
             return ExitCode.SUCCESS
-        if self.outcome is Outcome.FAILURE:
+        if self.outcome in (Outcome.FAILURE, Outcome.CANCELLED):
             return ExitCode.FAILURE
         if self.outcome is Outcome.ERROR and self.error is not None:
             return self.error.exit_code
         if self.outcome is Outcome.TIMED_OUT:
             return ExitCode.DEADLINE
         return ExitCode.PENDING
+
+
+#: A target's outcome after an answer in each phase.
+OUTCOMES = {
+    Phase.SUCCESS: Outcome.SUCCESS,
+    Phase.FAILURE: Outcome.FAILURE,
+    Phase.CANCELLED: Outcome.CANCELLED,
+    Phase.PENDING: Outcome.WATCHING,
+}
+#: The outcomes that end a `--fail-fast` watch: the run can no longer exit 0.
+FAILING = (Outcome.FAILURE, Outcome.CANCELLED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
@@ -65,12 +91,53 @@ class WatchUpdate:
 
 @dataclass(frozen=True)
 class WatchSummary:
+    """How a watch ended: each target's last snapshot (in target order), the seconds it took, and the
+    exit code `status watch` would end with."""
+
     views: tuple[TargetView, ...]
     elapsed: float
     exit_code: ExitCode
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for v in self.views if v.outcome in outcomes)
+
+    def raise_for_outcome(self) -> WatchSummary:
+        """This summary when every task succeeded; else raise a `WaitError` that carries it."""
+        if self.exit_code is ExitCode.SUCCESS and all(v.outcome is Outcome.SUCCESS for v in self.views):
+            return self
+        raise WaitError(self)
+
+
+class WaitError(StatusCliError):
+    """A wait in which a task did not succeed (`WatchSummary.raise_for_outcome`): `summary` is the
+    summary, `exit_code` its exit code, and the message names each task that did not succeed."""
+
+    code = "wait_failed"
+
+    def __init__(self, summary: WatchSummary) -> None:
+        missed = [v for v in summary.views if v.outcome is not Outcome.SUCCESS]
+        named = "; ".join(_why(view) for view in missed[:_NAMED])
+        more = f"; and {len(missed) - _NAMED} more" if len(missed) > _NAMED else ""
+        super().__init__(f"{len(missed)} of {len(summary.views)} tasks did not succeed: {named}{more}")
+        self.summary = summary
+        self.exit_code = summary.exit_code
+
+    def __reduce__(self) -> tuple[type[WaitError], tuple[WatchSummary]]:
+        return (type(self), (self.summary,))
+
+
+#: The most tasks a `WaitError`'s message names.
+_NAMED = 5
+
+
+def _why(view: TargetView) -> str:
+    """`anchor t1: timed out (generating)`, a one-line reason (server text kept as it came)."""
+    target = view.target
+    name = " ".join(filter(None, (target.provider, target.task_id, target.run_id)))
+    if view.outcome is Outcome.ERROR and view.error is not None:
+        return f"{name}: {view.error.code}"
+    label = view.status.label if view.status is not None else view.label
+    return f"{name}: {view.outcome.value}" + ("" if label == view.outcome.value else f" ({label})")
 
 
 class WatchRenderer:

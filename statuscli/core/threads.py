@@ -25,6 +25,10 @@ def leave_signals_to_main_thread() -> None:
 def start_thread(thread: threading.Thread, purpose: str) -> None:
     """Start `thread`; when the system refuses (its limit of threads or memory is reached), an
     `ApiError` saying so instead of the bare RuntimeError ("can't start new thread")."""
+    # The new thread inherits the signal mask of the one that starts it: blocked from its first
+    # instruction, it can never be the thread the kernel hands a stop signal to.
+    masked = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS) if masked else None
     try:
         thread.start()
     except RuntimeError as exc:
@@ -34,3 +38,6 @@ def start_thread(thread: threading.Thread, purpose: str) -> None:
             f"cannot start a thread {purpose}: {exc} (the system's limit of threads or memory is reached)",
             transient=True,
         ) from None
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)

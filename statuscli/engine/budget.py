@@ -3,7 +3,7 @@ adaptive rate that tells a server overloaded by our own requests from one that t
 requests whatever we send.
 
 Pure: every method takes the time (`now`) from the caller's clock; nothing here sleeps, reads the clock
-or does I/O. The poll engine (`watch`) keeps one `Budget` per provider: a target whose poll is due
+or does I/O. The poll engine (`watcher`) keeps one `Budget` per provider: a target whose poll is due
 joins its provider's queue, and the engine sends the next poll of a provider when `next_send` says so.
 A throttled poll itself waits for its own `Retry-After` (the engine does that, for that target only).
 
@@ -29,7 +29,7 @@ A throttled poll itself waits for its own `Retry-After` (the engine does that, f
   - otherwise the budget *tests*: it slows down to `BACKOFF` of what it sent, or of what the server
     served (since the first throttle: a limit that a burst allowance hid lets no more through; over
     the window near a ceiling) if less, and weighs each answer that follows in a sequential test
-    between "background" (throttles go on at the share seen since the first throttle), "overload"
+    (`overload`) between "background" (throttles go on at the share seen since the first throttle), "overload"
     (they stop: `OVERLOAD_SHARE` of it) and "still too fast" (twice the share or more: a limit below
     the slower rate). At `CONFIDENCE` (or after `TEST_MAX` seconds) a background verdict, which needs
     `TEST_THROTTLES` at the slower rate, adds every throttle counted to the background share and puts
@@ -52,10 +52,10 @@ import math
 import os
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from statuscli.core.outcomes import MAX_RATE, NONE, SERVER, Throttle
-from statuscli.engine import retry as policy
+from statuscli.engine import retry
+from statuscli.engine.overload import BACKGROUND_MAX, OverloadTest, Verdict
 
 #: The benchmark-only switch: any value but empty or `0` turns the budget off (today's per-target
 #: backoff only), so a benchmark can compare both on one machine. Not a user setting.
@@ -69,21 +69,10 @@ MARGIN = 3.0
 SLACK = 3
 NEAR_SLACK = 1
 LEARN_THROTTLES = 8
-#: A share of throttles above this is overload, never a background share.
-BACKGROUND_MAX = 0.25
 #: A share of throttles from which the whole provider pauses for the `Retry-After`.
 PAUSE_SHARE = 0.5
 #: A test slows down to this share of the rate sent.
 BACKOFF = 0.7
-#: Under "overload", a test expects this share of the throttles "background" expects; under "still too
-#: fast", twice it or BACKGROUND_MAX more, at most FAST_MAX.
-OVERLOAD_SHARE = 0.1
-FAST_MAX = 0.95
-#: The odds (as a log-likelihood ratio) at which a test settles, and its longest time in seconds.
-CONFIDENCE = math.log(20)
-TEST_MAX = 60.0
-#: A background verdict needs at least this many throttles at the slower rate.
-TEST_THROTTLES = 3
 #: What is known of the background share halves every this many seconds.
 HALF_LIFE = 300.0
 #: Recovery, per second at the full rate: x FAST while below NEAR x the ceiling...
@@ -122,26 +111,6 @@ def excess(throttles: int, answers: int, background: float, slack: int = SLACK) 
     return throttles > expected + MARGIN * math.sqrt(expected) + slack
 
 
-@dataclass
-class _Test:
-    """A slow-down under way that tells overload from a background share (see the module's doc)."""
-
-    started: float
-    #: The rate before (None: no limit), what the server accepted before, the share "background"
-    #: expects, and what was counted before.
-    rate_before: float | None
-    accepted_before: float
-    expect: float
-    answers_before: int
-    throttles_before: int
-    answers: int = 0
-    throttles: int = 0
-    #: The evidence for "background" over "overload", and for "still too fast" over "background", as
-    #: log-likelihood ratios.
-    evidence: float = 0.0
-    fast: float = 0.0
-
-
 class Budget:
     """One provider's request budget and its queue of targets due for a poll."""
 
@@ -164,7 +133,7 @@ class Budget:
         self._pauses: deque[tuple[float, float]] = deque()  # provider-wide pauses (start, end)
         self._first: float | None = None
         self._decided_at = float("-inf")  # polls sent before it were answered under an older rate
-        self._test: _Test | None = None
+        self._test: OverloadTest | None = None
         #: The background share, as throttles among answers found not to follow our rate (fading).
         self._bg_throttles = 0.0
         self._bg_answers = 0.0
@@ -296,11 +265,11 @@ class Budget:
         sent = self.sending(now) if self.rate is None else min(self.rate, self.sending(now))
         if share > BACKGROUND_MAX or since > 2 * BACKGROUND_MAX:
             if share >= PAUSE_SHARE:  # the provider as a whole refuses: wait as it asks
-                pause = NO_RETRY_AFTER_PAUSE if retry_after is None else policy.cap_retry_after(retry_after)
+                pause = NO_RETRY_AFTER_PAUSE if retry_after is None else retry.cap_retry_after(retry_after)
                 self._pause(now, pause)
             self._overload(now, accepted, max(self._floor(), min(accepted, sent) / 2))
             return
-        self._test = _Test(
+        self._test = OverloadTest(
             started=now,
             rate_before=self.rate,
             accepted_before=accepted,
@@ -318,26 +287,15 @@ class Budget:
         """Weigh one answer of the test; settle it once the evidence is strong enough either way."""
         test = self._test
         assert test is not None
-        background, overload = test.expect, OVERLOAD_SHARE * test.expect
-        fast = min(FAST_MAX, max(2 * background, background + BACKGROUND_MAX))
-        if throttled:
-            test.evidence += math.log(background / overload)
-            test.fast += math.log(fast / background)
-        else:
-            test.evidence += math.log((1 - background) / (1 - overload))
-            test.fast += math.log((1 - fast) / (1 - background))
-        if test.fast >= CONFIDENCE:  # a limit still below the slower rate (a burst allowance hid it)
-            self._test = None
+        verdict = test.weigh(now, throttled)
+        if verdict is Verdict.UNDECIDED:
+            return
+        self._test = None
+        if verdict is Verdict.TOO_FAST:  # a limit still below the slower rate (a burst allowance hid it)
             accepted = self.accepted(now)
             rate = accepted if self.rate is None else min(accepted, self.rate)
             self._overload(now, accepted, max(self._floor(), rate / 2))
-            return
-        like = test.throttles >= TEST_THROTTLES and test.fast < 0  # as many as a background gives
-        settled = test.evidence >= CONFIDENCE and like
-        if not settled and test.evidence > -CONFIDENCE and now < test.started + TEST_MAX:
-            return
-        self._test = None
-        if test.evidence > 0 and like:
+        elif verdict is Verdict.BACKGROUND:
             # Refused whatever we send: part of the background; back to the rate before.
             self._fade(now)
             self._bg_throttles += test.throttles_before + test.throttles

@@ -18,16 +18,16 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from statuscli.core.errors import StatusCliError
 from statuscli.core.models import TaskStatus
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 
 #: What a poll gives back: a status, or the exception it raised (the scheduler classifies it).
-Result = TaskStatus | BaseException
+PollResult = TaskStatus | BaseException
 #: (target index, result); index -1 with None is a wake-up (targets joined, input closed).
-Results = queue.SimpleQueue[tuple[int, Result | None]]
+Results = queue.SimpleQueue[tuple[int, PollResult | None]]
 #: How long the end of a watch waits for its workers to finish the polls in hand (they were cut).
 JOIN_SECONDS = 2.0
 
@@ -131,8 +131,29 @@ class Lanes:
         self.total -= 1
 
 
-def _run(job: Callable[[], TaskStatus]) -> Result:
+def _run(job: Callable[[], TaskStatus]) -> PollResult:
     try:
         return job()
     except Exception as exc:  # handed to the scheduler, which classifies it
         return exc
+
+
+def drain(
+    results: Results, arrived: list[tuple[int, PollResult | None]], in_flight: int, grace: float
+) -> Iterator[tuple[int, PollResult]]:
+    """The answers already received (`arrived`), then those of the `in_flight` polls that come within
+    `grace` seconds of real time (the polls are real requests): a hung server holds the caller up by
+    at most `grace`."""
+    grace_ends = time.monotonic() + grace
+    while in_flight > 0:
+        if arrived:
+            index, result = arrived.pop(0)
+        else:
+            try:
+                index, result = results.get(timeout=max(0.0, grace_ends - time.monotonic()))
+            except queue.Empty:
+                return
+        if result is None:  # a wake-up, not an answer
+            continue
+        in_flight -= 1
+        yield index, result

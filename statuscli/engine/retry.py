@@ -1,25 +1,31 @@
 """The one retry policy: which failures are worth asking again, and how long to wait before asking.
 
-The poll engine (`watch`) applies it to a watch's polls and to a one-shot's attempts alike; the HTTP
-client makes one attempt per call. Imports nothing from the package.
+The poll engine (`watcher`) applies it to a watch's polls and to a one-shot's attempts alike; the HTTP
+client makes one attempt per call. Which statuses are transient, and the cap on `Retry-After`, come
+from `core.transient` (the HTTP client reads them too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-#: HTTP statuses that may go away when the same request is repeated later: every 5xx, 408 and 429.
-TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
+from statuscli.core.transient import RETRY_AFTER_MAX, TRANSIENT_STATUSES, cap_retry_after, is_transient_status
+
+__all__ = [
+    "JITTER",
+    "MAX_BACKOFF",
+    "RETRY_AFTER_MAX",
+    "TRANSIENT_STATUSES",
+    "backoff",
+    "cap_retry_after",
+    "is_transient_status",
+    "worth_retrying",
+]
+
 #: The longest wait between two attempts, jitter included.
 MAX_BACKOFF = 60.0
-#: The longest `Retry-After` honoured, in seconds; a larger value is capped to this.
-RETRY_AFTER_MAX = 60.0
 #: Each wait is the exponential value times a factor drawn from this range.
 JITTER = (0.8, 1.2)
-
-
-def is_transient_status(status: int) -> bool:
-    return status in TRANSIENT_STATUSES
 
 
 def worth_retrying(*, transient: bool, repeatable: bool, http_status: int | None, single_round: bool) -> bool:
@@ -51,8 +57,3 @@ def backoff(
     if retry_after is not None:
         wait = max(wait, cap_retry_after(retry_after))
     return max(0.0, min(wait, MAX_BACKOFF))
-
-
-def cap_retry_after(seconds: float) -> float:
-    """A `Retry-After` wait, never negative and at most RETRY_AFTER_MAX."""
-    return max(0.0, min(seconds, RETRY_AFTER_MAX))

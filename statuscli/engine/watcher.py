@@ -1,6 +1,6 @@
 """The one poll engine: a scheduler over a bounded worker pool, for a watch and for a one-shot.
 
-A one-shot is a watch with a single round (`WatchOptions.single_round`): each target is asked until it
+A one-shot is a watch with a single round (`options.one_shot_options`): each target is asked until it
 answers or gives up, with the same retry policy (`retry`), pool and deadline handling. The engine takes
 a `fetch` callable (one HTTP attempt per call), a clock and a sleep, and yields `WatchUpdate`s; it never
 renders. Tests run it with a fake clock and an inline executor, so no test waits for real time.
@@ -24,73 +24,28 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from statuscli.core.errors import StatusCliError, most_serious
-from statuscli.core.models import Phase, Target, TaskStatus
+from statuscli.core.models import Target, TaskStatus
 from statuscli.core.outcomes import Outcome, TargetView, Throttle, WatchSummary, WatchUpdate
 from statuscli.engine import budget as budgets
-from statuscli.engine import retry as policy
+from statuscli.engine import cadence, retry
 from statuscli.engine.budget import Budget
-from statuscli.engine.pool import InlineExecutor, Lanes, Result, Results, ThreadExecutor
+from statuscli.engine.grace import in_grace
+from statuscli.engine.options import WatchOptions
+from statuscli.engine.pool import InlineExecutor, Lanes, PollResult, Results, ThreadExecutor, drain
 
-__all__ = [
-    "Outcome",
-    "TargetView",
-    "WatchOptions",
-    "WatchSummary",
-    "WatchUpdate",
-    "Watcher",
-    "one_shot_options",
-]
+__all__ = ["Outcome", "TargetView", "WatchOptions", "WatchSummary", "WatchUpdate", "Watcher"]  # re-exported
 
 Fetch = Callable[[Target], TaskStatus]
 log = logging.getLogger("statuscli.engine.watcher")
 #: How long a fail-fast stop waits for the answers of polls already sent (they count toward the code).
 FAIL_FAST_GRACE = 1.0
-
-
-@dataclass(frozen=True)
-class WatchOptions:
-    """How the engine polls. `max_failures` counts consecutive transient errors of one target."""
-
-    interval: float = 2.0
-    timeout: float | None = None
-    fail_fast: bool = False
-    max_failures: int = 5
-    jitter: float = 0.1
-    workers: int = 32
-    #: One round (a one-shot): a target is done at its first answer, pending or not; only errors repeat.
-    single_round: bool = False
-    #: While requests are out, call the watcher's `idle` hook at least this often (seconds).
-    tick: float | None = None
-    #: The most requests per second sent to a provider: one number for every provider, or one per
-    #: provider name; None: no fixed cap (the budget still slows down when a server throttles).
-    max_rate: float | Mapping[str, float] | None = None
-
-
-#: How many requests a one-shot command makes at once (and so its connection pool size).
-ONE_SHOT_PARALLEL = 8
-#: How often a one-shot command that waits for answers updates its status line, in seconds.
-WAITING_TICK = 0.1
-#: The backoff base of a one-shot's retries (README: the first retry at once, then 1 s, 2 s, 4 s ...).
-ONE_SHOT_BACKOFF = 0.5
-
-
-def one_shot_options(
-    retries: int, timeout: float, *, targets: int = 1, waiting: bool = False, max_rate: float | None = None
-) -> WatchOptions:
-    """A one-shot: one round, `retries` further attempts after a failure worth repeating (the first at
-    once, then 1 s, 2 s, 4 s ...), all within `timeout`; `waiting`: tick for a status line."""
-    return WatchOptions(
-        max_rate=max_rate,
-        interval=ONE_SHOT_BACKOFF,
-        timeout=timeout,
-        max_failures=retries + 1,
-        workers=min(ONE_SHOT_PARALLEL, targets),
-        single_round=True,
-        tick=WAITING_TICK if waiting else None,
-    )
+#: The longest the scheduler blocks on its workers' answers. A stop signal that the kernel hands to
+#: another thread (one just starting, before it blocks the signals) runs its Python handler only when
+#: the main thread wakes: without a bound, a one-shot waiting on a hung server would never see it.
+MAIN_THREAD_WAKE = 0.5
 
 
 class Watcher:
@@ -108,7 +63,7 @@ class Watcher:
         options: WatchOptions | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
         threaded: bool = True,
         idle: Callable[[], None] | None = None,
@@ -116,11 +71,14 @@ class Watcher:
         streaming: bool = False,
         rejected: Callable[[StatusCliError], None] | None = None,
         cancel: Callable[[], None] | None = None,
+        caps: Mapping[str, float | None] | None = None,
     ) -> None:
         self.options = options or WatchOptions()
         self._fetch = fetch
         self._clock = clock
-        self._sleep = sleep
+        #: Set by `stop`; the default sleep between polls wakes up for it.
+        self._stopping = threading.Event()
+        self._sleep = sleep if sleep is not None else self._nap
         self._rng = rng or random.Random()
         self._threaded = threaded
         self._idle = idle
@@ -130,11 +88,13 @@ class Watcher:
         self.started = clock()
         self._views: list[TargetView] = []
         self._lock = threading.Lock()
-        #: When each target's poll in flight was due, and when its last poll was sent.
+        #: When each target's poll in flight was due, when its last poll was sent, when it joined.
         self._scheduled: list[float] = []
+        self._joined: list[float] = []
         self._last_sent: list[float | None] = []
         self._budgets: dict[str, Budget] | None = None if budgets.disabled() else {}
-        self._caps: dict[str, float | None] = {}
+        #: Each provider's request cap, where it is not `options.max_rate` (see `set_cap`).
+        self._caps: dict[str, float | None] = dict(caps or {})
         #: Without budgets: the polls due, waiting for room in their provider's lane.
         self._held: dict[str, deque[int]] = {}
         self._lanes = Lanes(None)
@@ -150,11 +110,7 @@ class Watcher:
 
     def summary(self) -> WatchSummary:
         views = tuple(self.views())
-        return WatchSummary(
-            views=views,
-            elapsed=self._clock() - self.started,
-            exit_code=most_serious([v.exit_code for v in views]),
-        )
+        return WatchSummary(views, self._clock() - self.started, most_serious([v.exit_code for v in views]))
 
     def add(self, targets: Iterable[Target | StatusCliError]) -> None:
         """Targets that join the running watch (streamed input), and bad input to hand to `rejected`
@@ -174,6 +130,17 @@ class Watcher:
         self._open = False
         self._results.put((-1, None))
 
+    def stop(self) -> None:
+        """End the watch from any thread, at once: the polls in flight are cut and `run` returns
+        without another update (the targets not done stay `WATCHING`)."""
+        self._stopping.set()
+        self._results.put((-1, None))  # wakes a run waiting for an answer
+        if self._cancel is not None:
+            self._cancel()
+
+    def _nap(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
     def run(self) -> Iterator[WatchUpdate]:
         """Poll until done, yielding an update after every poll and when the watch ends targets."""
         results = self._results
@@ -189,14 +156,17 @@ class Watcher:
             lanes.watched(view.target.provider, 1)
         deadline = None if self.options.timeout is None else self.started + self.options.timeout
         # (due time, index): targets waiting for their next poll; first polls are spread a little.
-        due: list[tuple[float, int]] = [(self.started + self._spread(i), i) for i in range(len(self._views))]
+        due: list[tuple[float, int]] = [
+            (self.started + cadence.first_spread(self.options, i, len(self._views), self._rng.uniform), i)
+            for i in range(len(self._views))
+        ]
         heapq.heapify(due)
         in_flight = 0
-        arrived: list[tuple[int, Result | None]] = []
+        arrived: list[tuple[int, PollResult | None]] = []
         try:
             while due or in_flight or self._queued() or self._open or self._inbox:
                 # Results first: one that came in before the deadline counts, even if we look late.
-                while arrived or not results.empty():
+                while (arrived or not results.empty()) and not self._stopping.is_set():
                     index, result = arrived.pop(0) if arrived else results.get_nowait()
                     if result is None:  # targets joined, or the input closed
                         start = len(self._views)
@@ -210,13 +180,15 @@ class Watcher:
                     self._announce()
                     if next_poll is not None:
                         heapq.heappush(due, (next_poll, index))
-                    elif self.options.fail_fast and update.view.outcome in (Outcome.FAILURE, Outcome.ERROR):
+                    elif self.options.fail_fast and update.view.outcome.failing:
                         # Answers already received count too: the exit code must not depend on
                         # which of two answers of the same moment the loop happened to read first.
                         yield from self._fold_in_flight(results, arrived, in_flight)
-                        yield from self._end_all(Outcome.STOPPED, self._clock())
+                        yield from self._end_all(Outcome.SKIPPED, self._clock())
                         return
-                if not (due or in_flight or self._queued() or self._open or self._inbox):
+                if self._stopping.is_set() or not (
+                    due or in_flight or self._queued() or self._open or self._inbox
+                ):
                     break
                 now = self._clock()
                 if deadline is not None and now >= deadline:
@@ -247,8 +219,10 @@ class Watcher:
                     assert self.options.tick is not None
                     wait = self.options.tick if wait is None else min(wait, self.options.tick)
                 if in_flight or (self._open and self._threaded):  # inline: targets join between updates
-                    with contextlib.suppress(queue.Empty):
-                        arrived.append(results.get(timeout=wait))
+                    with contextlib.suppress(queue.Empty):  # bounded: see MAIN_THREAD_WAKE
+                        arrived.append(
+                            results.get(timeout=min(wait, MAIN_THREAD_WAKE) if wait else MAIN_THREAD_WAKE)
+                        )
                 elif wait:
                     self._sleep(wait)
                 if ticking and not arrived and results.empty():
@@ -276,10 +250,8 @@ class Watcher:
         if self._budgets is None:
             return None
         if provider not in self._budgets:
-            rate = self.options.max_rate
-            cap = rate.get(provider) if isinstance(rate, Mapping) else rate
             with self._lock:
-                cap = self._caps.get(provider, cap)
+                cap = self._caps.get(provider, self.options.max_rate)
             self._budgets[provider] = Budget(provider, self.options.interval, cap)
         return self._budgets[provider]
 
@@ -300,6 +272,7 @@ class Watcher:
             with self._lock:
                 self._views.append(TargetView(target, "starting", Outcome.WATCHING, None, None, now, 0, 0))
             self._scheduled.append(now)
+            self._joined.append(now)
             self._last_sent.append(None)
             self._lanes.watched(target.provider, 1)
             if (budget := self._budget(target.provider)) is not None:
@@ -320,15 +293,6 @@ class Watcher:
             if (change := budget.announce(now)) is not None:
                 self._throttled(change)
 
-    def _spread(self, index: int) -> float:
-        if index == 0 or len(self._views) == 1 or self.options.single_round:
-            return 0.0
-        return self._rng.uniform(0, min(self.options.interval, 0.05 * len(self._views)))
-
-    def _next_interval(self) -> float:
-        jitter = self.options.interval * self.options.jitter
-        return max(0.05, self.options.interval + self._rng.uniform(-jitter, jitter))
-
     def _record(
         self, index: int, result: TaskStatus | BaseException, now: float
     ) -> tuple[WatchUpdate, float | None]:
@@ -344,11 +308,7 @@ class Watcher:
             sent = self._last_sent[index]
             budget.answered(now, now if sent is None else sent, throttled=throttled, retry_after=retry_after)
         if isinstance(result, TaskStatus):
-            outcome = {
-                Phase.SUCCESS: Outcome.SUCCESS,
-                Phase.FAILURE: Outcome.FAILURE,
-                Phase.PENDING: Outcome.WATCHING,
-            }[result.phase]
+            outcome = Outcome.after(result.phase)
             view = replace(
                 old,
                 label=result.label,
@@ -362,19 +322,29 @@ class Watcher:
             # slow answer does not stretch the cadence. A server slower than the interval still gets
             # half an interval of rest after each answer.
             next_poll = (
-                max(self._scheduled[index] + self._next_interval(), now + 0.5 * self.options.interval)
+                max(
+                    self._scheduled[index] + cadence.next_interval(self.options, self._rng.uniform),
+                    now + 0.5 * self.options.interval,
+                )
                 if outcome is Outcome.WATCHING and not self.options.single_round
                 else None
             )
+        elif isinstance(result, StatusCliError) and in_grace(
+            old, result, now - self._joined[index], single_round=self.options.single_round
+        ):  # an early 404 of a task just created: asked again, the view unchanged (`grace`)
+            view, next_poll = (
+                replace(old, polls=polls),
+                now + cadence.next_interval(self.options, self._rng.uniform),
+            )
         elif isinstance(result, StatusCliError):
             failures = old.failures + 1
-            retry = policy.worth_retrying(
+            worth_it = retry.worth_retrying(
                 transient=result.transient,
                 repeatable=result.repeatable,
                 http_status=result.http_status,
                 single_round=self.options.single_round,
             )
-            give_up = not retry or failures >= self.options.max_failures
+            give_up = not worth_it or failures >= self.options.max_failures
             view = replace(
                 old,
                 label="error" if give_up else "retrying",
@@ -384,7 +354,11 @@ class Watcher:
                 failures=failures,
             )
             # This target backs off alone, a throttled poll as long as its Retry-After asks at least.
-            wait = None if give_up else self._backoff(failures, result.retry_after)
+            wait = (
+                None
+                if give_up
+                else cadence.backoff(self.options, failures, result.retry_after, self._rng.uniform)
+            )
             next_poll = None if wait is None else now + wait
             if wait is not None:
                 name = _named(old.target)
@@ -402,39 +376,13 @@ class Watcher:
             self._views[index] = view
         return WatchUpdate(view, changed, old.label if changed else None, now), next_poll
 
-    def _backoff(self, failures: int, retry_after: float | None) -> float:
-        """The shared policy's backoff from the poll interval; a Retry-After wins when longer.
-
-        A one-shot retries at once after its first failure (unless told to wait), as documented."""
-        if self.options.single_round and failures == 1:
-            return 0.0 if retry_after is None else policy.cap_retry_after(retry_after)
-        return policy.backoff(self.options.interval, failures, self._rng.uniform, retry_after)
-
     def _fold_in_flight(
-        self,
-        results: Results,
-        arrived: list[tuple[int, Result | None]],
-        in_flight: int,
+        self, results: Results, arrived: list[tuple[int, PollResult | None]], in_flight: int
     ) -> Iterator[WatchUpdate]:
-        """Record every answer already received, and those of polls in flight that come within a grace.
-
-        The grace is real time (the polls are real requests), so a hung server holds a fail-fast
-        stop up by at most FAIL_FAST_GRACE.
-        """
-        grace_ends = time.monotonic() + FAIL_FAST_GRACE
-        while in_flight > 0:
-            if arrived:
-                index, result = arrived.pop(0)
-            else:
-                try:
-                    index, result = results.get(timeout=max(0.0, grace_ends - time.monotonic()))
-                except queue.Empty:
-                    return
-            if result is None:  # a wake-up, not an answer
-                continue
-            in_flight -= 1
-            update, _next_poll = self._record(index, result, self._clock())
-            yield update
+        """Record every answer already received, and those of polls in flight that come within
+        FAIL_FAST_GRACE (`pool.drain`)."""
+        for index, result in drain(results, arrived, in_flight, FAIL_FAST_GRACE):
+            yield self._record(index, result, self._clock())[0]
 
     def _end_all(self, outcome: Outcome, now: float) -> Iterator[WatchUpdate]:
         """Mark every unfinished target with `outcome` (deadline passed, or fail-fast)."""
@@ -448,7 +396,4 @@ class Watcher:
 
 
 def _named(target: Target) -> tuple[str, str]:
-    return (
-        target.provider,
-        target.task_id if target.run_id is None else f"{target.task_id} run {target.run_id}",
-    )
+    return target.word, target.task_id if target.run_id is None else f"{target.task_id} run {target.run_id}"

@@ -24,14 +24,17 @@ from urllib3.util.retry import Retry
 
 from statuscli.core.errors import (
     ApiError,
+    ApiTimeoutError,
     AuthError,
     BadResponseError,
     ConfigError,
     NotFoundError,
     repeatable,
 )
-from statuscli.engine import retry as policy
-from statuscli.http.transport import Attempt, GuardedAdapter, Watchdog, transport_error
+from statuscli.core.transient import cap_retry_after, is_transient_status
+from statuscli.http.transport import Attempt, Deadlines, GuardedAdapter, Watchdog, transport_error
+from statuscli.providers.errors import error_message
+from statuscli.providers.record import ErrorAnswer, ErrorRule
 from statuscli.version import __version__
 
 log = logging.getLogger("statuscli.http")
@@ -61,7 +64,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     if value.isdigit():
-        return policy.cap_retry_after(float(value))
+        return cap_retry_after(float(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -69,7 +72,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     now = time.time() if now is None else now
-    return policy.cap_retry_after(when.timestamp() - now)
+    return cap_retry_after(when.timestamp() - now)
 
 
 #: The variables requests reads a proxy from, lower case first as it does.
@@ -96,23 +99,10 @@ def proxy_for(url: str) -> str | None:
     return proxy
 
 
-def error_message(payload: Any) -> str | None:
-    """The message of an error body: `message`, then `error` as a string, then `error.message`."""
-    if not isinstance(payload, dict):
-        return None
-    if isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    err = payload.get("error")
-    if isinstance(err, str):
-        return err
-    if isinstance(err, dict) and isinstance(err.get("message"), str):
-        return str(err["message"])
-    return None
-
-
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and how to reach one provider: base URL, key header and key, timeouts."""
+    """Where and how to reach one provider: base URL, key header and key, timeouts. A request may send
+    the key its own way instead (`get_json(headers=...)`)."""
 
     provider: str
     base_url: str
@@ -125,7 +115,8 @@ class Endpoint:
 class HttpClient:
     """One provider's Session. Thread-safe for GETs: the connection pool keeps `pool_size` sockets.
 
-    `watchdog` cuts attempts past their deadline; one may be shared by several clients (a `Fetcher`'s),
+    `watchdog` cuts attempts past their deadline; one may be shared by several clients, or given for
+    each call (`get_json(..., watchdog=)`: a session's clients serve several runs, each with its own),
     and is closed by whoever made it (a client that made its own closes it in `close`)."""
 
     def __init__(self, endpoint: Endpoint, *, pool_size: int = 10, watchdog: Watchdog | None = None) -> None:
@@ -163,18 +154,32 @@ class HttpClient:
     def url(self, segments: list[str]) -> str:
         return self.endpoint.base_url + "/" + "/".join(path_segment(s) for s in segments)
 
-    def get_json(self, segments: list[str], params: Mapping[str, str] | None = None) -> Any:
-        """GET base_url/segments once and return the decoded JSON body of a 200 answer."""
+    def get_json(
+        self,
+        segments: list[str],
+        params: Mapping[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: ErrorRule | None = None,
+        watchdog: Watchdog | Deadlines | None = None,
+    ) -> Any:
+        """GET base_url/segments once and return the decoded JSON body of a 200 answer.
+
+        `headers` carry the key (default: the endpoint's key header); `errors` reads the API's error
+        answers before the common mapping; `watchdog` (default: the client's) cuts the attempt past its
+        deadline."""
         url = self.url(segments)
         started = time.monotonic()
 
         heads: list[int] = []  # the status of the answer, once its head has arrived
-        attempt = self.watchdog.start(self.deadline)
+        attempt = (self.watchdog if watchdog is None else watchdog).start(self.deadline)
         try:
             response = self.session.get(
                 url,
                 params=dict(params or {}),
-                headers={self.endpoint.key_header: self.endpoint.api_key},
+                headers=dict(headers)
+                if headers is not None
+                else {self.endpoint.key_header: self.endpoint.api_key},
                 timeout=(self.endpoint.connect_timeout, self.endpoint.read_timeout),
                 allow_redirects=False,
                 stream=True,
@@ -184,7 +189,7 @@ class HttpClient:
             try:
                 body = self._read_body(response, attempt)
             except ApiError as error:  # an error page that broke off: asked again, as its status would be
-                if not attempt.cut and policy.is_transient_status(response.status_code):
+                if not attempt.cut and is_transient_status(response.status_code):
                     raise repeatable(error) from None
                 raise
             finally:
@@ -212,7 +217,7 @@ class HttpClient:
         log.debug(
             "GET %s -> %s in %.0f ms (%d bytes)", response.url, response.status_code, _ms(started), len(body)
         )
-        return self._decode(response, body)
+        return self._decode(response, body, errors)
 
     def _read_body(self, response: requests.Response, attempt: Attempt) -> bytes:
         """The body, read in chunks within the attempt's deadline and the size cap.
@@ -259,18 +264,16 @@ class HttpClient:
         that kept dripping: asking again may mend it. A 200 whose body never ended is reported as it is."""
         log.debug("GET %s cut after %.0f ms: deadline", url, _ms(started))
         too_slow = self._too_slow()
-        if not heads or policy.is_transient_status(heads[0]):
+        if not heads or is_transient_status(heads[0]):
             too_slow.repeatable = True
         return too_slow
 
     def _too_slow(self) -> ApiError:
-        return ApiError(
-            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up",
-            code="timeout",
-            transient=True,
+        return ApiTimeoutError(
+            f"{self.endpoint.provider}: response took longer than {self.deadline:.0f} s; gave up"
         )
 
-    def _decode(self, response: requests.Response, body: bytes) -> Any:
+    def _decode(self, response: requests.Response, body: bytes, errors: ErrorRule | None = None) -> Any:
         provider = self.endpoint.provider
         status = response.status_code
         payload: Any = None
@@ -301,6 +304,12 @@ class HttpClient:
                 )
             return payload
         message = error_message(payload) if is_json else None
+        if errors is not None and not 300 <= status < 400:
+            answer = ErrorAnswer(
+                provider, status, payload if is_json else None, is_json, message, self.endpoint.base_url
+            )
+            if (error := errors(answer)) is not None:
+                raise error
         suffix = f": {message}" if message else ""
         if 300 <= status < 400 and status != 304:  # 304 Not Modified redirects nowhere: unexpected
             target = response.headers.get("Location", "(no Location header)")
@@ -326,7 +335,7 @@ class HttpClient:
                     http_status=status,
                 )
             raise NotFoundError(f"{provider}: not found (HTTP 404){suffix}", http_status=status)
-        if policy.is_transient_status(status):
+        if is_transient_status(status):
             code = "rate_limited" if status == 429 else "http_error"
             raise ApiError(
                 f"{provider}: HTTP {status} from the API{suffix}",

@@ -44,7 +44,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from statuscli.core.errors import ApiError
+from statuscli.core.errors import ApiError, ApiTimeoutError
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 
 #: The attempt the current thread is making, if any (read by the connections it uses).
@@ -192,6 +192,42 @@ class Watchdog:
                 self._cond.wait(self._heap[0][0] - now if self._heap else None)
 
 
+class Deadlines:
+    """One run's attempts under a `Watchdog` that other runs share (a session's one-shots, so that each
+    call starts no thread): the same deadlines, and `close` cuts this run's attempts still in flight
+    and refuses new ones, leaving the others and the watchdog's thread alone (its owner closes it).
+    For short runs: it keeps every attempt it started until it is closed. With `until` (a
+    `time.monotonic()` time), no attempt outlasts it: the run's own time limit."""
+
+    def __init__(self, watchdog: Watchdog, until: float | None = None) -> None:
+        self._watchdog = watchdog
+        self._until = until
+        self._lock = threading.Lock()
+        self._attempts: list[Attempt] = []
+        self._closed = False
+
+    def start(self, seconds: float) -> Attempt:
+        if self._until is not None:
+            seconds = min(seconds, max(0.0, self._until - time.monotonic()))
+        attempt = self._watchdog.start(seconds)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._attempts.append(attempt)
+        if closed:  # the run is over: nothing more goes out
+            attempt.cut_now()
+        return attempt
+
+    def close(self, join: float = 0.0) -> None:
+        """Cut this run's attempts in flight and refuse new ones (`join`: as `Watchdog.close`'s, unused:
+        the thread is not this run's)."""
+        with self._lock:
+            self._closed = True
+            attempts, self._attempts = self._attempts, []
+        for attempt in attempts:
+            attempt.cut_now()
+
+
 def current_attempt() -> Attempt | None:
     attempt: Attempt | None = getattr(_current, "attempt", None)
     return attempt
@@ -275,15 +311,15 @@ class GuardedAdapter(HTTPAdapter):
 def transport_error(provider: str, exc: BaseException) -> ApiError:
     """A network failure as an ApiError, naming the cause but never the request headers."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ApiError(f"{provider}: connection timed out", code="timeout", transient=True)
+        return ApiTimeoutError(f"{provider}: connection timed out")
     if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
-        return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+        return ApiTimeoutError(f"{provider}: server did not answer in time")
     if isinstance(exc, requests.exceptions.SSLError):
         return ApiError(f"{provider}: TLS error: {reason(exc)}", code="network_error")
     if isinstance(exc, requests.exceptions.ConnectionError):
         why = reason(exc)
         if "timed out" in why.lower():
-            return ApiError(f"{provider}: server did not answer in time", code="timeout", transient=True)
+            return ApiTimeoutError(f"{provider}: server did not answer in time")
         return ApiError(f"{provider}: connection failed: {why}", code="network_error", transient=True)
     return ApiError(f"{provider}: network error: {reason(exc)}", code="network_error", transient=True)
 

@@ -6,17 +6,12 @@ from typing import Any
 
 from statuscli.core.errors import BadResponseError
 from statuscli.core.models import Phase, Target, TaskStatus
-from statuscli.providers.record import Provider
+from statuscli.providers.record import KeyAuth, Provider, Route, Variant
 
 NAME = "anchor"
 KEY_HEADER = "anchor-api-key"
 
 _PHASES = {"ready": Phase.SUCCESS, "failed": Phase.FAILURE}
-
-
-def request(target: Target) -> tuple[list[str], dict[str, str]]:
-    """Path segments and query parameters for one task."""
-    return ["v2", "tasks", target.task_id, "generation-status"], {}
 
 
 def parse_generation_status(target: Target, payload: Any) -> TaskStatus:
@@ -52,12 +47,17 @@ PROVIDER = Provider(
     key_env=("ANCHORBROWSER_API_KEY", "ANCHOR_API_KEY"),
     base_url_env="ANCHORBROWSER_BASE_URL",
     default_base_url="https://api.anchorbrowser.io",
-    key_header=KEY_HEADER,
-    supports_run_id=False,
-    request=request,
+    variants=(
+        Variant(
+            name="",
+            route=Route("/v2/tasks/{id}/generation-status"),
+            auth=KeyAuth(KEY_HEADER),
+            parse=parse_generation_status,
+            states=("generating", "waiting-for-session", "ready", "failed"),
+            phases=_PHASES,
+        ),
+    ),
     simulator="statuscli.sim.anchor",
-    parse=parse_generation_status,
-    states=("generating", "waiting-for-session", "ready", "failed"),
     help="""Show the generation status of AnchorBrowser tasks.
 
     Calls GET /v2/tasks/{taskId}/generation-status with the anchor-api-key header, once per id.

@@ -11,7 +11,7 @@ from typing import Any
 from statuscli.core.errors import ApiError, AuthError, BadResponseError, NotFoundError
 from statuscli.core.models import Phase, Target, TaskStatus
 from statuscli.core.text import safe_url
-from statuscli.providers.record import Provider
+from statuscli.providers.record import KeyAuth, Provider, Route, Variant
 
 NAME = "browserable"
 KEY_HEADER = "x-api-key"
@@ -22,12 +22,6 @@ _AUTH_MESSAGES = ("api key is required", "invalid api key")
 _BAD_ID_MESSAGE = "invalid input syntax for type uuid"
 NO_RUN = "no run yet"
 WAITING = "waiting for input"
-
-
-def request(target: Target) -> tuple[list[str], dict[str, str]]:
-    """Path segments and query parameters; `runId` only when one was given."""
-    params = {"runId": target.run_id} if target.run_id is not None else {}
-    return ["task", target.task_id, "run", "status"], params
 
 
 def parse_run_status(target: Target, payload: Any) -> TaskStatus:
@@ -136,12 +130,18 @@ PROVIDER = Provider(
     key_env=("BROWSERABLE_API_KEY",),
     base_url_env="BROWSERABLE_BASE_URL",
     default_base_url="https://api.browserable.ai/api/v1",
-    key_header=KEY_HEADER,
+    variants=(
+        Variant(
+            name="",
+            route=Route("/task/{id}/run/status", (("runId", "{run_id}"),)),
+            auth=KeyAuth(KEY_HEADER),
+            parse=parse_run_status,
+            states=("scheduled", "running", "completed", "error", WAITING, NO_RUN),
+            phases=_PHASES,
+        ),
+    ),
     supports_run_id=True,
-    request=request,
     simulator="statuscli.sim.browserable",
-    parse=parse_run_status,
-    states=("scheduled", "running", "completed", "error", WAITING, NO_RUN),
     live_urls=True,
     help="""Show the run status of Browserable tasks (cloud or self-hosted).
 

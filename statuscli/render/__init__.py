@@ -1,7 +1,9 @@
-"""What people see in a terminal: `table` (the fitted table, a one-shot's output) and `live` (the
-watch's views and the one-shot's status line).
+"""What people see in a terminal: the fitted table, a one-shot's output (`table`); the watch's live
+view (`live`) and its plain lines when stdout is not a terminal (`plain`); the one-shot's waiting line
+(`waiting`); and, without rich, what a row says (`rows`) and what things are called (`words`).
 
-The only package that imports rich (scripts' formats, JSON and NDJSON, are in `output`). Server text
-reaches rich as `Text` objects built from `clean()`ed strings, never as markup, so a hostile `error`
-field cannot style, link or move anything.
+The only package that imports rich. Server text reaches rich as `Text` objects built from `clean()`ed
+strings, never as markup, so a hostile `error` field cannot style, link or move anything. May import
+`engine`, `http`, `config`, `providers`, `core` and `version`; not its siblings `reports`, `session`,
+`sim`, nor anything above it. No typer or requests.
 """

@@ -1,5 +1,6 @@
-"""The watch's views: plain lines when not a terminal, the live view, the end lines, and the one-shot's
-status line while it waits for answers."""
+"""The watch's live view in a terminal: the frame redrawn in place, and the lines left at the end.
+
+Plain lines, when stdout is not a terminal, are `plain`; the one-shot's waiting line is `waiting`."""
 
 from __future__ import annotations
 
@@ -7,27 +8,23 @@ import io
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.control import Control
 from rich.live import Live
-from rich.style import Style
 from rich.text import Text
 
-from statuscli.core.console import is_tty, print_error, print_warning
+from statuscli.core.console import is_tty, print_error
 from statuscli.core.durations import duration
 from statuscli.core.errors import StatusCliError
-from statuscli.core.models import RequestProgress
 from statuscli.core.outcomes import NONE, Throttle, WatchRenderer
-from statuscli.core.text import clean, plural, safe_url
+from statuscli.core.text import clean, plural
 from statuscli.engine.watcher import Outcome, TargetView, WatchSummary, WatchUpdate
 from statuscli.providers import providers
 from statuscli.render.rows import (
     OUTCOME_STYLES,
-    reason,
-    view_detail,
+    end_reason,
     view_state,
 )
 
@@ -43,47 +40,7 @@ from statuscli.render.table import (
     styled,
     view_row,
 )
-from statuscli.render.words import ID_LIMIT, RUNNING_ORDER, counts, pipe_word, summary_line, throttle_text
-
-
-class PlainRenderer(WatchRenderer):
-    """Not a terminal: one line per state change, no cursor movement, then a summary line."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or stdout_console()
-
-    def update(self, update: WatchUpdate) -> None:
-        """`14:02:12 anchor missing starting -> not-found not found (HTTP 404): Task not found`: the
-        time, the provider, the id (whole), `run RUN_ID` when there is one, the state before and after
-        `->` (one word each, as in a one-shot's pipe columns), then the detail and the live URL."""
-        if not update.changed:
-            return
-        view = update.view
-        stamp = datetime.now().strftime("%H:%M:%S")
-        line = Text(f"{stamp} {view.target.provider} {pipe_word(clean(view.target.task_id, limit=ID_LIMIT))}")
-        if view.target.run_id:
-            line.append(f" run {pipe_word(clean(view.target.run_id, limit=ID_LIMIT))}")
-        line.append(f" {pipe_word(clean(update.previous or ''))} -> ")
-        state, style = view_state(view)
-        line.append(pipe_word(state), style=style)
-        detail = view_detail(view)
-        if detail:
-            line.append(" ")
-            line.append_text(styled(detail))
-        url = safe_url(view.status.live_url if view.status and not view.done else None)
-        if url:
-            line.append(" ")
-            line.append(url, style=Style(link=url, underline=True))
-        self.console.print(line, soft_wrap=True)
-
-    def throttle(self, event: Throttle) -> None:
-        """One line on stderr when a provider's budget changes its cadence (stdout keeps one line per
-        state change, for scripts)."""
-        print_warning(f"{datetime.now().strftime('%H:%M:%S')} {throttle_text(event)}")
-
-    def finish(self, summary: WatchSummary, *, interrupted: bool = False) -> None:
-        prefix = "interrupted: " if interrupted else ""
-        self.console.print(Text(prefix + summary_line(summary)), soft_wrap=True)
+from statuscli.render.words import ID_LIMIT, RUNNING_ORDER, counts, summary_line, throttle_text
 
 
 class LiveRenderer(WatchRenderer):
@@ -221,10 +178,11 @@ def live_lines(
 #: pending ones, then those that succeeded.
 _SHOWN_FIRST = {
     Outcome.FAILURE: 0,
+    Outcome.CANCELLED: 0,
     Outcome.ERROR: 0,
     Outcome.TIMED_OUT: 0,
     Outcome.WATCHING: 1,
-    Outcome.STOPPED: 1,
+    Outcome.SKIPPED: 1,
     Outcome.SUCCESS: 2,
 }
 
@@ -300,12 +258,12 @@ def ending_lines(views: Sequence[TargetView], width: int) -> list[Text]:
     lines = [Text(f"{plural(len(failed), 'task')} did not succeed:", style="bold")]
     for view in failed:
         line = Text("  \u2717 ", style=OUTCOME_STYLES[view.outcome])
-        line.append(f"{view.target.provider} {clean(view.target.task_id, limit=ID_LIMIT)}")
+        line.append(f"{view.target.word} {clean(view.target.task_id, limit=ID_LIMIT)}")
         if view.target.run_id:
             line.append(f" run {clean(view.target.run_id, limit=ID_LIMIT)}")
         line.append(" ")
         line.append_text(styled([view_state(view)]))
-        why = reason(view)
+        why = end_reason(view)
         if why:
             line.append(": ")
             line.append_text(styled(why))
@@ -359,55 +317,3 @@ def picture_svg(lines: Sequence[Text], *, width: int, height: int, title: str) -
     )
     console.print(Group(*lines))
     return console.export_svg(title=title)
-
-
-class WaitingLine:
-    """A status line on stderr while a one-shot command waits for slow answers; erased when it ends.
-
-    Use it only when stderr is a terminal. Nothing shows during the first SHOW_AFTER seconds, so a
-    quick answer draws nothing at all.
-    """
-
-    SHOW_AFTER = 1.0
-
-    def __init__(self, console: Console | None = None) -> None:
-        self._console = console or Console(stderr=True)
-        self._live: Live | None = None
-        self._shown = ""
-
-    def update(self, elapsed: float, pending: list[RequestProgress]) -> None:
-        if elapsed < self.SHOW_AFTER or not pending:
-            return
-        line = clean(waiting_text(elapsed, pending), limit=300)
-        if line == self._shown:
-            return
-        self._shown = line
-        text = Text(line, no_wrap=True, overflow="ellipsis")
-        if self._live is None:
-            self._live = Live(
-                text,
-                console=self._console,
-                transient=True,
-                auto_refresh=False,
-                redirect_stdout=False,
-                redirect_stderr=False,
-            )
-            self._live.start()
-        self._live.update(text, refresh=True)
-
-    def close(self) -> None:
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
-
-
-def waiting_text(elapsed: float, pending: list[RequestProgress]) -> str:
-    """`waiting for api.example.com: attempt 2 of 4, last error: HTTP 503 (3s)`."""
-    hosts = sorted({p.host for p in pending})
-    furthest = max(pending, key=lambda p: p.failures)
-    tasks = f"{len(pending)} tasks, " if len(pending) > 1 else ""
-    last = f", last error: {furthest.last_error}" if furthest.last_error else ""
-    return (
-        f"waiting for {', '.join(hosts)}: {tasks}attempt {furthest.attempt} of {furthest.attempts}"
-        f"{last} ({duration(elapsed)})"
-    )

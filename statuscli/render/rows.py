@@ -21,13 +21,19 @@ from statuscli.render.words import ID_LIMIT, pipe_word, request_label, shown_err
 #: pipe joins their text, so a one-shot into a pipe needs no rich at all.
 Part = tuple[str, str]
 
-PHASE_STYLES = {Phase.SUCCESS: "green", Phase.FAILURE: "red", Phase.PENDING: "yellow"}
+PHASE_STYLES = {
+    Phase.SUCCESS: "green",
+    Phase.FAILURE: "red",
+    Phase.CANCELLED: "blue",
+    Phase.PENDING: "yellow",
+}
 OUTCOME_STYLES = {
     Outcome.SUCCESS: "bold green",
     Outcome.FAILURE: "bold red",
+    Outcome.CANCELLED: "bold blue",
     Outcome.ERROR: "bold magenta",
     Outcome.TIMED_OUT: "red",
-    Outcome.STOPPED: "dim",
+    Outcome.SKIPPED: "dim",
     Outcome.WATCHING: "yellow",
 }
 REQUEST_STYLE = "bold magenta"
@@ -92,8 +98,8 @@ def view_state(view: TargetView) -> Part:
 
 
 def view_detail(view: TargetView, *, limit: int = MAX_TEXT) -> list[Part]:
-    """A watched task's detail; a task that timed out or was stopped says why it ended where it did."""
-    if view.outcome in (Outcome.TIMED_OUT, Outcome.STOPPED):
+    """A watched task's detail; a task that timed out or was skipped says why it ended where it did."""
+    if view.outcome in (Outcome.TIMED_OUT, Outcome.SKIPPED):
         return _last_seen(view, limit)
     error = shown_error(view.target, view.error) if view.error else None
     return detail_parts(view.status, error, limit=limit)
@@ -111,16 +117,20 @@ def _last_seen(view: TargetView, limit: int) -> list[Part]:
     return [("no answer yet", "dim")]
 
 
+#: What a cancelled task's line says when the API gives no reason.
+CANCELLED_WHY = "cancelled by a person or an API call"
+
 #: The most of a reason the list at the end of a watch shows (server text; JSON has all of it).
 REASON_LIMIT = 2000
 
 
-def reason(view: TargetView) -> list[Part]:
+def end_reason(view: TargetView) -> list[Part]:
     """Why a task did not succeed, for the list at the end of a watch: never empty for a failure."""
     parts = view_detail(view, limit=REASON_LIMIT)
-    if not parts and view.outcome is Outcome.FAILURE:
+    if not parts and view.outcome in (Outcome.FAILURE, Outcome.CANCELLED):
         state = clean(view.status.label if view.status else view.label, limit=STATE_LIMIT)
-        parts = [(f"ended in state {state}; the API gave no reason", "dim")]
+        why = CANCELLED_WHY if view.outcome is Outcome.CANCELLED else "the API gave no reason"
+        parts = [(f"ended in state {state}; {why}", "dim")]
     return parts
 
 
@@ -138,7 +148,7 @@ def pipe_table(results: Sequence[TaskResult]) -> list[list[Part]]:
     for target, item in results:
         label, style = result_state(item)
         cells: list[list[Part]] = [
-            [(target.provider, "")],
+            [(target.word, "")],
             [(pipe_word(clean(target.task_id, limit=ID_LIMIT)), "")],
             [(pipe_word(label), style)],
         ]

@@ -66,7 +66,7 @@ HEADERS = {
 }
 RIGHT = frozenset({"in_state", "elapsed", "polls"})
 LINK_TEXT = "open \u2197"
-WATCH_STATES = ("starting", "retrying", "timed out", "stopped", *REQUEST_LABELS)
+WATCH_STATES = ("starting", "retrying", "timed out", "skipped", *REQUEST_LABELS)
 ELLIPSIS = "\u2026"
 
 
@@ -136,7 +136,7 @@ def natural_widths(
 ) -> dict[str, int]:
     """Each column's width from the targets alone (and the state words), detail excluded."""
     widths = {
-        "provider": max(len(t.provider) for t in targets),
+        "provider": max(len(t.word) for t in targets),
         "task": max(id_cells(tuple(targets))),
         "state": max(cell_len(s) for s in states),
     }
@@ -288,7 +288,7 @@ def row_line(row: Row, columns: list[Column], *, links: bool) -> Text:
 def _row_cell(row: Row, column: Column, *, links: bool) -> Text:
     key = column.key
     if key == "provider":
-        return Text(row.target.provider)
+        return Text(row.target.word)
     if key == "task":
         return Text(shorten_middle(clean(row.target.task_id, limit=ID_LIMIT), column.width))
     if key == "run":

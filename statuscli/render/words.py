@@ -20,7 +20,7 @@ ID_LIMIT = 600
 def task_message(target: Target, error: StatusCliError) -> str:
     """`anchor t1: not found (HTTP 404)`: the provider and task, then the cause."""
     run = f" run {target.run_id}" if target.run_id else ""
-    return f"{target.provider} {target.task_id}{run}: {shown_error(target, error)}"
+    return f"{target.word} {target.task_id}{run}: {shown_error(target, error)}"
 
 
 def auth_hint(provider: str) -> str:
@@ -47,9 +47,10 @@ OUTCOME_WORDS = {
     Outcome.WATCHING: "pending",
     Outcome.SUCCESS: "succeeded",
     Outcome.FAILURE: "failed",
+    Outcome.CANCELLED: "cancelled",
     Outcome.ERROR: "errored",
     Outcome.TIMED_OUT: "timed out",
-    Outcome.STOPPED: "stopped",
+    Outcome.SKIPPED: "skipped",
 }
 
 

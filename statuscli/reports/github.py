@@ -15,19 +15,21 @@ _ORDER = {kind: n for n, kind in enumerate(Kind)}
 _COUNT_WORDS = {
     Kind.ERROR: "errored",
     Kind.FAILED: "failed",
+    Kind.CANCELLED: "cancelled",
     Kind.TIMED_OUT: "timed out",
     Kind.INTERRUPTED: "interrupted",
     Kind.PENDING: "still pending",
-    Kind.STOPPED: "stopped",
+    Kind.SKIPPED: "skipped",
     Kind.SUCCESS: "succeeded",
 }
 _WORDS = {
     Kind.ERROR: "\u26d4 error",
     Kind.FAILED: "\u274c failed",
+    Kind.CANCELLED: "\U0001f6ab cancelled",
     Kind.TIMED_OUT: "\u23f1\ufe0f timed out",
     Kind.INTERRUPTED: "\u26a0\ufe0f interrupted",
     Kind.PENDING: "\u23f3 pending",
-    Kind.STOPPED: "\u23f9\ufe0f stopped",
+    Kind.SKIPPED: "\u23ed\ufe0f skipped",
     Kind.SUCCESS: "\u2705 succeeded",
 }
 
@@ -49,7 +51,7 @@ def workflow_commands(report: RunReport) -> list[str]:
         if task.kind is Kind.SUCCESS:
             continue
         command = "error" if task.kind in (Kind.ERROR, Kind.FAILED) else "warning"
-        title = one_line(f"{task.target.provider} {task.name}", 200)
+        title = one_line(f"{task.target.word} {task.name}", 200)
         reason = one_line(task.message, 1000)
         if task.kind is Kind.ERROR and task.error_code:
             reason = f"{task.error_code}: {reason}"
@@ -65,7 +67,7 @@ def markdown_text(text: str, limit: int = 200) -> str:
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in one_line(text, limit))
 
 
-def _seconds(value: float) -> str:
+def _took(value: float) -> str:
     return f"{value:.1f}s" if value < 60 else duration(value)
 
 
@@ -81,7 +83,7 @@ def step_summary(report: RunReport) -> str:
     lines = [
         heading,
         "",
-        f"{total} tasks in {_seconds(report.seconds)}: {', '.join(counts) or 'none'} "
+        f"{total} tasks in {_took(report.seconds)}: {', '.join(counts) or 'none'} "
         f"(exit code {int(report.exit_code)})",
         "",
         "| Provider | Task | Run | Outcome | Detail | Time |",
@@ -93,12 +95,12 @@ def step_summary(report: RunReport) -> str:
         if task.kind is Kind.ERROR and task.error_code:
             outcome += f" ({markdown_text(task.error_code, 40)})"
         cells = [
-            markdown_text(task.target.provider, 40),
+            markdown_text(task.target.word, 40),
             markdown_text(task.target.task_id, 120),
             markdown_text(task.target.run_id or "", 120),
             outcome,
             markdown_text(task.message),
-            _seconds(task.seconds),
+            _took(task.seconds),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     if len(ordered) > SUMMARY_ROWS:

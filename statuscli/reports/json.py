@@ -40,6 +40,7 @@ def error_json(error: StatusCliError, target: Target | None = None) -> dict[str,
     if target is not None:
         doc = {
             "provider": target.provider,
+            "variant": target.variant,
             "task_id": target.task_id,
             "run_id": target.run_id,
         } | doc
@@ -67,6 +68,7 @@ def results_document(results: Sequence[TaskResult], exit_code: ExitCode) -> dict
     for target, item in results:
         entry: dict[str, Any] = {
             "provider": target.provider,
+            "variant": target.variant,
             "task_id": target.task_id,
             "run_id": target.run_id,
         }
@@ -138,6 +140,7 @@ class JsonLinesRenderer(WatchRenderer):
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "elapsed": round(update.at - self.started, 3),
                 "provider": view.target.provider,
+                "variant": view.target.variant,
                 "task_id": view.target.task_id,
                 "run_id": view.target.run_id,
                 "from": update.previous,
@@ -159,10 +162,11 @@ class JsonLinesRenderer(WatchRenderer):
                 "exit_code": int(summary.exit_code),
                 "interrupted": interrupted,
                 "elapsed": round(summary.elapsed, 3),
-                "counts": {o.value: summary.count(o) for o in Outcome},
+                "counts": _counts(summary),
                 "tasks": [
                     {
                         "provider": v.target.provider,
+                        "variant": v.target.variant,
                         "task_id": v.target.task_id,
                         "run_id": v.target.run_id,
                         "outcome": v.outcome.value,
@@ -190,6 +194,14 @@ def write_watch_error(error: StatusCliError) -> None:
     JsonLinesRenderer().finish(WatchSummary(views=(), elapsed=0.0, exit_code=error.exit_code))
 
 
+def _counts(summary: WatchSummary) -> dict[str, int]:
+    """The tasks per outcome; `stopped`, SKIPPED's earlier name, is kept beside `skipped` with the same
+    number while the format is version 1 (deprecated: read `skipped`)."""
+    counts = {o.value: summary.count(o) for o in Outcome}
+    counts["stopped"] = counts[Outcome.SKIPPED.value]
+    return counts
+
+
 def _summary_error(view: TargetView) -> dict[str, Any] | None:
     """Why a task ended badly: the error, or for a failed task the provider's reason for failing."""
     if view.error is not None:
@@ -197,4 +209,7 @@ def _summary_error(view: TargetView) -> dict[str, Any] | None:
     if view.outcome is Outcome.FAILURE and view.status is not None:
         reason = view.status.error or f"{view.target.provider}: task ended {view.status.state}"
         return {"code": "task_failed", "message": reason, "exit_code": int(ExitCode.FAILURE)}
+    if view.outcome is Outcome.CANCELLED and view.status is not None:
+        reason = view.status.error or f"{view.target.provider}: task cancelled ({view.status.state})"
+        return {"code": "task_cancelled", "message": reason, "exit_code": int(ExitCode.FAILURE)}
     return None

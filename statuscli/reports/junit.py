@@ -13,17 +13,17 @@ from statuscli.core.errors import UsageError
 from statuscli.reports.model import Kind, RunReport, one_line, xml_text
 
 #: Characters of server text kept in one JUnit element body.
-MAX_BODY = 16_000
+MAX_TEXT = 16_000
 
 
 def _body(text: str) -> str:
     text = xml_text(text.replace("\x1b", ""))
-    return text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "\u2026"
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
 
 
 def junit_xml(report: RunReport) -> bytes:
     """The report as JUnit XML: `<testsuites>` holding one `<testsuite name="statuscli">`."""
-    failures = report.count(Kind.FAILED, Kind.TIMED_OUT, Kind.INTERRUPTED, Kind.PENDING)
+    failures = report.count(Kind.FAILED, Kind.CANCELLED, Kind.TIMED_OUT, Kind.INTERRUPTED, Kind.PENDING)
     errors = report.count(Kind.ERROR)
     seconds = f"{report.seconds:.3f}"
     root = ET.Element(
@@ -46,7 +46,7 @@ def junit_xml(report: RunReport) -> bytes:
             "tests": str(len(report.tasks)),
             "failures": str(failures),
             "errors": str(errors),
-            "skipped": str(report.count(Kind.STOPPED)),
+            "skipped": str(report.count(Kind.SKIPPED)),
         },
     )
     props = ET.SubElement(suite, "properties")
@@ -57,7 +57,7 @@ def junit_xml(report: RunReport) -> bytes:
             suite,
             "testcase",
             {
-                "classname": task.target.provider,
+                "classname": task.target.word,
                 "name": xml_text(task.name),
                 "time": f"{task.seconds:.3f}",
             },
@@ -66,7 +66,7 @@ def junit_xml(report: RunReport) -> bytes:
         if task.kind is Kind.ERROR:
             element = ET.SubElement(case, "error", {"type": task.error_code or "error", "message": message})
             element.text = _body(task.message)
-        elif task.kind is Kind.STOPPED:
+        elif task.kind is Kind.SKIPPED:
             ET.SubElement(case, "skipped", {"message": message})
         elif task.kind is not Kind.SUCCESS:
             element = ET.SubElement(case, "failure", {"type": task.kind.value, "message": message})

@@ -25,10 +25,11 @@ class Kind(StrEnum):
 
     ERROR = "error"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
     INTERRUPTED = "interrupted"
     PENDING = "pending"
-    STOPPED = "stopped"
+    SKIPPED = "skipped"
     SUCCESS = "success"
 
 
@@ -68,6 +69,19 @@ def _status_text(status: TaskStatus) -> str:
     return status.error or status.detail or f"the task ended in state '{status.label}'"
 
 
+_KINDS = {
+    Phase.SUCCESS: Kind.SUCCESS,
+    Phase.FAILURE: Kind.FAILED,
+    Phase.CANCELLED: Kind.CANCELLED,
+    Phase.PENDING: Kind.PENDING,
+}
+
+
+def _cancelled_text(status: TaskStatus) -> str:
+    why = f": {status.error}" if status.error else ""
+    return f"cancelled by a person or an API call (state '{status.label}'){why}"
+
+
 def _where(view: TargetView) -> str:
     """Where a target stood before the watch ended it."""
     if view.error is not None:
@@ -84,12 +98,14 @@ def task_from_view(
         kind, message = Kind.SUCCESS, view.status.label if view.status else view.label
     elif view.outcome is Outcome.FAILURE:
         kind, message = Kind.FAILED, _status_text(view.status) if view.status else view.label
+    elif view.outcome is Outcome.CANCELLED:
+        kind, message = Kind.CANCELLED, _cancelled_text(view.status) if view.status else view.label
     elif view.outcome is Outcome.ERROR and view.error is not None:
         kind, message, code = Kind.ERROR, error_text(view.target, view.error), view.error.code
     elif view.outcome is Outcome.TIMED_OUT:
         kind, message = Kind.TIMED_OUT, f"deadline passed after {duration(elapsed)}; was {_where(view)}"
-    elif view.outcome is Outcome.STOPPED:
-        kind, message = Kind.STOPPED, f"stopped by --fail-fast; was {_where(view)}"
+    elif view.outcome is Outcome.SKIPPED:
+        kind, message = Kind.SKIPPED, f"skipped by --fail-fast; was {_where(view)}"
     elif interrupted:
         kind, message = Kind.INTERRUPTED, f"interrupted after {duration(elapsed)}; was {_where(view)}"
     else:
@@ -101,12 +117,13 @@ def task_from_result(target: Target, item: TaskStatus | StatusCliError, seconds:
     if isinstance(item, StatusCliError):
         text = error_text(target, item)
         return TaskReport(target, Kind.ERROR, text, seconds, item.code, (f"error: {text}",))
-    kind = {Phase.SUCCESS: Kind.SUCCESS, Phase.FAILURE: Kind.FAILED, Phase.PENDING: Kind.PENDING}[item.phase]
-    message = (
-        _status_text(item)
-        if kind is Kind.FAILED
-        else (f"still {item.label}" if kind is Kind.PENDING else item.label)
-    )
+    kind = _KINDS[item.phase]
+    if kind is Kind.FAILED:
+        message = _status_text(item)
+    elif kind is Kind.CANCELLED:
+        message = _cancelled_text(item)
+    else:
+        message = f"still {item.label}" if kind is Kind.PENDING else item.label
     line = f"state: {item.label}" + (f" ({item.error or item.detail})" if item.error or item.detail else "")
     return TaskReport(target, kind, message, seconds, None, (line,))
 

@@ -3,6 +3,9 @@
 Used by `status demo`, `status simulate`, end-to-end tests and benchmarks. `scenario` holds the
 schema and loading, `faults` the responses, `limits` the per-provider request limits, `server` the
 life cycle and handler, and one module per provider its routes (named in the provider registry).
+
+May import `engine`, `http`, `config`, `providers`, `core` and `version`; not its siblings `session`,
+`render`, `reports`, nor anything above it. No typer, rich or requests.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from statuscli.sim.faults import Response, json_bytes
+from statuscli.sim.routes import QUERY
 
 __all__ = ["RequestHandler", "Served", "SimulatorServer"]
 
@@ -96,8 +97,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         headers = {name.lower(): value for name, value in self.headers.items()}
+        headers[QUERY] = parts.query  # for an API whose id is a query value; no header has this name
         response = self.simulator.respond(path, headers)
         if response.stall and self.simulator.stall():
             response = Response(0, reset=True)

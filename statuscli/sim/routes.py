@@ -17,7 +17,10 @@ from typing import Any
 from statuscli.core.models import Phase
 from statuscli.sim.faults import ErrorBody, Response
 
-__all__ = ["Routes", "provider_routes"]
+__all__ = ["QUERY", "Routes", "provider_routes"]
+
+#: The key under which a route's handler finds the request's query string among its headers.
+QUERY = ":query"
 
 
 def _as_given(task_id: str) -> str | None:
