@@ -1,4 +1,5 @@
-"""statuscli: poll AnchorBrowser and Browserable task status from a terminal or a script.
+"""statuscli: where a browser-automation task stands (AnchorBrowser, Browserable, Browser Use,
+Hyperbrowser, Skyvern, BrowserAct), from a terminal or a script.
 
 The Python API (stable: the names in `__all__`; everything else may change)::
 
