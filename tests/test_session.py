@@ -88,3 +88,32 @@ def test_a_session_keeps_its_client_between_calls_and_leaves_nothing_running(
     while left := [t.name for t in threading.enumerate() if t not in before]:
         assert time.monotonic() < deadline, left
         time.sleep(0.05)
+
+
+def test_the_targets_of_one_input_read_the_config_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watch file of many targets whose variant comes from the config file: one read, not one a line."""
+    import sys
+
+    from statuscli.config import resolve_lines
+
+    resolve_module = sys.modules["statuscli.config.resolve"]  # the name `resolve` is also a function
+
+    chosen = [spec for spec in (get_provider(n) for n in provider_names()) if spec.choice is not None]
+    if not chosen:
+        pytest.skip("no registered provider has a choice")
+    spec = chosen[0]
+    assert spec.choice is not None
+    word = spec.variants[-1].name
+    path = tmp_path / "config.toml"
+    path.write_text(f'[{spec.name}]\n{spec.choice.option} = "{word}"\n', encoding="utf-8")
+    path.chmod(0o600)
+    monkeypatch.setenv("STATUSCLI_CONFIG", str(path))
+    reads: list[Path] = []
+    real = resolve_module.load_config_file
+    monkeypatch.setattr(resolve_module, "load_config_file", lambda p: reads.append(p) or real(p))
+    ids = [f"5b1e0c7a-2f4d-4e8a-9c3b-7d6e5f4a3b{n:02d}" for n in range(40)]
+    targets = resolve_lines([f"{spec.name} {i}" for i in ids], source="targets.txt")
+    assert [t.variant for t in targets] == [word] * len(ids)
+    assert len(reads) == 1

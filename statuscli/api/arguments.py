@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
-from statuscli.config import resolve_target
+from statuscli.config import ConfigSource, read_once, resolve_target
 from statuscli.core.durations import parse_rate, to_seconds
 from statuscli.core.errors import UsageError
 from statuscli.core.models import Target
@@ -31,22 +31,23 @@ SettingsArg: TypeAlias = Settings | Mapping[str, Settings] | None
 _TARGET_FORMS = "a statuscli.Target or a tuple (provider, task_id) or (provider, task_id, run_id)"
 
 
-def as_target(given: object) -> Target:
-    """A checked target from a `Target` or a tuple; a `TypeError` naming anything else."""
+def as_target(given: object, config: ConfigSource | None = None) -> Target:
+    """A checked target from a `Target` or a tuple; a `TypeError` naming anything else. A variant it
+    leaves open comes from `config` (the client's config file) or the provider's default."""
     if isinstance(given, Target):
-        return resolve_target(given.provider, given.task_id, given.run_id, given.variant)
+        return resolve_target(given.provider, given.task_id, given.run_id, given.variant, config=config)
     if (
         isinstance(given, tuple)
         and len(given) in (2, 3)
         and all(isinstance(part, str) for part in given[:2])
         and (len(given) == 2 or given[2] is None or isinstance(given[2], str))
     ):
-        return resolve_target(*given)
+        return resolve_target(*given, config=config)
     raise TypeError(f"a target is {_TARGET_FORMS}, not {given!r}")
 
 
-def as_targets(targets: Iterable[TargetLike]) -> list[Target]:
-    """Each target checked, each once, in order; at least one."""
+def as_targets(targets: Iterable[TargetLike], config: ConfigSource | None = None) -> list[Target]:
+    """Each target checked, each once, in order; at least one (variants left open from `config`)."""
     if isinstance(targets, str | bytes | Target) or (
         isinstance(targets, tuple) and targets and isinstance(targets[0], str)
     ):
@@ -57,7 +58,8 @@ def as_targets(targets: Iterable[TargetLike]) -> list[Target]:
         raise TypeError(
             f"targets is an iterable of targets (each {_TARGET_FORMS}), not {targets!r}"
         ) from None
-    checked = dedupe(as_target(item) for item in items)
+    config = config or read_once()
+    checked = dedupe(as_target(item, config) for item in items)
     if not checked:
         raise UsageError("nothing to wait for: give at least one target")
     return checked

@@ -18,7 +18,7 @@ from statuscli.config import Resolver, resolve_target
 from statuscli.core.errors import StatusCliError, UsageError
 from statuscli.core.models import Target, TaskStatus
 from statuscli.core.outcomes import WatchSummary, WatchUpdate
-from statuscli.core.threads import leave_signals_to_main_thread
+from statuscli.core.threads import leave_signals_to_main_thread, start_thread
 from statuscli.engine.options import WatchOptions
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Client:
         `BadResponseError`. `variant` picks the API version or agent of a provider that has them
         (`"v2"`, `"cua"`); without it, the config file's or the provider's default.
         """
-        target = resolve_target(provider, task_id, run_id, variant)
+        target = resolve_target(provider, task_id, run_id, variant, config=self._session.resolver.config)
         self._check_open()
         [(_target, item)] = self._session.ask([target], hint="Settings.timeout", inline=True)
         if isinstance(item, StatusCliError):
@@ -176,7 +176,7 @@ class Client:
                 loop.call_soon_threadsafe(finish, result, error)
 
         thread = threading.Thread(target=run, name="statuscli-wait", daemon=True)
-        thread.start()
+        start_thread(thread, "to wait")
         try:
             return await done
         finally:
@@ -220,7 +220,7 @@ class Client:
     ) -> tuple[list[Target], WatchOptions]:
         """A wait's targets and options checked, and its providers' settings resolved and their keys
         required: every problem found before polling raises here."""
-        checked = as_targets(targets)
+        checked = as_targets(targets, config=self._session.resolver.config)
         settings = options(interval, timeout, fail_fast, max_rate)
         self._check_open()
         self._session.prepare(sorted({t.provider for t in checked}))

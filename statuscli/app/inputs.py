@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from statuscli.app.runtime import decode_input, stdin
-from statuscli.config import Resolver, resolve_lines, resolve_target
+from statuscli.config import Resolver, read_once, resolve_lines, resolve_target
 from statuscli.core.console import print_warning
 from statuscli.core.errors import UsageError
 from statuscli.core.models import Target
@@ -37,7 +37,8 @@ def command_targets(
 ) -> list[Target]:
     if run_id is not None and len(task_ids) != 1:
         raise UsageError("--run-id goes with a single task id")
-    return dedupe(resolve_target(provider, task_id, run_id, variant) for task_id in task_ids)
+    config = read_once()
+    return dedupe(resolve_target(provider, task_id, run_id, variant, config=config) for task_id in task_ids)
 
 
 def watch_targets(

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from statuscli.config import resolve_lines
+from statuscli.config import read_once, resolve_lines
 from statuscli.core.errors import ExitCode, StatusCliError, UsageError
 from statuscli.core.models import Target
 from statuscli.core.threads import leave_signals_to_main_thread, start_thread
@@ -65,6 +65,8 @@ class TargetStream:
         self.name = name
         self._lines: Iterator[tuple[int, bytes]] = enumerate(_raw_lines(source), start=1)
         self._seen = set(seen)
+        #: The config file, read once for all the stream's lines (the variants they leave to it).
+        self._config = read_once()
 
     @classmethod
     def open(cls, file: str, seen: list[Target]) -> TargetStream:
@@ -132,7 +134,7 @@ class TargetStream:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{self.name}, line {number}: not UTF-8 text (byte {exc.start + 1})") from None
         found = []
-        for target in resolve_lines([line], source=self.name, first_line=number):
+        for target in resolve_lines([line], source=self.name, first_line=number, config=self._config):
             if target not in self._seen:
                 self._seen.add(target)
                 found.append(target)

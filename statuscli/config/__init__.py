@@ -16,9 +16,11 @@ from statuscli.config.files import (
     write_key,
 )
 from statuscli.config.resolve import (
+    ConfigSource,
     Resolver,
     default_variant,
     normalize_base_url,
+    read_once,
     resolve,
     resolve_lines,
     resolve_target,
@@ -44,6 +46,7 @@ __all__ = [
     "FILE_KEYS",
     "MAX_TIMEOUT",
     "ConfigFile",
+    "ConfigSource",
     "ProviderSettings",
     "Resolver",
     "Settings",
@@ -54,6 +57,7 @@ __all__ = [
     "load_config_file",
     "mask_key",
     "normalize_base_url",
+    "read_once",
     "resolve",
     "resolve_lines",
     "resolve_target",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -88,31 +89,50 @@ def resolve(
     return settings
 
 
-def default_variant(provider: str, env: Mapping[str, str] | None = None) -> str | None:
+#: Where a target's default variant is read from: the config file, asked for only when needed.
+ConfigSource = Callable[[], ConfigFile]
+
+
+def read_once(env: Mapping[str, str] | None = None) -> ConfigSource:
+    """The config file, read at the first call and kept: for the targets of one input (a command
+    line, a watch file, a stream), so that many targets cost one read."""
+    return functools.cache(lambda: load_config_file(config_path(env)))
+
+
+def default_variant(provider: str, config: ConfigSource | None = None) -> str | None:
     """The variant a target of `provider` uses when it names none: the config file's choice key, else
-    the provider's default. The file is read only for a provider with a choice."""
+    the provider's default. The file is asked for only for a provider with a choice."""
     if get_provider(provider).choice is None:
         return None
-    return config_variant(provider, load_config_file(config_path(env)))[0]
+    return config_variant(provider, (config or read_once())())[0]
 
 
 def resolve_target(
-    provider: str, task_id: str, run_id: str | None = None, variant: str | None = None
+    provider: str,
+    task_id: str,
+    run_id: str | None = None,
+    variant: str | None = None,
+    *,
+    config: ConfigSource | None = None,
 ) -> Target:
-    """A checked target whose variant, when not named, comes from the config file or the provider's
-    default (`providers.make_target`)."""
-    default = default_variant(check_provider(provider)) if variant is None else None
+    """A checked target whose variant, when not named, comes from the config file (`config`, e.g. a
+    `Resolver`'s, else read now) or the provider's default (`providers.make_target`)."""
+    default = default_variant(check_provider(provider), config) if variant is None else None
     return make_target(provider, task_id, run_id, variant, default_variant=default)
 
 
-def resolve_lines(lines: Iterable[str], *, source: str, first_line: int = 1) -> list[Target]:
+def resolve_lines(
+    lines: Iterable[str], *, source: str, first_line: int = 1, config: ConfigSource | None = None
+) -> list[Target]:
     """The targets of watch-file lines (`providers.targets.parse_target_lines`), each with its variant
-    resolved as `resolve_target` does; a line that names none where one is needed is named by number."""
+    resolved as `resolve_target` does (the config file read once); a line that names none where one is
+    needed is named by number."""
+    config = config or read_once()
     targets: list[Target] = []
     for number, line in enumerate(lines, start=first_line):
         for found in parse_target_lines([line], source=source, first_line=number):
             try:
-                targets.append(resolve_target(*found))
+                targets.append(resolve_target(*found, config=config))
             except UsageError as exc:
                 raise UsageError(f"{source}, line {number}: {exc.message}") from None
     return targets
